@@ -1,0 +1,50 @@
+package domain
+
+import "time"
+
+// RequestRecord is a request as the journal keeps it. Payload is the
+// request's JSON as received (requests carry no secrets).
+type RequestRecord struct {
+	ID          string        `json:"requestId"`
+	Kind        string        `json:"kind"`
+	Fingerprint string        `json:"fingerprint"` // sha256 of the canonical payload
+	Payload     []byte        `json:"payload"`
+	Status      RequestStatus `json:"status"`
+	// ReasonCode and Reason say why a request is parked or retrying.
+	ReasonCode Code   `json:"reasonCode,omitempty"`
+	Reason     string `json:"reason,omitempty"`
+	// UPN is the account the request is about, once known.
+	UPN string `json:"upn,omitempty"`
+	// Attempts counts runs of the request (deliveries that reached the engine).
+	Attempts  int       `json:"attempts"`
+	CreatedAt time.Time `json:"createdAt"`
+	UpdatedAt time.Time `json:"updatedAt"`
+}
+
+// StepRecord is one step of one request in the journal.
+type StepRecord struct {
+	RequestID  string            `json:"requestId"`
+	Step       Step              `json:"step"`
+	Status     StepStatus        `json:"status"`
+	Attempts   int               `json:"attempts"`
+	ErrorCode  Code              `json:"errorCode,omitempty"`
+	Error      string            `json:"error,omitempty"`
+	StartedAt  time.Time         `json:"startedAt,omitzero"`
+	FinishedAt time.Time         `json:"finishedAt,omitzero"`
+	Outputs    map[string]string `json:"outputs,omitempty"` // ids it produced; never secrets
+}
+
+// AccountRecord is the journal's view of one service account.
+type AccountRecord struct {
+	UPN         string       `json:"upn"`
+	UserID      string       `json:"userId,omitempty"`
+	Vendor      string       `json:"vendor,omitempty"`
+	Email       string       `json:"email,omitempty"`
+	State       AccountState `json:"state"`
+	ContractEnd time.Time    `json:"contractEnd,omitzero"`
+	// LastRequest is the request that last changed the account; its
+	// enqueue time orders competing intents.
+	LastRequest string    `json:"lastRequest,omitempty"`
+	IntentAt    time.Time `json:"intentAt,omitzero"`
+	UpdatedAt   time.Time `json:"updatedAt"`
+}
