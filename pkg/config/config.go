@@ -1,0 +1,210 @@
+// Package config loads vendorflow's configuration: a YAML or JSON file,
+// then environment overrides, then defaults and validation. The embedded
+// sample is the demo tenant of DESIGN.md and is what `vendorflow dev`
+// uses when no file is given.
+package config
+
+import (
+	_ "embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"strings"
+
+	"sigs.k8s.io/yaml"
+
+	"github.com/vendorflow/vendorflow/pkg/domain"
+	"github.com/vendorflow/vendorflow/pkg/secret"
+)
+
+//go:embed sample.yaml
+var sample []byte
+
+// Sample returns the sample configuration (the demo tenant) as YAML.
+func Sample() []byte { return append([]byte(nil), sample...) }
+
+// Config is the whole of vendorflow's configuration.
+type Config struct {
+	Tenant  domain.Tenant `json:"tenant"`
+	Graph   Graph         `json:"graph"`
+	Journal Journal       `json:"journal"`
+	Queue   Queue         `json:"queue"`
+}
+
+// Graph says where Microsoft Graph is and how to authenticate. With
+// BaseURL on a loopback address (the emulator) no credential is needed.
+type Graph struct {
+	BaseURL  string `json:"baseUrl"`
+	TenantID string `json:"tenantId"`
+	ClientID string `json:"clientId"`
+	// ClientSecret is read from the environment only (AZURE_CLIENT_SECRET),
+	// never from the file.
+	ClientSecret    secret.Value `json:"-"`
+	CertificatePath string       `json:"certificatePath"`
+	ManagedIdentity bool         `json:"managedIdentity"`
+}
+
+// Journal locates the embedded journal.
+type Journal struct {
+	Path string `json:"path"`
+}
+
+// Queue locates the embedded queue, or names Service Bus.
+type Queue struct {
+	// Path is the embedded queue's SQLite file.
+	Path string `json:"path"`
+	// ServiceBusNamespace (e.g. "contoso.servicebus.windows.net") selects
+	// Azure Service Bus with an identity-based connection.
+	ServiceBusNamespace string `json:"serviceBusNamespace"`
+	OnboardQueue        string `json:"onboardQueue"`
+	OffboardQueue       string `json:"offboardQueue"`
+	ParkingQueue        string `json:"parkingQueue"`
+}
+
+type envVar struct{ name, what string }
+
+// envVars lists the environment variables read by apply, with what they
+// override.
+func envVars() []envVar {
+	return []envVar{
+		{"VENDORFLOW_TENANT_DOMAIN", "tenant.domain"},
+		{"VENDORFLOW_SENDER", "tenant.sender"},
+		{"VENDORFLOW_USAGE_LOCATION", "tenant.usageLocation"},
+		{"VENDORFLOW_GRAPH_BASE_URL", "graph.baseUrl"},
+		{"AZURE_TENANT_ID", "graph.tenantId"},
+		{"AZURE_CLIENT_ID", "graph.clientId"},
+		{"AZURE_CLIENT_SECRET", "graph client secret (environment only)"},
+		{"AZURE_CLIENT_CERTIFICATE_PATH", "graph.certificatePath"},
+		{"VENDORFLOW_MANAGED_IDENTITY", "graph.managedIdentity (true/false)"},
+		{"VENDORFLOW_JOURNAL_PATH", "journal.path"},
+		{"VENDORFLOW_QUEUE_PATH", "queue.path"},
+		{"ServiceBusConnection__fullyQualifiedNamespace", "queue.serviceBusNamespace"},
+		{"OnboardQueue", "queue.onboardQueue"},
+		{"OffboardQueue", "queue.offboardQueue"},
+		{"ParkingQueue", "queue.parkingQueue"},
+	}
+}
+
+// EnvHelp lists the environment overrides, one per line, for --help.
+func EnvHelp() string {
+	var b strings.Builder
+	for _, e := range envVars() {
+		fmt.Fprintf(&b, "  %-46s %s\n", e.name, e.what)
+	}
+	return b.String()
+}
+
+// Load reads path (YAML or JSON; "" = the embedded sample), applies the
+// environment (lookup, usually os.LookupEnv), sets defaults and validates.
+func Load(path string, lookup func(string) (string, bool)) (Config, error) {
+	data := sample
+	if path != "" {
+		b, err := os.ReadFile(path)
+		if errors.Is(err, fs.ErrNotExist) {
+			return Config{}, fmt.Errorf("config file %s does not exist (write one with `vendorflow config sample > %s`)", path, path)
+		}
+		if err != nil {
+			return Config{}, fmt.Errorf("read config: %w", err)
+		}
+		data = b
+	}
+	return Parse(data, lookup)
+}
+
+// Parse is Load for bytes already read.
+func Parse(data []byte, lookup func(string) (string, bool)) (Config, error) {
+	var c Config
+	if err := yaml.UnmarshalStrict(data, &c); err != nil {
+		return Config{}, fmt.Errorf("parse config: %w", err)
+	}
+	if lookup != nil {
+		if err := c.apply(lookup); err != nil {
+			return Config{}, err
+		}
+	}
+	c.SetDefaults()
+	if err := c.Validate(); err != nil {
+		return Config{}, err
+	}
+	return c, nil
+}
+
+func (c *Config) apply(lookup func(string) (string, bool)) error {
+	set := func(name string, dst *string) {
+		if v, ok := lookup(name); ok && v != "" {
+			*dst = v
+		}
+	}
+	set("VENDORFLOW_TENANT_DOMAIN", &c.Tenant.Domain)
+	set("VENDORFLOW_SENDER", &c.Tenant.Sender)
+	set("VENDORFLOW_USAGE_LOCATION", &c.Tenant.UsageLocation)
+	set("VENDORFLOW_GRAPH_BASE_URL", &c.Graph.BaseURL)
+	set("AZURE_TENANT_ID", &c.Graph.TenantID)
+	set("AZURE_CLIENT_ID", &c.Graph.ClientID)
+	set("AZURE_CLIENT_CERTIFICATE_PATH", &c.Graph.CertificatePath)
+	set("VENDORFLOW_JOURNAL_PATH", &c.Journal.Path)
+	set("VENDORFLOW_QUEUE_PATH", &c.Queue.Path)
+	set("ServiceBusConnection__fullyQualifiedNamespace", &c.Queue.ServiceBusNamespace)
+	set("OnboardQueue", &c.Queue.OnboardQueue)
+	set("OffboardQueue", &c.Queue.OffboardQueue)
+	set("ParkingQueue", &c.Queue.ParkingQueue)
+	if v, ok := lookup("AZURE_CLIENT_SECRET"); ok && v != "" {
+		c.Graph.ClientSecret = secret.New(v)
+	}
+	if v, ok := lookup("VENDORFLOW_MANAGED_IDENTITY"); ok && v != "" {
+		switch strings.ToLower(v) {
+		case "true", "1", "yes":
+			c.Graph.ManagedIdentity = true
+		case "false", "0", "no":
+			c.Graph.ManagedIdentity = false
+		default:
+			return fmt.Errorf("VENDORFLOW_MANAGED_IDENTITY=%q: want true or false", v)
+		}
+	}
+	return nil
+}
+
+// SetDefaults fills unset settings.
+func (c *Config) SetDefaults() {
+	c.Tenant.SetDefaults()
+	if c.Journal.Path == "" {
+		c.Journal.Path = "var/journal.db"
+	}
+	if c.Queue.Path == "" {
+		c.Queue.Path = "var/queue.db"
+	}
+	if c.Queue.OnboardQueue == "" {
+		c.Queue.OnboardQueue = "vendorflow-onboard"
+	}
+	if c.Queue.OffboardQueue == "" {
+		c.Queue.OffboardQueue = "vendorflow-offboard"
+	}
+	if c.Queue.ParkingQueue == "" {
+		c.Queue.ParkingQueue = "vendorflow-parked"
+	}
+}
+
+// Validate checks the configuration.
+func (c Config) Validate() error {
+	if err := c.Tenant.Validate(); err != nil {
+		return err
+	}
+	g := c.Graph
+	if g.BaseURL != "" && !strings.HasPrefix(g.BaseURL, "https://") && !loopback(g.BaseURL) {
+		return domain.Errorf(domain.Invalid, "graph.baseUrl %q: plain http is allowed only for the local emulator (127.0.0.1, localhost, [::1])", g.BaseURL)
+	}
+	return nil
+}
+
+// UsesEmulator reports whether Graph is the local emulator.
+func (g Graph) UsesEmulator() bool { return g.BaseURL != "" && loopback(g.BaseURL) }
+
+func loopback(u string) bool {
+	for _, p := range []string{"http://127.0.0.1", "http://localhost", "http://[::1]"} {
+		if strings.HasPrefix(u, p+":") || strings.HasPrefix(u, p+"/") || u == p {
+			return true
+		}
+	}
+	return false
+}

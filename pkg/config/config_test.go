@@ -1,0 +1,91 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/vendorflow/vendorflow/pkg/domain"
+)
+
+func env(m map[string]string) func(string) (string, bool) {
+	return func(k string) (string, bool) { v, ok := m[k]; return v, ok }
+}
+
+func TestSampleIsTheDemoTenant(t *testing.T) {
+	c, err := Load("", env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Tenant.Domain != "ABC.com" || len(c.Tenant.Vendors) != 3 || c.Tenant.Sender != "vendorflow@ABC.com" {
+		t.Fatalf("sample tenant = %+v", c.Tenant)
+	}
+	if got := time.Duration(c.Tenant.Credentials.TAPLifetime); got != 8*time.Hour {
+		t.Fatalf("tapLifetime = %v", got)
+	}
+	if c, _ := c.Tenant.Vendor("Contractor"); c.Kind != domain.VendorContractor {
+		t.Fatalf("contractor kind = %q", c.Kind)
+	}
+}
+
+func TestEnvOverrides(t *testing.T) {
+	c, err := Load("", env(map[string]string{
+		"VENDORFLOW_TENANT_DOMAIN":  "contoso.com",
+		"VENDORFLOW_SENDER":         "robot@contoso.com",
+		"VENDORFLOW_GRAPH_BASE_URL": "http://127.0.0.1:9999/v1.0",
+		"AZURE_CLIENT_SECRET":       "s3cr3t-value",
+		"VENDORFLOW_JOURNAL_PATH":   "/tmp/j.db",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Tenant.Domain != "contoso.com" || c.Journal.Path != "/tmp/j.db" || !c.Graph.UsesEmulator() {
+		t.Fatalf("overrides not applied: %+v", c)
+	}
+	if c.Graph.ClientSecret.Reveal() != "s3cr3t-value" {
+		t.Fatal("client secret not read from the environment")
+	}
+}
+
+func TestLoadErrors(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, body string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	tests := []struct {
+		name string
+		path string
+		env  map[string]string
+		want string
+	}{
+		{"missing file", filepath.Join(dir, "nope.yaml"), nil, "does not exist"},
+		{"unknown key", write("u.yaml", "tenant:\n  domian: x.com\n"), nil, `unknown field "domian"`},
+		{"invalid tenant", write("i.yaml", "tenant:\n  domain: not a domain\n"), nil, "domain: must be a DNS domain"},
+		{"plain http to a real host", "", map[string]string{"VENDORFLOW_GRAPH_BASE_URL": "http://graph.example.com/v1.0"}, "plain http is allowed only"},
+		{"bad bool", "", map[string]string{"VENDORFLOW_MANAGED_IDENTITY": "maybe"}, "want true or false"},
+		{"json works too", write("c.json", `{"tenant":{"domain":"x.com"}}`), nil, "sender: must be a mailbox"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Load(tt.path, env(tt.env))
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("err = %v, want it to mention %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestEnvHelpListsEveryOverride(t *testing.T) {
+	h := EnvHelp()
+	for _, e := range envVars() {
+		if !strings.Contains(h, e.name) {
+			t.Fatalf("EnvHelp lacks %s", e.name)
+		}
+	}
+}

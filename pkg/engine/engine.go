@@ -1,0 +1,408 @@
+// Package engine runs vendorflow's requests step by step. Every step is an
+// "ensure": it reads the directory, converges it to the desired state and
+// records what it did in the journal, so that running it twice, or again
+// after a crash half-way, leaves the same result as running it once.
+//
+// The engine retries transient failures within a bounded budget (honouring
+// the server's Retry-After), parks permanent ones with their reason, and
+// resumes a request from its first unfinished step.
+package engine
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/vendorflow/vendorflow/pkg/clock"
+	"github.com/vendorflow/vendorflow/pkg/domain"
+)
+
+// Config configures an Engine.
+type Config struct {
+	Tenant    domain.Tenant
+	Directory Directory
+	Journal   Journal
+	Clock     Clock
+	Logger    *slog.Logger
+	// MaxAttempts bounds the attempts of one step within one run (default 6).
+	MaxAttempts int
+	// BaseBackoff and MaxBackoff shape the exponential backoff used when the
+	// server gives no Retry-After (defaults 500ms and 30s).
+	BaseBackoff time.Duration
+	MaxBackoff  time.Duration
+	// RunBudget bounds the total time one run may spend waiting between
+	// attempts (default 2m, well under a Service Bus lock of 5m). When it is
+	// spent the request is left "retrying" for the caller to reschedule.
+	RunBudget time.Duration
+	// Observer, when set, is told of every step transition (the demo prints
+	// them). It must not block.
+	Observer func(Event)
+	// Hooks are test points.
+	Hooks Hooks
+}
+
+// Hooks let tests inject crashes. A hook that returns an error stops the run
+// at once, as a crash would: nothing more is written to the journal.
+type Hooks struct {
+	// AfterEffects runs after a step's directory effects and before the
+	// journal records the step done.
+	AfterEffects func(requestID string, step domain.Step) error
+	// AfterStep runs after the journal recorded the step done.
+	AfterStep func(requestID string, step domain.Step) error
+}
+
+// SetDefaults fills unset fields.
+func (c *Config) SetDefaults() {
+	if c.Clock == nil {
+		c.Clock = clock.Real{}
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	if c.MaxAttempts == 0 {
+		c.MaxAttempts = 6
+	}
+	if c.BaseBackoff == 0 {
+		c.BaseBackoff = 500 * time.Millisecond
+	}
+	if c.MaxBackoff == 0 {
+		c.MaxBackoff = 30 * time.Second
+	}
+	if c.RunBudget == 0 {
+		c.RunBudget = 2 * time.Minute
+	}
+}
+
+// Validate checks the configuration.
+func (c Config) Validate() error {
+	switch {
+	case c.Directory == nil:
+		return errors.New("engine: Directory is required")
+	case c.Journal == nil:
+		return errors.New("engine: Journal is required")
+	case c.MaxAttempts < 1:
+		return errors.New("engine: MaxAttempts must be at least 1")
+	}
+	return c.Tenant.Validate()
+}
+
+// Engine processes onboard and offboard requests.
+type Engine struct {
+	cfg Config
+	dir Directory
+	j   Journal
+	clk Clock
+	log *slog.Logger
+}
+
+// New returns an Engine.
+func New(cfg Config) (*Engine, error) {
+	cfg.SetDefaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	return &Engine{cfg: cfg, dir: cfg.Directory, j: cfg.Journal, clk: cfg.Clock, log: cfg.Logger}, nil
+}
+
+// Event reports a step transition.
+type Event struct {
+	RequestID string            `json:"requestId"`
+	Kind      string            `json:"kind"`
+	UPN       string            `json:"upn,omitempty"`
+	Step      domain.Step       `json:"step"`
+	Status    domain.StepStatus `json:"status"`
+	Attempt   int               `json:"attempt"`
+	Code      domain.Code       `json:"code,omitempty"`
+	Message   string            `json:"message,omitempty"`
+	At        time.Time         `json:"at"`
+}
+
+// Result is the outcome of one run of a request.
+type Result struct {
+	RequestID string               `json:"requestId"`
+	Kind      string               `json:"kind"`
+	Status    domain.RequestStatus `json:"status"`
+	UPN       string               `json:"upn,omitempty"`
+	Code      domain.Code          `json:"code,omitempty"`
+	Reason    string               `json:"reason,omitempty"`
+	// RetryAfter advises when a "retrying" request should run again.
+	RetryAfter time.Duration `json:"retryAfter,omitempty"`
+	// AlreadyDone is set when the request had finished before this run:
+	// nothing was read or written.
+	AlreadyDone bool `json:"alreadyDone,omitempty"`
+}
+
+// Process decodes a request of the given kind from its JSON payload and
+// runs it. A payload that cannot be decoded is journaled under a synthetic
+// id ("invalid-<hash>") and parked: nothing is lost, nothing reaches Graph.
+// The returned error is non-nil only when the run itself could not be
+// recorded (journal failure, cancelled context, injected crash).
+func (e *Engine) Process(ctx context.Context, kind string, payload []byte) (Result, error) {
+	switch kind {
+	case domain.KindOnboard:
+		var r domain.OnboardRequest
+		if err := decodeStrict(payload, &r); err != nil {
+			return e.parkUndecodable(ctx, kind, payload, err)
+		}
+		return e.run(ctx, kind, r.RequestID, payload, onboardRunner{e: e, req: r})
+	case domain.KindOffboard:
+		var r domain.OffboardRequest
+		if err := decodeStrict(payload, &r); err != nil {
+			return e.parkUndecodable(ctx, kind, payload, err)
+		}
+		return e.run(ctx, kind, r.RequestID, payload, offboardRunner{e: e, req: r})
+	}
+	return Result{}, domain.Errorf(domain.Invalid, "unknown request kind %q", kind)
+}
+
+// runner supplies the steps of one request kind.
+type runner interface {
+	// step runs one step; st carries the outputs of earlier steps.
+	step(ctx context.Context, s domain.Step, st *state) (map[string]string, error)
+}
+
+// state is what the steps of one run share: earlier outputs, the validated
+// request and what was learnt on the way.
+type state struct {
+	requestID string
+	kind      string
+	upn       string
+	outputs   map[string]string
+	onboard   domain.Onboarding
+	offboard  domain.Offboarding
+}
+
+func (s *state) out(key string) string { return s.outputs[key] }
+
+func (e *Engine) run(ctx context.Context, kind, id string, payload []byte, r runner) (Result, error) {
+	plan, err := domain.Plan(kind)
+	if err != nil {
+		return Result{}, err
+	}
+	if !domain.ValidRequestID(id) {
+		// Without a usable id the request cannot be journaled under it.
+		return e.parkUndecodable(ctx, kind, payload, fmt.Errorf("requestId %q is not usable", domain.Clip(id)))
+	}
+	rec, _, err := e.j.Begin(ctx, domain.RequestRecord{ID: id, Kind: kind, Fingerprint: fingerprint(payload), Payload: payload, Status: domain.RequestReceived})
+	if err != nil {
+		if domain.ErrorCode(err) == domain.Conflict {
+			// The producer reused an id for other content: say so, change nothing.
+			return Result{RequestID: id, Kind: kind, Status: domain.RequestParked, Code: domain.Conflict, Reason: domain.ErrorMessage(err)}, nil
+		}
+		return Result{}, fmt.Errorf("journal begin %s: %w", id, err)
+	}
+	res := Result{RequestID: id, Kind: kind, UPN: rec.UPN}
+	switch rec.Status {
+	case domain.RequestDone, domain.RequestSuperseded:
+		res.Status, res.AlreadyDone, res.Code, res.Reason = rec.Status, true, rec.ReasonCode, rec.Reason
+		return res, nil
+	}
+	if _, err := e.j.CountAttempt(ctx, id); err != nil {
+		return Result{}, err
+	}
+	if err := e.j.SetStatus(ctx, id, domain.RequestRunning, "", ""); err != nil {
+		return Result{}, err
+	}
+	done, err := e.j.Steps(ctx, id)
+	if err != nil {
+		return Result{}, err
+	}
+	st := &state{requestID: id, kind: kind, upn: rec.UPN, outputs: map[string]string{}}
+	finished := map[domain.Step]bool{}
+	for _, s := range done {
+		if s.Status == domain.StepDone {
+			finished[s.Step] = true
+			for k, v := range s.Outputs {
+				st.outputs[k] = v
+			}
+		}
+	}
+	log := e.log.With("requestId", id, "kind", kind)
+	budget := e.clk.Now().Add(e.cfg.RunBudget)
+	for _, s := range plan {
+		if finished[s] {
+			// validate runs again without a journal entry: it is pure, and
+			// later steps need its result.
+			if s == domain.StepValidate {
+				if _, err := r.step(ctx, s, st); err != nil {
+					return e.stop(ctx, log, res, st, s, err)
+				}
+			}
+			continue
+		}
+		outputs, err := e.attempt(ctx, log, r, s, st, budget)
+		if err != nil {
+			var crash *crashError
+			if errors.As(err, &crash) || ctx.Err() != nil {
+				return res, err
+			}
+			return e.stop(ctx, log, res, st, s, err)
+		}
+		if err := e.hook(e.cfg.Hooks.AfterEffects, id, s); err != nil {
+			return res, err
+		}
+		if err := e.j.FinishStep(ctx, id, s, outputs); err != nil {
+			return res, fmt.Errorf("journal finish %s/%s: %w", id, s, err)
+		}
+		for k, v := range outputs {
+			st.outputs[k] = v
+		}
+		e.emit(Event{RequestID: id, Kind: kind, UPN: st.upn, Step: s, Status: domain.StepDone})
+		if err := e.hook(e.cfg.Hooks.AfterStep, id, s); err != nil {
+			return res, err
+		}
+	}
+	if err := e.j.SetStatus(ctx, id, domain.RequestDone, "", ""); err != nil {
+		return res, err
+	}
+	log.Info("request done", "upn", st.upn)
+	res.Status, res.UPN = domain.RequestDone, st.upn
+	return res, nil
+}
+
+// attempt runs one step with bounded retries for Transient and Internal
+// errors, waiting on the injected clock.
+func (e *Engine) attempt(ctx context.Context, log *slog.Logger, r runner, s domain.Step, st *state, budget time.Time) (map[string]string, error) {
+	var last error
+	for n := 1; n <= e.cfg.MaxAttempts; n++ {
+		if _, err := e.j.StartStep(ctx, st.requestID, s); err != nil {
+			return nil, fmt.Errorf("journal start %s/%s: %w", st.requestID, s, err)
+		}
+		e.emit(Event{RequestID: st.requestID, Kind: st.kind, UPN: st.upn, Step: s, Status: domain.StepRunning, Attempt: n})
+		out, err := r.step(ctx, s, st)
+		if err == nil {
+			return out, nil
+		}
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		last = err
+		code := domain.ErrorCode(err)
+		msg := domain.ErrorMessage(err)
+		if ferr := e.j.FailStep(ctx, st.requestID, s, code, msg); ferr != nil {
+			return nil, fmt.Errorf("journal fail %s/%s: %w", st.requestID, s, ferr)
+		}
+		e.emit(Event{RequestID: st.requestID, Kind: st.kind, UPN: st.upn, Step: s, Status: domain.StepFailed, Attempt: n, Code: code, Message: msg})
+		log.Warn("step failed", "step", s, "attempt", n, "code", code, "error", msg)
+		if domain.OutcomeOf(code).Disposition != domain.Retry || n == e.cfg.MaxAttempts {
+			break
+		}
+		wait := e.backoff(n, domain.RetryAfterOf(err))
+		if e.clk.Now().Add(wait).After(budget) {
+			break
+		}
+		if err := e.clk.Sleep(ctx, wait); err != nil {
+			return nil, err
+		}
+	}
+	return nil, last
+}
+
+// stop records why the run ended early: parked for permanent errors,
+// retrying (with advice) for transient ones whose budget ran out.
+func (e *Engine) stop(ctx context.Context, log *slog.Logger, res Result, st *state, s domain.Step, err error) (Result, error) {
+	code := domain.ErrorCode(err)
+	reason := fmt.Sprintf("%s: %s", s, domain.ErrorMessage(err))
+	status := domain.RequestParked
+	if domain.OutcomeOf(code).Disposition == domain.Retry {
+		status = domain.RequestRetrying
+		res.RetryAfter = max(domain.RetryAfterOf(err), e.cfg.BaseBackoff)
+	}
+	if jerr := e.j.SetStatus(ctx, st.requestID, status, code, reason); jerr != nil {
+		return res, jerr
+	}
+	log.Warn("request stopped", "status", status, "code", code, "reason", reason)
+	res.Status, res.Code, res.Reason, res.UPN = status, code, reason, st.upn
+	return res, nil
+}
+
+// backoff prefers the server's Retry-After; otherwise it doubles from
+// BaseBackoff, capped.
+func (e *Engine) backoff(attempt int, retryAfter time.Duration) time.Duration {
+	if retryAfter > 0 {
+		return min(retryAfter, e.cfg.MaxBackoff)
+	}
+	d := e.cfg.BaseBackoff << (attempt - 1)
+	if d <= 0 || d > e.cfg.MaxBackoff {
+		d = e.cfg.MaxBackoff
+	}
+	return d
+}
+
+func (e *Engine) emit(ev Event) {
+	if e.cfg.Observer == nil {
+		return
+	}
+	ev.At = e.clk.Now()
+	e.cfg.Observer(ev)
+}
+
+// crashError marks an injected crash.
+type crashError struct{ err error }
+
+func (c *crashError) Error() string { return "injected crash: " + c.err.Error() }
+func (c *crashError) Unwrap() error { return c.err }
+
+func (e *Engine) hook(h func(string, domain.Step) error, id string, s domain.Step) error {
+	if h == nil {
+		return nil
+	}
+	if err := h(id, s); err != nil {
+		return &crashError{err: err}
+	}
+	return nil
+}
+
+// parkUndecodable journals a payload that is not a request at all.
+func (e *Engine) parkUndecodable(ctx context.Context, kind string, payload []byte, cause error) (Result, error) {
+	fp := fingerprint(payload)
+	id := "invalid-" + fp[:16]
+	stored := payload
+	if len(stored) > 64<<10 {
+		stored = stored[:64<<10]
+	}
+	rec, _, err := e.j.Begin(ctx, domain.RequestRecord{ID: id, Kind: kind, Fingerprint: fp, Payload: stored, Status: domain.RequestReceived})
+	if err != nil {
+		return Result{}, fmt.Errorf("journal begin %s: %w", id, err)
+	}
+	reason := "undecodable request: " + cause.Error()
+	if rec.Status != domain.RequestParked {
+		if err := e.j.SetStatus(ctx, id, domain.RequestParked, domain.Invalid, reason); err != nil {
+			return Result{}, err
+		}
+	}
+	return Result{RequestID: id, Kind: kind, Status: domain.RequestParked, Code: domain.Invalid, Reason: reason}, nil
+}
+
+// decodeStrict refuses unknown fields and trailing data.
+func decodeStrict(b []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return err
+	}
+	if dec.More() {
+		return errors.New("trailing data after the JSON object")
+	}
+	return nil
+}
+
+// fingerprint is the sha256 of the payload with insignificant white space
+// removed, so that re-serialised copies of one request match.
+func fingerprint(b []byte) string {
+	var v any
+	canon := b
+	if json.Unmarshal(b, &v) == nil {
+		if c, err := json.Marshal(v); err == nil {
+			canon = c
+		}
+	}
+	sum := sha256.Sum256(canon)
+	return hex.EncodeToString(sum[:])
+}

@@ -1,0 +1,192 @@
+package engine
+
+import (
+	"context"
+	"slices"
+
+	"github.com/vendorflow/vendorflow/pkg/domain"
+)
+
+// outGone marks an offboarding whose account is already soft-deleted.
+const outGone = "alreadyDeleted"
+
+type offboardRunner struct {
+	e   *Engine
+	req domain.OffboardRequest
+}
+
+func (r offboardRunner) step(ctx context.Context, s domain.Step, st *state) (map[string]string, error) {
+	e := r.e
+	if s == domain.StepValidate {
+		o, err := domain.ValidateOffboard(e.cfg.Tenant, r.req)
+		if err != nil {
+			return nil, err
+		}
+		st.offboard, st.upn = o, o.UPN
+		if err := e.j.SetUPN(ctx, st.requestID, o.UPN); err != nil {
+			return nil, err
+		}
+		return map[string]string{outUPN: o.UPN}, nil
+	}
+	if s == domain.StepFindAccount {
+		return e.findAccount(ctx, st.offboard)
+	}
+	if st.out(outGone) == "true" {
+		// nothing left to take away: the account is in the deleted items
+		return nil, nil
+	}
+	id := st.out(outUserID)
+	switch s {
+	case domain.StepDisableSignIn:
+		u, err := e.dir.GetUser(ctx, id)
+		if err != nil {
+			return nil, notYetVisible(err, id)
+		}
+		if u.AccountEnabled {
+			off := false
+			return nil, e.dir.UpdateUser(ctx, id, domain.UserChanges{AccountEnabled: &off})
+		}
+		return nil, nil
+	case domain.StepRevokeSessions:
+		return nil, e.dir.RevokeSessions(ctx, id)
+	case domain.StepRemoveTAPs:
+		taps, err := e.dir.ListTAPs(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		for _, t := range taps {
+			if err := e.dir.DeleteTAP(ctx, id, t.ID); err != nil {
+				return nil, err
+			}
+		}
+		return nil, nil
+	case domain.StepRemoveLicenses:
+		return e.removeLicenses(ctx, id)
+	case domain.StepRemoveSegment:
+		return nil, e.removeSegment(ctx, id)
+	case domain.StepMarkOffboarded:
+		t := e.cfg.Tenant
+		u, err := e.dir.GetUser(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		if u.Extensions[t.RequestAttribute] != st.requestID {
+			c := domain.UserChanges{Extensions: map[string]string{t.RequestAttribute: st.requestID}}
+			if err := e.dir.UpdateUser(ctx, id, c); err != nil {
+				return nil, err
+			}
+		}
+		return nil, e.j.PutAccount(ctx, domain.AccountRecord{
+			UPN: st.upn, UserID: id, Email: first(u.OtherMails), State: domain.AccountOffboarded,
+			ContractEnd: u.EmployeeLeaveDateTime, LastRequest: st.requestID,
+		})
+	}
+	return nil, domain.Errorf(domain.Internal, "offboarding has no step %q", s)
+}
+
+// findAccount resolves the account; one that is already soft-deleted needs
+// nothing more, one that is not ours is refused.
+func (e *Engine) findAccount(ctx context.Context, o domain.Offboarding) (map[string]string, error) {
+	u, err := e.dir.FindUser(ctx, o.UPN)
+	switch domain.ErrorCode(err) {
+	case "":
+		if !e.cfg.Tenant.Manages(u) {
+			return nil, domain.Errorf(domain.Conflict, "%s is not managed by vendorflow; it was left untouched", o.UPN)
+		}
+		return map[string]string{outUserID: u.ID}, nil
+	case domain.NotFound:
+		d, derr := e.dir.FindDeletedUser(ctx, o.UPN)
+		if derr == nil && e.cfg.Tenant.Manages(d) {
+			return map[string]string{outUserID: d.ID, outGone: "true"}, nil
+		}
+		if derr != nil && domain.ErrorCode(derr) != domain.NotFound {
+			return nil, derr
+		}
+		return nil, domain.Errorf(domain.NotFound, "no account %s exists (nor in the deleted items)", o.UPN)
+	}
+	return nil, err
+}
+
+// removeLicenses takes away every SKU vendorflow assigns (the tenant's and
+// every vendor's), leaving licenses it does not manage alone.
+func (e *Engine) removeLicenses(ctx context.Context, id string) (map[string]string, error) {
+	u, err := e.dir.GetUser(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if len(u.SKUIDs) == 0 {
+		return nil, nil
+	}
+	skus, err := e.dir.ListSKUs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	managed := managedSKUParts(e.cfg.Tenant)
+	var remove []string
+	for _, s := range skus {
+		if managed[s.PartNumber] && slices.Contains(u.SKUIDs, s.ID) {
+			remove = append(remove, s.ID)
+		}
+	}
+	if len(remove) == 0 {
+		return nil, nil
+	}
+	return nil, e.dir.AssignLicenses(ctx, id, nil, remove)
+}
+
+func managedSKUParts(t domain.Tenant) map[string]bool {
+	m := map[string]bool{}
+	for _, p := range t.SKUs {
+		m[p] = true
+	}
+	for _, v := range t.Vendors {
+		for _, p := range v.SKUs {
+			m[p] = true
+		}
+	}
+	return m
+}
+
+// removeSegment leaves every vendor segment group and clears the segment
+// attribute, so the account falls out of every barrier segment.
+func (e *Engine) removeSegment(ctx context.Context, id string) error {
+	t := e.cfg.Tenant
+	if groups := segmentGroups(t); len(groups) > 0 {
+		member, err := e.dir.MemberOf(ctx, id)
+		if err != nil {
+			return err
+		}
+		for _, g := range member {
+			if groups[g] {
+				if err := e.dir.RemoveMember(ctx, g, id); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	u, err := e.dir.GetUser(ctx, id)
+	if err != nil {
+		return err
+	}
+	if t.SegmentOf(u) == "" {
+		return nil
+	}
+	empty := ""
+	var c domain.UserChanges
+	switch t.SegmentAttribute {
+	case "companyName":
+		c.CompanyName = &empty
+	case "department":
+		c.Department = &empty
+	default:
+		c.Extensions = map[string]string{t.SegmentAttribute: ""}
+	}
+	return e.dir.UpdateUser(ctx, id, c)
+}
+
+func first(s []string) string {
+	if len(s) == 0 {
+		return ""
+	}
+	return s[0]
+}

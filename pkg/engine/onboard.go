@@ -1,0 +1,336 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/vendorflow/vendorflow/pkg/domain"
+	"github.com/vendorflow/vendorflow/pkg/secret"
+)
+
+// Output keys recorded by the onboarding steps (never secrets).
+const (
+	outUserID    = "userId"
+	outUPN       = "upn"
+	outAdopted   = "adopted"
+	outRestored  = "restored"
+	outSegment   = "segment"
+	outGroup     = "segmentGroup"
+	outSKUs      = "skuIds"
+	outTAPID     = "tapId"
+	outValidTill = "validUntil"
+	outMailedTo  = "mailedTo"
+	outKind      = "credential"
+)
+
+type onboardRunner struct {
+	e   *Engine
+	req domain.OnboardRequest
+}
+
+func (r onboardRunner) step(ctx context.Context, s domain.Step, st *state) (map[string]string, error) {
+	e := r.e
+	switch s {
+	case domain.StepValidate:
+		o, err := domain.ValidateOnboard(e.cfg.Tenant, r.req, e.clk.Now())
+		if err != nil {
+			return nil, err
+		}
+		st.onboard, st.upn = o, o.UPN
+		if err := e.j.SetUPN(ctx, st.requestID, o.UPN); err != nil {
+			return nil, err
+		}
+		return map[string]string{outUPN: o.UPN}, nil
+	case domain.StepEnsureUser:
+		return e.ensureUser(ctx, st.onboard)
+	case domain.StepEnsureSegment:
+		return e.ensureSegment(ctx, st.onboard, st.out(outUserID))
+	case domain.StepEnsureLicenses:
+		return e.ensureLicenses(ctx, st.onboard, st.out(outUserID))
+	case domain.StepDeliverCredentials:
+		return e.deliverCredentials(ctx, st.onboard, st.out(outUserID))
+	case domain.StepComplete:
+		return nil, e.j.PutAccount(ctx, domain.AccountRecord{
+			UPN: st.onboard.UPN, UserID: st.out(outUserID), Vendor: st.onboard.Vendor.Key,
+			Email: st.onboard.Person.Email, State: domain.AccountActive, ContractEnd: st.onboard.ContractEnd,
+			LastRequest: st.requestID,
+		})
+	}
+	return nil, domain.Errorf(domain.Internal, "onboarding has no step %q", s)
+}
+
+// ensureUser converges the service account: adopt ours, restore ours from
+// the deleted items, or create it with every attribute set; refuse an
+// account that is not ours or belongs to another person.
+func (e *Engine) ensureUser(ctx context.Context, o domain.Onboarding) (map[string]string, error) {
+	t := e.cfg.Tenant
+	want := domain.DesiredUser(t, o)
+	out := map[string]string{}
+	u, err := e.dir.FindUser(ctx, o.UPN)
+	switch domain.ErrorCode(err) {
+	case "":
+		if err := e.checkOwnership(u, o); err != nil {
+			return nil, err
+		}
+		out[outAdopted] = "true"
+	case domain.NotFound:
+		u, err = e.restoreOrCreate(ctx, o, want, out)
+		if err != nil {
+			return nil, err
+		}
+		if out[outRestored] == "" {
+			// created with every attribute set: nothing to converge
+			out[outUserID] = u.ID
+			return out, nil
+		}
+	default:
+		return nil, err
+	}
+	if c := domain.Changes(want, u); !c.Empty() {
+		if err := e.dir.UpdateUser(ctx, u.ID, c); err != nil {
+			return nil, err
+		}
+	}
+	out[outUserID] = u.ID
+	return out, nil
+}
+
+func (e *Engine) checkOwnership(u domain.User, o domain.Onboarding) error {
+	if !e.cfg.Tenant.Manages(u) {
+		return domain.Errorf(domain.Conflict, "%s already exists and is not managed by vendorflow; it was left untouched", o.UPN)
+	}
+	if !domain.BelongsTo(u, o.Person.Email) {
+		return domain.Errorf(domain.Conflict, "%s is managed by vendorflow but belongs to another person (%s); change the UPN template or offboard that account first", o.UPN, strings.Join(u.OtherMails, ", "))
+	}
+	return nil
+}
+
+func (e *Engine) restoreOrCreate(ctx context.Context, o domain.Onboarding, want domain.User, out map[string]string) (domain.User, error) {
+	d, err := e.dir.FindDeletedUser(ctx, o.UPN)
+	switch domain.ErrorCode(err) {
+	case "":
+		if err := e.checkOwnership(d, o); err != nil {
+			return domain.User{}, err
+		}
+		u, err := e.dir.RestoreUser(ctx, d.ID)
+		if err != nil {
+			return domain.User{}, err
+		}
+		out[outRestored] = "true"
+		return u, nil
+	case domain.NotFound:
+	default:
+		return domain.User{}, err
+	}
+	pw, err := secret.Password(24)
+	if err != nil {
+		return domain.User{}, domain.Wrap(domain.Internal, err, "cannot generate a password")
+	}
+	u, err := e.dir.CreateUser(ctx, want, pw.Reveal())
+	if domain.ErrorCode(err) == domain.Conflict {
+		// The UPN is taken but our lookup did not see it: a create of ours
+		// that is not replicated yet, or someone else's account. Retry the
+		// lookup later; it will then adopt or refuse.
+		return domain.User{}, &domain.Error{Code: domain.Transient, Message: o.UPN + " exists but is not visible yet (replication); will look again", Err: err}
+	}
+	if err != nil {
+		return domain.User{}, err
+	}
+	return u, nil
+}
+
+// ensureSegment verifies the segment attribute (set at creation) and, when
+// the vendor has a segment group, the membership; it removes the account
+// from other vendors' segment groups so that a changed vendor segment moves
+// the account.
+func (e *Engine) ensureSegment(ctx context.Context, o domain.Onboarding, userID string) (map[string]string, error) {
+	t := e.cfg.Tenant
+	u, err := e.dir.GetUser(ctx, userID)
+	if err != nil {
+		return nil, notYetVisible(err, userID)
+	}
+	if got := t.SegmentOf(u); got != o.Vendor.Segment {
+		want := domain.DesiredUser(t, o)
+		if err := e.dir.UpdateUser(ctx, userID, domain.Changes(want, u)); err != nil {
+			return nil, err
+		}
+	}
+	out := map[string]string{outSegment: o.Vendor.Segment}
+	others := segmentGroups(t)
+	delete(others, o.Vendor.SegmentGroupID)
+	if o.Vendor.SegmentGroupID == "" && len(others) == 0 {
+		return out, nil
+	}
+	groups, err := e.dir.MemberOf(ctx, userID)
+	if err != nil {
+		return nil, notYetVisible(err, userID)
+	}
+	for _, g := range groups {
+		if others[g] {
+			if err := e.dir.RemoveMember(ctx, g, userID); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if g := o.Vendor.SegmentGroupID; g != "" {
+		if !slices.Contains(groups, g) {
+			if err := e.dir.AddMember(ctx, g, userID); err != nil {
+				return nil, notYetVisible(err, userID)
+			}
+		}
+		out[outGroup] = g
+	}
+	return out, nil
+}
+
+// segmentGroups returns every vendor segment group id.
+func segmentGroups(t domain.Tenant) map[string]bool {
+	m := map[string]bool{}
+	for _, v := range t.Vendors {
+		if v.SegmentGroupID != "" {
+			m[v.SegmentGroupID] = true
+		}
+	}
+	return m
+}
+
+// ensureLicenses assigns the vendor's SKUs that the account lacks. A SKU
+// with no free seat is a Business failure, decided before any write.
+func (e *Engine) ensureLicenses(ctx context.Context, o domain.Onboarding, userID string) (map[string]string, error) {
+	skus, err := e.dir.ListSKUs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	want, err := resolveSKUs(skus, o.SKUs)
+	if err != nil {
+		return nil, err
+	}
+	u, err := e.dir.GetUser(ctx, userID)
+	if err != nil {
+		return nil, notYetVisible(err, userID)
+	}
+	var add []string
+	for _, s := range want {
+		if !slices.Contains(u.SKUIDs, s.ID) {
+			if s.Free() <= 0 {
+				return nil, domain.Errorf(domain.Business, "no free seat for %s (%d of %d in use); buy seats or offboard an account, then replay", s.PartNumber, s.Consumed, s.Enabled)
+			}
+			add = append(add, s.ID)
+		}
+	}
+	ids := make([]string, len(want))
+	for i, s := range want {
+		ids[i] = s.ID
+	}
+	out := map[string]string{outSKUs: strings.Join(ids, ",")}
+	if len(add) == 0 {
+		return out, nil
+	}
+	if err := e.dir.AssignLicenses(ctx, userID, add, nil); err != nil {
+		return nil, notYetVisible(err, userID)
+	}
+	return out, nil
+}
+
+// resolveSKUs maps part numbers to the tenant's subscribed SKUs.
+func resolveSKUs(have []domain.SKU, parts []string) ([]domain.SKU, error) {
+	var out []domain.SKU
+	for _, p := range parts {
+		i := slices.IndexFunc(have, func(s domain.SKU) bool { return strings.EqualFold(s.PartNumber, p) })
+		if i < 0 {
+			return nil, domain.Errorf(domain.Business, "SKU %s is not subscribed in this tenant", p)
+		}
+		out = append(out, have[i])
+	}
+	return out, nil
+}
+
+// deliverCredentials issues a fresh credential and mails it to the vendor's
+// external address. The secret lives only in memory between Graph's answer
+// and the mail. A retry issues a fresh credential, which replaces the one a
+// crashed attempt may have made, so the only mail that can arrive after the
+// last one holds the valid credential.
+func (e *Engine) deliverCredentials(ctx context.Context, o domain.Onboarding, userID string) (map[string]string, error) {
+	t := e.cfg.Tenant
+	var (
+		cred      secret.Value
+		validTill time.Time
+		out       = map[string]string{outKind: t.Credentials.Kind, outMailedTo: o.Person.Email}
+	)
+	switch t.Credentials.Kind {
+	case domain.CredentialPassword:
+		pw, err := secret.Password(16)
+		if err != nil {
+			return nil, domain.Wrap(domain.Internal, err, "cannot generate a password")
+		}
+		if err := e.dir.SetPassword(ctx, userID, pw.Reveal(), true); err != nil {
+			return nil, notYetVisible(err, userID)
+		}
+		cred = pw
+	default:
+		old, err := e.dir.ListTAPs(ctx, userID)
+		if err != nil {
+			return nil, notYetVisible(err, userID)
+		}
+		for _, p := range old {
+			if err := e.dir.DeleteTAP(ctx, userID, p.ID); err != nil {
+				return nil, err
+			}
+		}
+		tap, err := e.dir.CreateTAP(ctx, userID, time.Duration(t.Credentials.TAPLifetime))
+		if err != nil {
+			return nil, notYetVisible(err, userID)
+		}
+		cred, validTill = tap.Value, tap.ExpiresAt()
+		out[outTAPID] = tap.ID
+		out[outValidTill] = validTill.UTC().Format(time.RFC3339)
+	}
+	m := credentialMail(t, o, cred, validTill)
+	if err := e.dir.SendMail(ctx, t.Sender, m); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// credentialMail writes the plain-text message that carries the credential.
+func credentialMail(t domain.Tenant, o domain.Onboarding, cred secret.Value, validTill time.Time) domain.Mail {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Hello %s,\n\n", o.Person.GivenName)
+	fmt.Fprintf(&b, "%s has created an account for you to work with its experts in Dynamics 365 Remote Assist.\n\n", t.Domain)
+	fmt.Fprintf(&b, "Account:  %s\n", o.UPN)
+	if t.Credentials.Kind == domain.CredentialPassword {
+		fmt.Fprintf(&b, "Temporary password:  %s\n", cred.Reveal())
+		b.WriteString("You will be asked to choose a new password at your first sign-in.\n\n")
+	} else {
+		fmt.Fprintf(&b, "Temporary Access Pass:  %s\n", cred.Reveal())
+		fmt.Fprintf(&b, "Valid until:  %s (UTC)\n\n", validTill.UTC().Format("2006-01-02 15:04"))
+	}
+	what := "Temporary Access Pass"
+	if t.Credentials.Kind == domain.CredentialPassword {
+		what = "temporary password"
+	}
+	b.WriteString("To sign in:\n")
+	b.WriteString("1. Open Dynamics 365 Remote Assist on your device and choose Sign in.\n")
+	fmt.Fprintf(&b, "2. Enter the account above, then the %s when asked.\n", what)
+	fmt.Fprintf(&b, "3. Set up your own sign-in method at %s.\n\n", t.Credentials.SignInURL)
+	fmt.Fprintf(&b, "Your access ends with your contract on %s (UTC).\n", o.ContractEnd.UTC().Format("2006-01-02 15:04"))
+	fmt.Fprintf(&b, "Your sponsor at %s is %s.\n\n", t.Domain, o.Sponsor)
+	b.WriteString("Keep this message private. It was sent automatically; replies are not read.\n")
+	return domain.Mail{
+		To:      []string{o.Person.Email},
+		Subject: fmt.Sprintf("Your Dynamics 365 Remote Assist account at %s", t.Domain),
+		Body:    secret.New(b.String()),
+	}
+}
+
+// notYetVisible turns a NotFound for an object we created (or found) into
+// a Transient error: Entra is eventually consistent (REFERENCE §2).
+func notYetVisible(err error, id string) error {
+	if domain.ErrorCode(err) != domain.NotFound {
+		return err
+	}
+	return &domain.Error{Code: domain.Transient, Message: "user " + id + " is not visible yet (replication lag)", Err: err}
+}
