@@ -1,0 +1,62 @@
+package journal
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"time"
+
+	"github.com/vendorflow/vendorflow/pkg/domain"
+)
+
+const accountColumns = `upn, user_id, vendor, email, state, contract_end, last_request, intent_at, updated_at`
+
+// Account returns the journal's record of the account with this UPN,
+// compared case-insensitively (as Entra compares UPNs); NotFound if none.
+func (j *Journal) Account(ctx context.Context, upn string) (domain.AccountRecord, error) {
+	a, err := scanAccount(j.db.QueryRowContext(ctx, `SELECT `+accountColumns+` FROM accounts WHERE upn = ?`, upn))
+	if errors.Is(err, sql.ErrNoRows) {
+		return domain.AccountRecord{}, domain.Errorf(domain.NotFound, "account %s is not in the journal", upn)
+	}
+	return a, classify("read account "+upn, err)
+}
+
+// PutAccount inserts a, or replaces the record with the same UPN in any
+// letter case (the UPN takes a's spelling). UpdatedAt is set from the
+// clock; a's own UpdatedAt is ignored. The UPN is required (Invalid).
+func (j *Journal) PutAccount(ctx context.Context, a domain.AccountRecord) error {
+	if err := required("upn", a.UPN); err != nil {
+		return err
+	}
+	return j.write(ctx, "put account "+a.UPN, func(tx *sql.Tx, now time.Time) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO accounts (`+accountColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (upn) DO UPDATE SET
+				upn = excluded.upn, user_id = excluded.user_id, vendor = excluded.vendor, email = excluded.email,
+				state = excluded.state, contract_end = excluded.contract_end, last_request = excluded.last_request,
+				intent_at = excluded.intent_at, updated_at = excluded.updated_at`,
+			a.UPN, a.UserID, a.Vendor, a.Email, string(a.State), optionalTime(a.ContractEnd), a.LastRequest,
+			optionalTime(a.IntentAt), formatTime(now))
+		return err
+	})
+}
+
+func scanAccount(s scanner) (domain.AccountRecord, error) {
+	var a domain.AccountRecord
+	var state, updated string
+	var contractEnd, intentAt sql.NullString
+	if err := s.Scan(&a.UPN, &a.UserID, &a.Vendor, &a.Email, &state, &contractEnd, &a.LastRequest, &intentAt, &updated); err != nil {
+		return domain.AccountRecord{}, err
+	}
+	a.State = domain.AccountState(state)
+	var err error
+	if a.ContractEnd, err = parseOptionalTime(contractEnd); err != nil {
+		return domain.AccountRecord{}, err
+	}
+	if a.IntentAt, err = parseOptionalTime(intentAt); err != nil {
+		return domain.AccountRecord{}, err
+	}
+	if a.UpdatedAt, err = parseTime(updated); err != nil {
+		return domain.AccountRecord{}, err
+	}
+	return a, nil
+}

@@ -1,0 +1,38 @@
+package journal
+
+import (
+	"time"
+
+	"github.com/vendorflow/vendorflow/pkg/clock"
+	"github.com/vendorflow/vendorflow/pkg/domain"
+)
+
+// Clock is the time source of every record the journal writes.
+type Clock interface{ Now() time.Time }
+
+// Config configures Open.
+type Config struct {
+	// Path is the SQLite file (its directory is created), or ":memory:"
+	// for a private journal that lives as long as the Journal.
+	Path string
+	// Clock defaults to clock.Real{}.
+	Clock Clock
+}
+
+// SetDefaults fills zero fields with their defaults.
+func (c *Config) SetDefaults() {
+	if c.Clock == nil {
+		c.Clock = clock.Real{}
+	}
+}
+
+// Validate reports a missing setting as an Invalid error.
+func (c Config) Validate() error {
+	if c.Path == "" {
+		return domain.Errorf(domain.Invalid, "journal: Path is required")
+	}
+	if c.Clock == nil {
+		return domain.Errorf(domain.Invalid, "journal: Clock is required")
+	}
+	return nil
+}

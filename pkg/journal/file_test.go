@@ -1,0 +1,185 @@
+package journal_test
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/vendorflow/vendorflow/pkg/clock"
+	"github.com/vendorflow/vendorflow/pkg/domain"
+	"github.com/vendorflow/vendorflow/pkg/engine"
+	"github.com/vendorflow/vendorflow/pkg/journal"
+)
+
+type snapshot struct {
+	Requests []domain.RequestRecord
+	Steps    []domain.StepRecord
+	Account  domain.AccountRecord
+	Stats    map[domain.RequestStatus]int
+}
+
+func snap(t *testing.T, j *journal.Journal) snapshot {
+	t.Helper()
+	ctx := context.Background()
+	var s snapshot
+	var err error
+	if s.Requests, err = j.Requests(ctx, engine.RequestFilter{}); err != nil {
+		t.Fatal(err)
+	}
+	if s.Steps, err = j.Steps(ctx, "r1"); err != nil {
+		t.Fatal(err)
+	}
+	if s.Account, err = j.Account(ctx, "vendor1_a@abc.com"); err != nil {
+		t.Fatal(err)
+	}
+	if s.Stats, err = j.Stats(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func TestReopenFindsEverything(t *testing.T) {
+	ctx := context.Background()
+	path := tempPath(t)
+	clk := clock.NewFake(t0)
+	j, err := journal.Open(ctx, journal.Config{Path: path, Clock: clk})
+	if err != nil {
+		t.Fatal(err)
+	}
+	begin(t, j, request("r1", domain.KindOnboard, "fp1"))
+	begin(t, j, request("r2", domain.KindOffboard, "fp2"))
+	steps := []func() error{
+		func() error { return j.SetStatus(ctx, "r1", domain.RequestRunning, "", "") },
+		func() error { _, err := j.StartStep(ctx, "r1", domain.StepValidate); return err },
+		func() error { return j.FinishStep(ctx, "r1", domain.StepValidate, nil) },
+		func() error { _, err := j.StartStep(ctx, "r1", domain.StepEnsureUser); return err },
+		func() error {
+			return j.FinishStep(ctx, "r1", domain.StepEnsureUser, map[string]string{"userId": "u-1"})
+		},
+		func() error { return j.SetUPN(ctx, "r1", "Vendor1_A@abc.com") },
+		func() error {
+			return j.PutAccount(ctx, domain.AccountRecord{UPN: "Vendor1_A@abc.com", UserID: "u-1", State: domain.AccountActive,
+				ContractEnd: t0.AddDate(0, 6, 0), LastRequest: "r1", IntentAt: t0})
+		},
+		func() error { return j.SetStatus(ctx, "r2", domain.RequestParked, domain.NotFound, "no such account") },
+	}
+	for i, step := range steps {
+		clk.Advance(1500 * time.Microsecond)
+		if err := step(); err != nil {
+			t.Fatalf("write %d: %v", i, err)
+		}
+	}
+	before := snap(t, j)
+	if err := j.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	again, err := journal.Open(ctx, journal.Config{Path: path, Clock: clk})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer again.Close()
+	if diff := cmp.Diff(before, snap(t, again)); diff != "" {
+		t.Errorf("after reopen (-before +after):\n%s", diff)
+	}
+	if len(before.Requests) != 2 || len(before.Steps) != 2 || before.Steps[1].Outputs["userId"] != "u-1" {
+		t.Errorf("snapshot is missing writes: %+v", before)
+	}
+}
+
+// Goroutines on two Journals sharing one file (as two processes would) all
+// Begin the same request: exactly one creates it, all see the same record.
+func TestConcurrentBeginSameID(t *testing.T) {
+	ctx := context.Background()
+	path := tempPath(t)
+	a, _ := openAt(t, path)
+	b, _ := openAt(t, path)
+	const n = 16
+	type result struct {
+		rec     domain.RequestRecord
+		created bool
+		err     error
+	}
+	results := make([]result, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			j := a
+			if i%2 == 1 {
+				j = b
+			}
+			r := &results[i]
+			r.rec, r.created, r.err = j.Begin(ctx, request("same", domain.KindOnboard, "fp"))
+		}()
+	}
+	wg.Wait()
+	created := 0
+	for i, r := range results {
+		if r.err != nil {
+			t.Fatalf("goroutine %d: %v", i, r.err)
+		}
+		if r.created {
+			created++
+		}
+		if diff := cmp.Diff(results[0].rec, r.rec); diff != "" {
+			t.Errorf("goroutine %d record (-first +this):\n%s", i, diff)
+		}
+	}
+	if created != 1 {
+		t.Errorf("%d goroutines created the request, want exactly 1", created)
+	}
+	got, err := a.Requests(ctx, engine.RequestFilter{})
+	if err != nil || len(got) != 1 {
+		t.Errorf("Requests = %d records, %v; want 1", len(got), err)
+	}
+}
+
+// Step writes from both handles interleave without errors or lost attempts.
+func TestConcurrentStepWrites(t *testing.T) {
+	ctx := context.Background()
+	path := tempPath(t)
+	a, _ := openAt(t, path)
+	b, _ := openAt(t, path)
+	const requests, rounds = 4, 5
+	for i := range requests {
+		begin(t, a, request(fmt.Sprintf("r%d", i), domain.KindOnboard, "fp"))
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 2*requests*rounds*2)
+	for _, j := range []*journal.Journal{a, b} {
+		for i := range requests {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				id := fmt.Sprintf("r%d", i)
+				for range rounds {
+					_, err := j.StartStep(ctx, id, domain.StepEnsureUser)
+					errs <- err
+					errs <- j.FinishStep(ctx, id, domain.StepEnsureUser, map[string]string{"userId": "u"})
+				}
+			}()
+		}
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := range requests {
+		got, err := b.Steps(ctx, fmt.Sprintf("r%d", i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 1 || got[0].Attempts != 2*rounds || got[0].Status != domain.StepDone {
+			t.Errorf("r%d steps = %+v, want one done step with %d attempts", i, got, 2*rounds)
+		}
+	}
+}
