@@ -1,0 +1,69 @@
+package tenantsim
+
+import (
+	"encoding/json"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestAdminAPI(t *testing.T) {
+	h := newHarness(t)
+	h.do(http.MethodPost, "/users/vendorflow@ABC.com/sendMail", mailBody("Vendor@Outlook.com")).mustStatus(t, http.StatusAccepted)
+
+	var users []User
+	mustJSON(t, h.do(http.MethodGet, "/_sim/users", nil).mustStatus(t, http.StatusOK).body, &users)
+	if len(users) != 4 || users[0].UserPrincipalName != "ava.expert@ABC.com" {
+		t.Errorf("users = %+v", users)
+	}
+	var outbox []Mail
+	mustJSON(t, h.do(http.MethodGet, "/_sim/outbox", nil).mustStatus(t, http.StatusOK).body, &outbox)
+	if len(outbox) != 1 || outbox[0].To[0] != "Vendor@Outlook.com" {
+		t.Errorf("outbox = %+v", outbox)
+	}
+	var st Stats
+	mustJSON(t, h.do(http.MethodGet, "/_sim/stats", nil).mustStatus(t, http.StatusOK).body, &st)
+	if st.Routes["POST /users/{id}/sendMail"] != 1 || st.Statuses[202] != 1 {
+		t.Errorf("stats = %+v", st)
+	}
+	var skus []SKU
+	mustJSON(t, h.do(http.MethodGet, "/_sim/skus", nil).mustStatus(t, http.StatusOK).body, &skus)
+	if len(skus) != 4 || skus[2].ConsumedUnits != 3 {
+		t.Errorf("skus = %+v", skus)
+	}
+
+	put := h.do(http.MethodPut, "/_sim/faults", []byte(`{"seed":3,"routes":{"*":{"rate503":1}},"replicationLag":"2s","writeQuota":10,"writeWindow":1000}`)).mustStatus(t, http.StatusOK)
+	var f Faults
+	mustJSON(t, put.body, &f)
+	want := Faults{Seed: 3, Routes: map[string]RouteFaults{AllRoutes: {Rate503: 1}}, ReplicationLag: 2 * time.Second, WriteQuota: 10, WriteWindow: time.Second}
+	if diff := cmp.Diff(want, h.srv.Faults()); diff != "" {
+		t.Errorf("faults (-want +got):\n%s", diff)
+	}
+	h.do(http.MethodGet, "/groups", nil).mustStatus(t, http.StatusServiceUnavailable)
+	h.do(http.MethodPut, "/_sim/faults", []byte(`{"routes":{"*":{"rate429":2}}}`)).mustStatus(t, http.StatusBadRequest)
+	h.do(http.MethodPut, "/_sim/faults", []byte(`{"writeWindow":"later"}`)).mustStatus(t, http.StatusBadRequest)
+	h.do(http.MethodPut, "/_sim/faults", []byte(`{}`)).mustStatus(t, http.StatusOK)
+
+	h.createUser("Temp_SA", nil)
+	h.do(http.MethodPost, "/_sim/reset?seed=empty", nil).mustStatus(t, http.StatusOK)
+	if len(h.srv.Users()) != 0 || len(h.srv.Outbox()) != 0 || h.srv.Stats().Requests != 0 {
+		t.Error("reset to empty kept state")
+	}
+	h.do(http.MethodPost, "/_sim/reset", nil).mustStatus(t, http.StatusOK)
+	if len(h.srv.Users()) != 4 {
+		t.Error("reset to demo did not load the demo tenant")
+	}
+	h.do(http.MethodPost, "/_sim/reset?seed=huge", nil).mustStatus(t, http.StatusBadRequest)
+	h.do(http.MethodDelete, "/_sim/stats", nil).mustStatus(t, http.StatusNoContent)
+	h.do(http.MethodGet, "/_sim/nothing", nil).mustStatus(t, http.StatusNotFound)
+	h.do(http.MethodPost, "/_sim/users", nil).mustStatus(t, http.StatusMethodNotAllowed)
+}
+
+func mustJSON(t *testing.T, b []byte, v any) {
+	t.Helper()
+	if err := json.Unmarshal(b, v); err != nil {
+		t.Fatalf("decode %s: %v", b, err)
+	}
+}

@@ -1,0 +1,247 @@
+package tenantsim
+
+import (
+	"encoding/json"
+	"net/url"
+	"slices"
+	"strings"
+)
+
+// groupProps is the wire form of a group; all are in the default set.
+func groupProps(g *Group) []prop {
+	return []prop{
+		{"id", true, func() any { return g.ID }},
+		{"createdDateTime", true, func() any { return wireTime(g.CreatedDateTime) }},
+		{"description", true, func() any { return wireString(g.Description) }},
+		{"displayName", true, func() any { return wireString(g.DisplayName) }},
+		{"groupTypes", true, func() any { return []string{} }},
+		{"mailEnabled", true, func() any { return g.MailEnabled }},
+		{"mailNickname", true, func() any { return wireString(g.MailNickname) }},
+		{"securityEnabled", true, func() any { return g.SecurityEnabled }},
+	}
+}
+
+func groupSelectable() []string { return propNames(groupProps(&Group{})) }
+
+func groupSchema() *entitySchema {
+	return newSchema("microsoft.graph.group", "Group", []field{
+		{name: "id"}, {name: "displayName"}, {name: "mailNickname"}, {name: "description"},
+		{name: "securityEnabled", kind: kBool}, {name: "mailEnabled", kind: kBool},
+		{name: "createdDateTime", kind: kDateTime},
+	}, nil)
+}
+
+func groupGetter(g *Group) getter {
+	return func(f field) any {
+		switch f.name {
+		case "id":
+			return g.ID
+		case "displayName":
+			return g.DisplayName
+		case "mailNickname":
+			return g.MailNickname
+		case "description":
+			return g.Description
+		case "securityEnabled":
+			return g.SecurityEnabled
+		case "mailEnabled":
+			return g.MailEnabled
+		case "createdDateTime":
+			return g.CreatedDateTime
+		}
+		return nil
+	}
+}
+
+// visibleGroup finds a group for a read or a member add (replication lag applies).
+func (c *call) visibleGroup(id string) (*groupRec, *graphError) {
+	g := c.st.groups[id]
+	if g == nil {
+		return nil, notFound(id)
+	}
+	if c.hidden(g.createdAt) {
+		e := notFound(id)
+		e.fault = FaultReplicationLag
+		return nil, e
+	}
+	return g, nil
+}
+
+func groupOptions(c *call) collectionOptions {
+	return collectionOptions{schema: c.s.groupSchema, selectable: groupSelectable(), orderable: []string{"displayName"}}
+}
+
+func handleListGroups(c *call) reply {
+	q, err := c.listQuery(groupOptions(c))
+	if err != nil {
+		return failed(err)
+	}
+	var items []listItem
+	for _, g := range c.st.groups {
+		if c.hidden(g.createdAt) || (q.filter != nil && !q.filter.match(groupGetter(&g.Group))) {
+			continue
+		}
+		items = append(items, c.groupItem(g, q))
+	}
+	return c.page(items, q, "groups")
+}
+
+func (c *call) groupItem(g *groupRec, q listQuery) listItem {
+	key := ""
+	if q.orderBy == "displayName" {
+		key = strings.ToLower(g.DisplayName)
+	}
+	return listItem{key: key, id: g.ID, render: func() jsonObject {
+		return project(groupProps(&g.Group), q.sel, jsonField{"@odata.type", "#microsoft.graph.group"})
+	}}
+}
+
+func handleGetGroup(c *call) reply {
+	sel, err := c.selectOnly(groupSelectable(), "microsoft.graph.group")
+	if err != nil {
+		return failed(err)
+	}
+	g, err := c.visibleGroup(c.param("id"))
+	if err != nil {
+		return failed(err)
+	}
+	return ok(project(groupProps(&g.Group), sel, jsonField{"@odata.context", c.base + "/$metadata#groups/$entity"}))
+}
+
+// handleListMembers answers GET /groups/{id}/members: the group's live,
+// replicated users as directoryObjects with @odata.type.
+func handleListMembers(c *call) reply {
+	q, err := c.listQuery(collectionOptions{schema: c.s.userSchema, selectable: userSelectable(), orderable: []string{"displayName"}})
+	if err != nil {
+		return failed(err)
+	}
+	g, err := c.visibleGroup(c.param("id"))
+	if err != nil {
+		return failed(err)
+	}
+	var items []listItem
+	for _, id := range g.Members {
+		u := c.st.users[id]
+		if u == nil || c.hidden(u.createdAt) || (q.filter != nil && !q.filter.match(userGetter(&u.User))) {
+			continue
+		}
+		items = append(items, listItem{key: userSortKey(&u.User, q.orderBy), id: u.ID, render: func() jsonObject {
+			return project(userProps(&u.User), q.sel, jsonField{"@odata.type", "#microsoft.graph.user"})
+		}})
+	}
+	return c.page(items, q, "directoryObjects")
+}
+
+// handleMemberOf answers GET /users/{id}/memberOf.
+func handleMemberOf(c *call) reply {
+	q, err := c.listQuery(groupOptions(c))
+	if err != nil {
+		return failed(err)
+	}
+	u, err := c.visibleUser(c.param("id"))
+	if err != nil {
+		return failed(err)
+	}
+	var items []listItem
+	for _, gid := range c.st.memberOf(u.ID) {
+		g := c.st.groups[gid]
+		if c.hidden(g.createdAt) || (q.filter != nil && !q.filter.match(groupGetter(&g.Group))) {
+			continue
+		}
+		items = append(items, c.groupItem(g, q))
+	}
+	return c.page(items, q, "directoryObjects")
+}
+
+// refID extracts the object id from an @odata.id such as
+// "https://graph.microsoft.com/v1.0/directoryObjects/{id}".
+func refID(ref string) string {
+	if u, err := url.Parse(ref); err == nil && u.Path != "" {
+		ref = u.Path
+	}
+	ref = strings.TrimRight(ref, "/")
+	if i := strings.LastIndexByte(ref, '/'); i >= 0 {
+		ref = ref[i+1:]
+	}
+	return ref
+}
+
+// handleAddMember answers POST /groups/{id}/members/$ref (REFERENCE.md §2
+// Groups): 204; already a member → 400; group or object missing (or not yet
+// replicated) → 404.
+func handleAddMember(c *call) reply {
+	var body struct {
+		ID *string `json:"@odata.id"`
+	}
+	if _, err := decodeObject(c.body); err != nil {
+		return failed(err)
+	}
+	if err := json.Unmarshal(c.body, &body); err != nil || body.ID == nil || refID(*body.ID) == "" {
+		return failed(badRequest("The request body must contain an '@odata.id' that references a directory object."))
+	}
+	g, err := c.visibleGroup(c.param("id"))
+	if err != nil {
+		return failed(err)
+	}
+	uid := refID(*body.ID)
+	u, err := c.visibleUser(uid)
+	if err != nil {
+		return failed(err)
+	}
+	if slices.Contains(g.Members, u.ID) {
+		return failed(directoryBadRequest(MsgAlreadyMember))
+	}
+	g.Members = append(g.Members, u.ID)
+	return noContent()
+}
+
+// handleRemoveMember answers DELETE /groups/{id}/members/{memberId}/$ref:
+// 204; not a member → 404 Request_ResourceNotFound (REFERENCE.md §2 Groups).
+func handleRemoveMember(c *call) reply {
+	return c.removeMember(c.param("id"), c.param("memberId"))
+}
+
+// handleRemoveMemberByQuery answers DELETE /groups/{id}/members/$ref?@id=...,
+// the form msgraph-sdk-go also offers.
+func handleRemoveMemberByQuery(c *call) reply {
+	ref := c.query.Get("@id")
+	if ref == "" {
+		ref = c.query.Get("$id")
+	}
+	if ref == "" {
+		return failed(badRequest("The query option '@id' is required to remove a reference."))
+	}
+	return c.removeMember(c.param("id"), refID(ref))
+}
+
+func (c *call) removeMember(gid, uid string) reply {
+	g := c.st.groups[gid]
+	if g == nil {
+		return failed(notFound(gid))
+	}
+	if u := c.st.userByKey(uid); u != nil {
+		uid = u.ID
+	}
+	i := slices.Index(g.Members, uid)
+	if i < 0 || c.st.users[uid] == nil {
+		return failed(notFound(uid))
+	}
+	g.Members = slices.Delete(g.Members, i, i+1)
+	return noContent()
+}
+
+// handleDeleteMemberObject answers DELETE /groups/{id}/members/{memberId}
+// without /$ref: like Graph, it deletes the user itself, not the membership
+// (REFERENCE.md §2 Groups). The emulator reproduces this trap on purpose.
+func handleDeleteMemberObject(c *call) reply {
+	g := c.st.groups[c.param("id")]
+	if g == nil {
+		return failed(notFound(c.param("id")))
+	}
+	u := c.st.userByKey(c.param("memberId"))
+	if u == nil || !slices.Contains(g.Members, u.ID) {
+		return failed(notFound(c.param("memberId")))
+	}
+	c.st.softDelete(u, c.now)
+	return noContent()
+}

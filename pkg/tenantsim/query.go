@@ -1,0 +1,297 @@
+package tenantsim
+
+import (
+	"cmp"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// listQuery is a collection request's parsed OData query options.
+type listQuery struct {
+	filter  *compiledFilter
+	sel     []string // canonical property names; nil = the default set
+	top     int
+	count   bool
+	orderBy string // canonical property name; "" = by id
+	desc    bool
+	after   *pageToken
+}
+
+// collectionOptions describes what a collection supports.
+type collectionOptions struct {
+	schema     *entitySchema
+	selectable []string // canonical names accepted by $select
+	orderable  []string // canonical names accepted by $orderby
+}
+
+// advancedQuery reports whether the request is an advanced query: header
+// ConsistencyLevel: eventual and $count=true (REFERENCE.md §2 Queries).
+func (c *call) eventual() bool {
+	return strings.EqualFold(strings.TrimSpace(c.r.Header.Get("ConsistencyLevel")), "eventual")
+}
+
+// listQuery parses $filter, $select, $top, $count, $orderby and $skiptoken.
+// Advanced-query rules: a filter that needs one, $count=true, or $orderby
+// together with $filter, require ConsistencyLevel: eventual and $count=true,
+// else 400 Request_UnsupportedQuery. A request carrying $skiptoken continues
+// a query already accepted and is not re-checked (the emulator's choice: the
+// SDK's page iterator may not resend the header).
+func (c *call) listQuery(o collectionOptions) (listQuery, *graphError) {
+	q := listQuery{top: c.s.cfg.PageSize}
+	for k := range c.query {
+		switch strings.ToLower(k) {
+		case "$filter", "$select", "$top", "$count", "$orderby", "$skiptoken":
+		case "$skip":
+			return q, badRequest("'$skip' is not supported by the service.")
+		case "$search", "$expand":
+			return q, unsupportedQuery(fmt.Sprintf("The query option '%s' is not supported by the emulator.", k))
+		default:
+			if strings.HasPrefix(k, "$") {
+				return q, badRequest(fmt.Sprintf("The query parameter '%s' is not supported.", k))
+			}
+		}
+	}
+	get := func(name string) (string, bool) {
+		for k, v := range c.query {
+			if strings.EqualFold(k, name) && len(v) > 0 {
+				return v[0], true
+			}
+		}
+		return "", false
+	}
+	if v, ok := get("$filter"); ok {
+		f, err := compileFilter(v, o.schema)
+		if err != nil {
+			return q, err
+		}
+		q.filter = f
+	}
+	if v, ok := get("$select"); ok {
+		sel, err := parseSelect(v, o.selectable, o.schema.typeName)
+		if err != nil {
+			return q, err
+		}
+		q.sel = sel
+	}
+	if v, ok := get("$top"); ok {
+		n, err := strconv.Atoi(strings.TrimSpace(v))
+		if err != nil || n < 1 || n > MaxPageSize {
+			return q, badRequest(fmt.Sprintf("Invalid page size specified: '%s'. Must be between 1 and %d inclusive.", v, MaxPageSize))
+		}
+		q.top = n
+	}
+	if v, ok := get("$count"); ok {
+		switch strings.ToLower(strings.TrimSpace(v)) {
+		case "true":
+			q.count = true
+		case "false":
+		default:
+			return q, badRequest(fmt.Sprintf("Invalid value '%s' for $count query option found. Valid values are 'true' and 'false'.", v))
+		}
+	}
+	if v, ok := get("$orderby"); ok {
+		if err := q.parseOrderBy(v, o.orderable); err != nil {
+			return q, err
+		}
+	}
+	if v, ok := get("$skiptoken"); ok {
+		t, err := decodePageToken(v)
+		if err != nil {
+			return q, err
+		}
+		q.after = t
+		return q, nil
+	}
+	eventual := c.eventual()
+	if q.count && !eventual {
+		// Wording not verified; the rule is REFERENCE.md §2 Queries.
+		return q, unsupportedQuery("$count is not currently supported without the header 'ConsistencyLevel: eventual'.")
+	}
+	if q.filter != nil && q.filter.advanced != "" && !(eventual && q.count) {
+		return q, unsupportedQuery(q.filter.advanced)
+	}
+	if q.filter != nil && q.orderBy != "" && !(eventual && q.count) {
+		return q, unsupportedQuery("Sorting not supported for current query.")
+	}
+	return q, nil
+}
+
+func (q *listQuery) parseOrderBy(v string, orderable []string) *graphError {
+	fields := strings.Fields(v)
+	if len(fields) == 0 || len(fields) > 2 {
+		return unsupportedQuery("Sorting not supported for current query.")
+	}
+	i := slices.IndexFunc(orderable, func(s string) bool { return strings.EqualFold(s, fields[0]) })
+	if i < 0 {
+		return unsupportedQuery("Sorting not supported for current query.")
+	}
+	q.orderBy = orderable[i]
+	if len(fields) == 2 {
+		switch strings.ToLower(fields[1]) {
+		case "asc":
+		case "desc":
+			q.desc = true
+		default:
+			return badRequest(fmt.Sprintf("Syntax error at position %d in '%s'.", len(fields[0])+1, v))
+		}
+	}
+	return nil
+}
+
+// parseSelect maps a $select list onto canonical property names.
+func parseSelect(v string, selectable []string, typeName string) ([]string, *graphError) {
+	var out []string
+	for _, p := range strings.Split(v, ",") {
+		p = strings.TrimSpace(p)
+		if p == "" {
+			continue
+		}
+		i := slices.IndexFunc(selectable, func(s string) bool { return strings.EqualFold(s, p) })
+		if i < 0 {
+			return nil, badRequest(fmt.Sprintf("Parsing OData Select and Expand failed: Could not find a property named '%s' on type '%s'.", p, typeName))
+		}
+		if !slices.Contains(out, selectable[i]) {
+			out = append(out, selectable[i])
+		}
+	}
+	return out, nil
+}
+
+// pageToken is the opaque $skiptoken: the sort key and id of the last item
+// of the previous page. Paging by key, not offset, means that changes between
+// pages neither repeat nor skip unchanged items.
+type pageToken struct {
+	Key string `json:"k"`
+	ID  string `json:"i"`
+}
+
+func (t pageToken) encode() string {
+	b, _ := json.Marshal(t)
+	return "RFNwdAoAAQAAA" + base64.RawURLEncoding.EncodeToString(b)
+}
+
+func decodePageToken(s string) (*pageToken, *graphError) {
+	bad := badRequest("The $skiptoken value is not valid.")
+	rest, ok := strings.CutPrefix(s, "RFNwdAoAAQAAA")
+	if !ok {
+		return nil, bad
+	}
+	b, err := base64.RawURLEncoding.DecodeString(rest)
+	if err != nil {
+		return nil, bad
+	}
+	var t pageToken
+	if json.Unmarshal(b, &t) != nil || t.ID == "" {
+		return nil, bad
+	}
+	return &t, nil
+}
+
+// listItem is one entity of a collection, rendered only if it lands on the page.
+type listItem struct {
+	key    string // sort key (lower-cased); "" when ordering by id
+	id     string
+	render func() jsonObject
+}
+
+// page sorts items, cuts the page after q.after, and answers Graph's
+// collection envelope with @odata.count and an absolute @odata.nextLink.
+func (c *call) page(items []listItem, q listQuery, contextPath string) reply {
+	less := func(a, b pageToken) int {
+		r := cmp.Or(strings.Compare(a.Key, b.Key), strings.Compare(a.ID, b.ID))
+		if q.desc {
+			return -r
+		}
+		return r
+	}
+	sort.Slice(items, func(i, j int) bool {
+		return less(pageToken{items[i].key, items[i].id}, pageToken{items[j].key, items[j].id}) < 0
+	})
+	start := 0
+	if q.after != nil {
+		start = sort.Search(len(items), func(i int) bool {
+			return less(pageToken{items[i].key, items[i].id}, *q.after) > 0
+		})
+	}
+	end := min(start+q.top, len(items))
+	values := make([]jsonObject, 0, end-start)
+	for _, it := range items[start:end] {
+		values = append(values, it.render())
+	}
+	ctx := c.base + "/$metadata#" + contextPath
+	if q.sel != nil {
+		ctx += "(" + strings.Join(q.sel, ",") + ")"
+	}
+	out := jsonObject{{"@odata.context", ctx}}
+	if q.count {
+		out = append(out, jsonField{"@odata.count", len(items)})
+	}
+	if end < len(items) {
+		last := items[end-1]
+		out = append(out, jsonField{"@odata.nextLink", c.nextLink(pageToken{last.key, last.id})})
+	}
+	return ok(append(out, jsonField{"value", values}))
+}
+
+// nextLink is the request's own absolute URL with $skiptoken replaced.
+func (c *call) nextLink(t pageToken) string {
+	keys := make([]string, 0, len(c.query))
+	for k := range c.query {
+		if !strings.EqualFold(k, "$skiptoken") {
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys)
+	var parts []string
+	for _, k := range keys {
+		for _, v := range c.query[k] {
+			parts = append(parts, strings.ReplaceAll(url.QueryEscape(k), "%24", "$")+"="+url.QueryEscape(v))
+		}
+	}
+	parts = append(parts, "$skiptoken="+t.encode())
+	host := c.base[:len(c.base)-len("/v1.0")]
+	return host + c.r.URL.EscapedPath() + "?" + strings.Join(parts, "&")
+}
+
+// project renders the selected properties of an entity from its property
+// table; sel nil renders the default set.
+func project(props []prop, sel []string, extra ...jsonField) jsonObject {
+	out := jsonObject(extra)
+	if sel == nil {
+		for _, p := range props {
+			if p.def {
+				out = append(out, jsonField{p.name, p.get()})
+			}
+		}
+		return out
+	}
+	for _, name := range sel {
+		for _, p := range props {
+			if p.name == name {
+				out = append(out, jsonField{p.name, p.get()})
+			}
+		}
+	}
+	return out
+}
+
+// prop is one property of an entity's wire form.
+type prop struct {
+	name string
+	def  bool // in the default set returned without $select
+	get  func() any
+}
+
+func propNames(props []prop) []string {
+	out := make([]string, len(props))
+	for i, p := range props {
+		out[i] = p.name
+	}
+	return out
+}
