@@ -1,0 +1,198 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/vendorflow/vendorflow/pkg/app"
+	"github.com/vendorflow/vendorflow/pkg/barriers"
+	"github.com/vendorflow/vendorflow/pkg/config"
+	"github.com/vendorflow/vendorflow/pkg/domain"
+)
+
+// defaultPolicy is the vendor-isolation preset of the seed scenario: each
+// vendor company reaches itself and the experts (Department Experts), the
+// contractors only the experts. Multi-segment mode, because vendors are
+// segmented by company and experts by department (a legacy-mode tenant would
+// need both on one attribute).
+func defaultPolicy() barriers.Policy {
+	return barriers.Policy{Mode: barriers.ModeMulti, Preset: &barriers.PresetSpec{
+		Kind:    barriers.PresetVendorIsolation,
+		Experts: barriers.Segment{Name: "Experts", Filter: barriers.Eq("Department", "Experts")},
+	}}
+}
+
+func (m *Main) barriersCommand(g *globals) *cobra.Command {
+	var policyPath string
+	load := func() (config.Config, barriers.Policy, error) {
+		cfg, err := m.loadConfig(g)
+		if err != nil {
+			return config.Config{}, barriers.Policy{}, err
+		}
+		p := defaultPolicy()
+		if policyPath != "" {
+			f, err := os.Open(policyPath)
+			if err != nil {
+				return cfg, p, err
+			}
+			defer f.Close()
+			if p, err = barriers.Read(f); err != nil {
+				return cfg, p, fmt.Errorf("%s: %w", policyPath, err)
+			}
+		}
+		p, err = p.Resolve(cfg.Tenant)
+		if err != nil {
+			return cfg, p, err
+		}
+		return cfg, p, p.Validate()
+	}
+	c := &cobra.Command{
+		Use:   "barriers",
+		Short: "Information barriers as code: validate, plan, generate PowerShell, check reachability",
+		Long: `Information barriers keep vendors of different companies from finding or calling
+each other while every vendor reaches the company's experts. Microsoft configures
+them in Security & Compliance PowerShell; vendorflow keeps them as a policy file
+(--policy; default: the vendor-isolation preset derived from the vendor registry)
+and generates a re-runnable script.
+
+Barriers apply only after Microsoft's policy application: it starts within about
+30 minutes and processes about 5,000 users an hour.`,
+	}
+	c.PersistentFlags().StringVar(&policyPath, "policy", "", "policy file (YAML or JSON); default: the vendor-isolation preset")
+	c.AddCommand(&cobra.Command{
+		Use: "validate", Short: "Check the policy against the platform's rules", Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			_, p, err := load()
+			if err != nil {
+				return err
+			}
+			for _, f := range p.Findings() {
+				fmt.Fprintln(cmd.OutOrStdout(), f)
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "policy is valid: %d segments, %d policies, mode %s\n", len(p.Segments), len(p.Policies), p.Mode)
+			return nil
+		},
+	}, &cobra.Command{
+		Use: "plan", Short: "Say in plain language what the script will create or update", Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			_, p, err := load()
+			if err != nil {
+				return err
+			}
+			for _, l := range barriers.Plan(p) {
+				fmt.Fprintln(cmd.OutOrStdout(), l)
+			}
+			return nil
+		},
+	}, &cobra.Command{
+		Use: "script", Short: "Print the Security & Compliance PowerShell script (re-runnable, byte-stable)", Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			_, p, err := load()
+			if err != nil {
+				return err
+			}
+			_, err = fmt.Fprint(cmd.OutOrStdout(), barriers.PowerShell(p))
+			return err
+		},
+	}, &cobra.Command{
+		Use: "matrix", Short: "Print which segments may communicate", Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			_, p, err := load()
+			if err != nil {
+				return err
+			}
+			_, err = fmt.Fprint(cmd.OutOrStdout(), p.Matrix().String())
+			return err
+		},
+	}, &cobra.Command{
+		Use:   "check A B",
+		Short: "Can A reach B? A and B are UPNs in the tenant or vendors' external emails",
+		Long: `check looks both people up in the directory (the configured tenant or the
+emulator named by graph.baseUrl), works out their segments from their attributes,
+and answers allowed or blocked with the policy that decides it.`,
+		Args: cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			cfg, p, err := load()
+			if err != nil {
+				return err
+			}
+			log, err := m.logger(g)
+			if err != nil {
+				return err
+			}
+			st, err := app.Open(cmd.Context(), cfg, app.Options{Logger: log})
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			var segs [2][]string
+			for i, who := range args {
+				if segs[i], err = segmentsOf(cmd.Context(), st, p, who); err != nil {
+					return err
+				}
+			}
+			v := p.CheckUsers(segs[0], segs[1])
+			verdict := "BLOCKED"
+			if v.Allowed {
+				verdict = "allowed"
+			}
+			out := cmd.OutOrStdout()
+			fmt.Fprintf(out, "%s (%s) → %s (%s): %s\n", args[0], orNone(segs[0]), args[1], orNone(segs[1]), verdict)
+			fmt.Fprintf(out, "decided by: %s\n%s\n", v.Decider, v.Reason)
+			fmt.Fprintln(out, barriers.EffectiveNotice)
+			return nil
+		},
+	})
+	return c
+}
+
+// segmentsOf resolves a UPN or an external email to the user's segments.
+func segmentsOf(ctx context.Context, st *app.Stack, p barriers.Policy, who string) ([]string, error) {
+	t := st.Config.Tenant
+	upn := who
+	if _, err := domain.ParseUPN(who, t.Domain); err != nil {
+		email, perr := domain.ParseEmail(who)
+		if perr != nil {
+			return nil, domain.Errorf(domain.Invalid, "%q is neither a UPN in %s nor an email address", who, t.Domain)
+		}
+		v, ok := vendorForEmail(t, email)
+		if !ok {
+			return nil, domain.Errorf(domain.NotFound, "no vendor allows the domain of %s", email)
+		}
+		if upn, err = domain.DeriveUPN(t, v, domain.Person{Email: email}); err != nil {
+			return nil, err
+		}
+	}
+	u, err := st.Graph.FindUser(ctx, upn)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", upn, err)
+	}
+	groups, err := st.Graph.MemberOf(ctx, u.ID)
+	if err != nil {
+		return nil, err
+	}
+	return barriers.SegmentFor(p, barriers.UserAttributes(u, groups))
+}
+
+func vendorForEmail(t domain.Tenant, email string) (domain.Vendor, bool) {
+	dom := email[strings.LastIndexByte(email, '@')+1:]
+	for _, v := range t.Vendors {
+		for _, d := range v.EmailDomains {
+			if strings.EqualFold(d, dom) {
+				return v, true
+			}
+		}
+	}
+	return domain.Vendor{}, false
+}
+
+func orNone(s []string) string {
+	if len(s) == 0 {
+		return "no segment"
+	}
+	return strings.Join(s, ", ")
+}

@@ -1,0 +1,96 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+
+	"github.com/spf13/cobra"
+
+	"github.com/vendorflow/vendorflow/pkg/config"
+)
+
+// Main is the binary: it owns the outputs and the environment so that the
+// tests run it exactly as a user would.
+type Main struct {
+	Stdout, Stderr io.Writer
+	LookupEnv      func(string) (string, bool)
+}
+
+// NewMain returns a Main.
+func NewMain(stdout, stderr io.Writer, lookup func(string) (string, bool)) *Main {
+	return &Main{Stdout: stdout, Stderr: stderr, LookupEnv: lookup}
+}
+
+// globals are the persistent flags.
+type globals struct {
+	configPath string
+	logLevel   string
+}
+
+// Run parses args and runs the command.
+func (m *Main) Run(ctx context.Context, args []string) error {
+	root := m.rootCommand()
+	root.SetArgs(args)
+	return root.ExecuteContext(ctx)
+}
+
+func (m *Main) rootCommand() *cobra.Command {
+	g := &globals{}
+	root := &cobra.Command{
+		Use:   "vendorflow",
+		Short: "Vendor service accounts for Dynamics 365 Remote Assist, from request to offboarding",
+		Long: `vendorflow automates the lifecycle of vendor and contractor service accounts in a
+Microsoft Entra ID tenant: create the account, place it in an information-barrier
+segment, assign the Remote Assist license, deliver credentials to the vendor, and
+offboard it when the contract ends. Every step is idempotent and retriable.
+
+Start with the demo, which needs no cloud:
+  vendorflow dev --demo`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetOut(m.Stdout)
+	root.SetErr(m.Stderr)
+	root.PersistentFlags().StringVarP(&g.configPath, "config", "c", "", "configuration file (YAML or JSON); default: $VENDORFLOW_CONFIG, else the built-in demo tenant")
+	root.PersistentFlags().StringVar(&g.logLevel, "log-level", "warn", "log level for the JSON logs on stderr: debug, info, warn, error")
+	root.AddCommand(
+		m.devCommand(g),
+		m.processCommand(g),
+		m.statusCommand(g),
+		m.tenantsimCommand(g),
+		m.configCommand(g),
+		m.barriersCommand(g),
+	)
+	return root
+}
+
+// loadConfig reads the configuration named by --config or VENDORFLOW_CONFIG.
+func (m *Main) loadConfig(g *globals) (config.Config, error) {
+	path := g.configPath
+	if path == "" {
+		path, _ = m.LookupEnv("VENDORFLOW_CONFIG")
+	}
+	return config.Load(path, m.LookupEnv)
+}
+
+// logger returns the JSON logger on stderr at the chosen level.
+func (m *Main) logger(g *globals) (*slog.Logger, error) {
+	var lvl slog.Level
+	if err := lvl.UnmarshalText([]byte(g.logLevel)); err != nil {
+		return nil, errors.New("--log-level must be debug, info, warn or error")
+	}
+	return slog.New(slog.NewJSONHandler(m.Stderr, &slog.HandlerOptions{Level: lvl})), nil
+}
+
+// exitError carries an explicit exit code.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Unwrap() error { return e.err }
+
+func asExit(err error, target **exitError) bool { return errors.As(err, target) }

@@ -1,0 +1,135 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/vendorflow/vendorflow/pkg/app"
+	"github.com/vendorflow/vendorflow/pkg/config"
+	"github.com/vendorflow/vendorflow/pkg/handler"
+)
+
+// serveShutdownGrace bounds how long `serve` waits for invocations in flight
+// when it is stopped. Unfinished Service Bus work is redelivered by the
+// broker and resumes from its first unfinished step.
+const serveShutdownGrace = 30 * time.Second
+
+// busFactory builds the message-system side of the handler from the
+// configuration.
+type busFactory func(cfg config.Config) (handler.Bus, handler.DeadLetterStore, error)
+
+// errServeBusNotConfigured is what `serve` reports until the Service Bus
+// adapter exists.
+var errServeBusNotConfigured = errors.New("Service Bus is not configured yet; run `vendorflow dev`")
+
+// newServeBus returns the Bus and DeadLetterStore that `serve` uses in Azure.
+// The Service Bus adapter does not exist yet, so it refuses clearly rather
+// than handing the handler a stand-in that would lose messages.
+func newServeBus(cfg config.Config) (handler.Bus, handler.DeadLetterStore, error) {
+	return nil, nil, errServeBusNotConfigured
+}
+
+func (m *Main) serveCommand(g *globals) *cobra.Command {
+	var addr string
+	c := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the Azure Functions custom handler (what host.json starts)",
+		Long: `serve is the custom handler behind the Azure Functions host: host.json starts
+it, and the host invokes each function with POST /<function> on
+127.0.0.1:$FUNCTIONS_CUSTOMHANDLER_PORT, after polling GET / until it answers.
+It processes onboard and offboard messages (rescheduling with backoff or
+parking what fails), runs the expiry sweep, and answers the deadletters and
+status HTTP functions. It stops gracefully on SIGTERM.`,
+		Example: `  FUNCTIONS_CUSTOMHANDLER_PORT=7071 vendorflow serve --config vendorflow.yaml
+  vendorflow serve --addr 127.0.0.1:8080`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return m.runServe(cmd.Context(), g, addr, newServeBus)
+		},
+	}
+	c.Flags().StringVar(&addr, "addr", "", "loopback address to listen on (default 127.0.0.1:$FUNCTIONS_CUSTOMHANDLER_PORT)")
+	return c
+}
+
+// runServe builds the handler with buses from newBus and serves it until ctx
+// ends.
+func (m *Main) runServe(ctx context.Context, g *globals, addr string, newBus busFactory) error {
+	listen, err := m.serveAddr(addr)
+	if err != nil {
+		return err
+	}
+	cfg, err := m.loadConfig(g)
+	if err != nil {
+		return err
+	}
+	log, err := m.logger(g)
+	if err != nil {
+		return err
+	}
+	bus, deadLetters, err := newBus(cfg)
+	if err != nil {
+		return err
+	}
+	st, err := app.Open(ctx, cfg, app.Options{Logger: log})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	h, err := handler.New(handler.Config{
+		Processor:   st.Engine,
+		Bus:         bus,
+		DeadLetters: deadLetters,
+		Status:      st.Journal,
+		Sweeper:     st.Engine,
+		Logger:      log,
+	})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", listen)
+	if err != nil {
+		return err
+	}
+	if ip := ln.Addr().(*net.TCPAddr).IP; !ip.IsLoopback() {
+		ln.Close()
+		return fmt.Errorf("%s is not a loopback address; the handler answers the local Functions host only", listen)
+	}
+	return serveUntilDone(ctx, log, ln, h)
+}
+
+// serveAddr is --addr, else 127.0.0.1:$FUNCTIONS_CUSTOMHANDLER_PORT
+// (REFERENCE §1: the handler listens on 127.0.0.1 at the port the host sets).
+func (m *Main) serveAddr(addr string) (string, error) {
+	if addr != "" {
+		return addr, nil
+	}
+	port, ok := m.LookupEnv("FUNCTIONS_CUSTOMHANDLER_PORT")
+	if !ok || port == "" {
+		return "", errors.New("FUNCTIONS_CUSTOMHANDLER_PORT is not set (the Functions host sets it); pass --addr to run without the host")
+	}
+	return net.JoinHostPort("127.0.0.1", port), nil
+}
+
+// serveUntilDone serves h on ln and shuts down gracefully when ctx ends.
+func serveUntilDone(ctx context.Context, log *slog.Logger, ln net.Listener, h http.Handler) error {
+	hs := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	done := make(chan error, 1)
+	go func() {
+		<-ctx.Done()
+		sctx, cancel := context.WithTimeout(context.Background(), serveShutdownGrace)
+		defer cancel()
+		done <- hs.Shutdown(sctx)
+	}()
+	log.Info("custom handler listening", "addr", ln.Addr().String())
+	if err := hs.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return <-done
+}

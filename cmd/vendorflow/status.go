@@ -1,0 +1,66 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/vendorflow/vendorflow/pkg/journal"
+)
+
+func (m *Main) statusCommand(g *globals) *cobra.Command {
+	var asJSON bool
+	c := &cobra.Command{
+		Use:   "status REQUEST_ID",
+		Short: "Show a request and its steps from the journal",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			cfg, err := m.loadConfig(g)
+			if err != nil {
+				return err
+			}
+			j, err := journal.Open(cmd.Context(), journal.Config{Path: cfg.Journal.Path})
+			if err != nil {
+				return err
+			}
+			defer j.Close()
+			req, err := j.Request(cmd.Context(), args[0])
+			if err != nil {
+				return err
+			}
+			steps, err := j.Steps(cmd.Context(), args[0])
+			if err != nil {
+				return err
+			}
+			out := cmd.OutOrStdout()
+			if asJSON {
+				enc := json.NewEncoder(out)
+				enc.SetIndent("", "  ")
+				req.Payload = nil
+				return enc.Encode(map[string]any{"request": req, "steps": steps})
+			}
+			fmt.Fprintf(out, "request %s (%s) %s", req.ID, req.Kind, req.Status)
+			if req.UPN != "" {
+				fmt.Fprintf(out, " — %s", req.UPN)
+			}
+			fmt.Fprintln(out)
+			if req.Reason != "" {
+				fmt.Fprintf(out, "reason: [%s] %s\n", req.ReasonCode, req.Reason)
+			}
+			tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "STEP\tSTATUS\tATTEMPTS\tFINISHED\tLAST ERROR")
+			for _, s := range steps {
+				fin := ""
+				if !s.FinishedAt.IsZero() {
+					fin = s.FinishedAt.Format("2006-01-02 15:04:05")
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\n", s.Step, s.Status, s.Attempts, fin, s.Error)
+			}
+			return tw.Flush()
+		},
+	}
+	c.Flags().BoolVar(&asJSON, "json", false, "print as JSON")
+	return c
+}

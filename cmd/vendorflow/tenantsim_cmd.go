@@ -1,0 +1,101 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/vendorflow/vendorflow/pkg/tenantsim"
+)
+
+func (m *Main) tenantsimCommand(g *globals) *cobra.Command {
+	var (
+		addr, seed, domainName string
+		rate                   float64
+		lag                    time.Duration
+		faultSeed              int64
+		auth                   bool
+	)
+	c := &cobra.Command{
+		Use:   "tenantsim",
+		Short: "Serve the Graph-compatible tenant emulator on a local address",
+		Long: `tenantsim serves a Microsoft Graph v1.0-compatible tenant on a loopback address:
+users, groups, licenses with seat counts, Temporary Access Passes, sendMail
+(captured in an outbox), deleted items and $batch, with Graph's status codes and
+error JSON, and deterministic fault injection.
+
+Point vendorflow at it with graph.baseUrl (or VENDORFLOW_GRAPH_BASE_URL) set to
+http://ADDR/v1.0. Inspect it under http://ADDR/_sim/ (outbox, stats, users,
+faults, reset).`,
+		Example: `  vendorflow tenantsim --addr 127.0.0.1:8089 --seed demo
+  vendorflow tenantsim --faults 0.2 --lag 2s`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if domainName == "" {
+				cfg, err := m.loadConfig(g)
+				if err != nil {
+					return err
+				}
+				domainName = cfg.Tenant.Domain
+			}
+			log, err := m.logger(g)
+			if err != nil {
+				return err
+			}
+			sim, err := tenantsim.New(tenantsim.Config{Domain: domainName, RequireAuth: auth, Logger: log})
+			if err != nil {
+				return err
+			}
+			var s tenantsim.Seed
+			switch seed {
+			case "demo":
+				s = tenantsim.DemoSeed(domainName)
+			case "empty":
+				s = tenantsim.EmptySeed(domainName)
+			default:
+				return fmt.Errorf("--seed must be demo or empty, not %q", seed)
+			}
+			if err := sim.Load(s); err != nil {
+				return err
+			}
+			if rate > 0 || lag > 0 {
+				sim.SetFaults(tenantsim.Faults{Seed: faultSeed, ReplicationLag: lag,
+					Routes: map[string]tenantsim.RouteFaults{"*": {Rate429: rate / 2, Rate503: rate / 2}}})
+			}
+			ln, err := net.Listen("tcp", addr)
+			if err != nil {
+				return err
+			}
+			if ip := ln.Addr().(*net.TCPAddr).IP; !ip.IsLoopback() {
+				ln.Close()
+				return fmt.Errorf("--addr %s is not a loopback address; the emulator serves this machine only", addr)
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "tenant %s emulated at http://%s/v1.0 (admin: http://%s/_sim/); Ctrl-C stops\n", domainName, ln.Addr(), ln.Addr())
+			hs := &http.Server{Handler: sim, ReadHeaderTimeout: 10 * time.Second}
+			go func() {
+				<-cmd.Context().Done()
+				ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+				defer cancel()
+				_ = hs.Shutdown(ctx)
+			}()
+			if err := hs.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				return err
+			}
+			return nil
+		},
+	}
+	f := c.Flags()
+	f.StringVar(&addr, "addr", "127.0.0.1:8089", "loopback address to listen on")
+	f.StringVar(&seed, "seed", "demo", "initial tenant: demo (the seed scenario's ABC.com) or empty")
+	f.StringVar(&domainName, "domain", "", "verified domain (default: tenant.domain of the configuration)")
+	f.Float64Var(&rate, "faults", 0, "inject 429 and 503 answers on every route at this rate")
+	f.DurationVar(&lag, "lag", 0, "replication lag for new objects")
+	f.Int64Var(&faultSeed, "fault-seed", 1, "seed for fault decisions")
+	f.BoolVar(&auth, "require-auth", true, "answer 401 to requests without a bearer token, as Graph does")
+	return c
+}

@@ -1,0 +1,49 @@
+package demo
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/vendorflow/vendorflow/pkg/domain"
+)
+
+// person is one of the seed document's four vendor people.
+type person struct {
+	vendor, given, surname, email string
+	months                        int
+}
+
+// seedPeople are the vendors of the seed scenario (DESIGN "The demo
+// tenant"); the names are invented, the addresses are the seed's.
+func seedPeople() []person {
+	return []person{
+		{"Vendor1", "Alex", "Anders", "Vendor1_A@Vendor1.com", 6},
+		{"Vendor1", "Blake", "Brandt", "Vendor1_B@Vendor1.com", 6},
+		{"Vendor2", "Casey", "Castro", "Vendor1_A@Vendor2.com", 3},
+		{"Contractor", "Dana", "Dahl", "Vendor@Outlook.com", 1},
+	}
+}
+
+// OnboardRequests returns the four seed onboardings as producers would put
+// them on the queue, with contracts that start today.
+func OnboardRequests(now time.Time, sponsor string) ([][]byte, error) {
+	day := now.UTC().Truncate(24 * time.Hour)
+	var out [][]byte
+	for i, p := range seedPeople() {
+		r := domain.OnboardRequest{
+			SchemaVersion: domain.SchemaVersion,
+			RequestID:     fmt.Sprintf("demo-onboard-%d", i+1),
+			Vendor:        p.vendor,
+			Person:        domain.Person{GivenName: p.given, Surname: p.surname, Email: p.email},
+			Contract:      domain.Period{Start: day.Format(time.DateOnly), End: day.AddDate(0, p.months, 0).Format(time.DateOnly)},
+			Sponsor:       sponsor,
+		}
+		b, err := json.Marshal(r)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, b)
+	}
+	return out, nil
+}

@@ -1,0 +1,100 @@
+package handler
+
+import (
+	"errors"
+	"log/slog"
+	"time"
+
+	"github.com/vendorflow/vendorflow/pkg/clock"
+	"github.com/vendorflow/vendorflow/pkg/funchost"
+)
+
+// Defaults.
+const (
+	// DefaultRunTimeout bounds one Service Bus run. The host renews the
+	// message lock for at most 5 min (maxAutoLockRenewalDuration,
+	// functions/README.md); work still running after that is delivered
+	// twice, so the run must end, and be rescheduled, well before.
+	DefaultRunTimeout = 4 * time.Minute
+	// DefaultMaxAttempts is how many times a retrying request is
+	// rescheduled before it is parked.
+	DefaultMaxAttempts = 8
+	// DefaultBackoffBase and DefaultBackoffMax shape the reschedule delay.
+	DefaultBackoffBase = 30 * time.Second
+	DefaultBackoffMax  = 30 * time.Minute
+)
+
+// Clock is the handler's time source.
+type Clock interface{ Now() time.Time }
+
+// Config configures a Handler.
+type Config struct {
+	Processor   Processor
+	Bus         Bus
+	DeadLetters DeadLetterStore
+	Status      StatusReader
+	Sweeper     Sweeper
+	// Clock defaults to the real clock.
+	Clock Clock
+	// Logger defaults to a logger that discards.
+	Logger *slog.Logger
+	// RunTimeout is the deadline of one Service Bus run (default 4m).
+	RunTimeout time.Duration
+	// MaxAttempts is the number of reschedules before parking (default 8).
+	MaxAttempts int
+	// Backoff shapes the reschedule delay (defaults 30s base, 30m cap).
+	Backoff Backoff
+	// Decoder holds the envelope size caps (funchost defaults).
+	Decoder funchost.Config
+}
+
+// SetDefaults fills unset fields.
+func (c *Config) SetDefaults() {
+	if c.Clock == nil {
+		c.Clock = clock.Real{}
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	if c.RunTimeout == 0 {
+		c.RunTimeout = DefaultRunTimeout
+	}
+	if c.MaxAttempts == 0 {
+		c.MaxAttempts = DefaultMaxAttempts
+	}
+	c.Backoff.SetDefaults()
+	c.Decoder.SetDefaults()
+}
+
+// Validate reports a configuration that cannot work.
+func (c Config) Validate() error {
+	var errs []error
+	if c.Processor == nil {
+		errs = append(errs, errors.New("handler: Processor is required"))
+	}
+	if c.Bus == nil {
+		errs = append(errs, errors.New("handler: Bus is required"))
+	}
+	if c.DeadLetters == nil {
+		errs = append(errs, errors.New("handler: DeadLetters is required"))
+	}
+	if c.Status == nil {
+		errs = append(errs, errors.New("handler: Status is required"))
+	}
+	if c.Sweeper == nil {
+		errs = append(errs, errors.New("handler: Sweeper is required"))
+	}
+	if c.RunTimeout < 0 || c.RunTimeout >= 5*time.Minute {
+		errs = append(errs, errors.New("handler: RunTimeout must be positive and under the 5m lock renewal"))
+	}
+	if c.MaxAttempts < 0 {
+		errs = append(errs, errors.New("handler: MaxAttempts must not be negative"))
+	}
+	if err := c.Backoff.Validate(); err != nil {
+		errs = append(errs, err)
+	}
+	if err := c.Decoder.Validate(); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,128 @@
+package handler
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+
+	"github.com/vendorflow/vendorflow/pkg/domain"
+	"github.com/vendorflow/vendorflow/pkg/engine"
+	"github.com/vendorflow/vendorflow/pkg/funcapp"
+	"github.com/vendorflow/vendorflow/pkg/funchost"
+)
+
+// sbReply is the ReturnValue of a Service Bus invocation: what became of
+// the message. It has no output binding; the host logs it.
+type sbReply struct {
+	RequestID string `json:"requestId,omitempty"`
+	Status    string `json:"status"`
+	// Action is "none", "scheduled" or "parked".
+	Action  string `json:"action"`
+	Attempt int    `json:"attempt"`
+}
+
+// serveServiceBus runs one onboard or offboard message (REFERENCE §1; the
+// policy is in the package comment):
+//
+//   - broken envelope: 400, the host abandons it and the broker dead-letters
+//     it after MaxDeliveryCount (nothing readable to park);
+//   - done or superseded: 200;
+//   - parked (Invalid, Conflict, NotFound, Business): Bus.Park, 200;
+//   - retrying: Bus.Schedule a copy with attempt+1 after the backoff, 200,
+//     or Bus.Park once MaxAttempts reschedules are spent;
+//   - an unclassified error (journal down, run deadline, bus down): 500.
+//
+// A body that is not a valid request is the engine's to judge: it journals
+// and parks it, so it never loops through redeliveries.
+func (h *Handler) serveServiceBus(w http.ResponseWriter, r *http.Request, fn funcapp.Function) {
+	ctx := r.Context()
+	log := h.log.With("function", fn.Name, "invocationId", r.Header.Get(funchost.HeaderInvocationID))
+	msg, err := h.dec.DecodeServiceBus(r, fn.Binding)
+	if err != nil {
+		log.WarnContext(ctx, "malformed invocation", "error", err)
+		funchost.WriteResponse(w, http.StatusBadRequest, funchost.Response{Logs: []string{err.Error()}})
+		return
+	}
+	log = log.With("messageId", msg.MessageID, "deliveryCount", msg.DeliveryCount)
+	attempt, err := attemptOf(msg.ApplicationProperties)
+	if err != nil {
+		log.WarnContext(ctx, "attempt count unreadable; counting from 0", "error", err)
+	}
+	log = log.With("attempt", attempt)
+
+	runCtx, cancel := context.WithTimeout(ctx, h.cfg.RunTimeout)
+	res, err := h.cfg.Processor.Process(runCtx, fn.Name, msg.Body)
+	cancel()
+	if err != nil {
+		log.ErrorContext(ctx, "run failed; abandoning for redelivery", "requestId", res.RequestID, "error", err)
+		funchost.WriteResponse(w, http.StatusInternalServerError, funchost.Response{Logs: []string{fn.Name + ": run failed: " + domain.ErrorMessage(err)}})
+		return
+	}
+	log = log.With("requestId", res.RequestID, "status", string(res.Status))
+	out := OutMessage{
+		MessageID:     msg.MessageID,
+		Kind:          fn.Name,
+		Body:          msg.Body,
+		Attempt:       attempt,
+		CorrelationID: res.RequestID,
+	}
+	reply := sbReply{RequestID: res.RequestID, Status: string(res.Status), Action: "none", Attempt: attempt}
+	var line string
+	switch res.Status {
+	case domain.RequestDone, domain.RequestSuperseded:
+		line = fmt.Sprintf("%s %s: %s", fn.Name, res.RequestID, res.Status)
+	case domain.RequestParked:
+		err = h.park(ctx, Parked{OutMessage: out, Code: string(res.Code), Reason: res.Reason})
+		reply.Action = "parked"
+		line = fmt.Sprintf("%s %s: parked (%s): %s", fn.Name, res.RequestID, res.Code, res.Reason)
+	case domain.RequestRetrying:
+		reply.Action, line, err = h.retry(ctx, log, out, res)
+	default:
+		err = fmt.Errorf("engine returned status %q", res.Status)
+	}
+	if err != nil {
+		log.ErrorContext(ctx, "settling failed; abandoning for redelivery", "error", err)
+		funchost.WriteResponse(w, http.StatusInternalServerError, funchost.Response{Logs: []string{fn.Name + " " + res.RequestID + ": " + domain.ErrorMessage(err)}})
+		return
+	}
+	log.InfoContext(ctx, "message handled", "action", reply.Action, "code", string(res.Code))
+	funchost.WriteResponse(w, http.StatusOK, funchost.Response{Logs: []string{line}, ReturnValue: reply})
+}
+
+// retry reschedules a retrying request with backoff, or parks it when its
+// reschedules are spent.
+func (h *Handler) retry(ctx context.Context, log *slog.Logger, out OutMessage, res engine.Result) (action, line string, err error) {
+	if out.Attempt >= h.cfg.MaxAttempts {
+		reason := fmt.Sprintf("gave up after %d attempts: %s", out.Attempt+1, res.Reason)
+		code := res.Code
+		if code == "" {
+			code = domain.Transient
+		}
+		if err := h.park(ctx, Parked{OutMessage: out, Code: string(code), Reason: reason}); err != nil {
+			return "", "", err
+		}
+		return "parked", fmt.Sprintf("%s %s: %s", out.Kind, res.RequestID, reason), nil
+	}
+	delay := h.cfg.Backoff.Delay(out.Attempt, res.RetryAfter)
+	at := h.cfg.Clock.Now().Add(delay)
+	next := out
+	next.Attempt = out.Attempt + 1
+	id := res.RequestID
+	if id == "" {
+		id = out.MessageID
+	}
+	next.MessageID = fmt.Sprintf("%s-retry-%d", id, next.Attempt)
+	if err := h.cfg.Bus.Schedule(ctx, next, at); err != nil {
+		return "", "", fmt.Errorf("schedule retry: %w", err)
+	}
+	log.InfoContext(ctx, "retry scheduled", "retryMessageId", next.MessageID, "delay", delay.String(), "at", at)
+	return "scheduled", fmt.Sprintf("%s %s: retrying (%s), attempt %d scheduled in %s: %s", out.Kind, res.RequestID, res.Code, next.Attempt, delay, res.Reason), nil
+}
+
+func (h *Handler) park(ctx context.Context, p Parked) error {
+	if err := h.cfg.Bus.Park(ctx, p); err != nil {
+		return fmt.Errorf("park: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,252 @@
+package handler
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/vendorflow/vendorflow/pkg/domain"
+	"github.com/vendorflow/vendorflow/pkg/engine"
+	"github.com/vendorflow/vendorflow/pkg/funchost"
+)
+
+const body = `{"schemaVersion":1,"requestId":"req-1"}`
+
+func sbEnvelope(t *testing.T, attempt any) []byte {
+	t.Helper()
+	m := funchost.ServiceBusMessage{Body: []byte(body), MessageID: "msg-1", DeliveryCount: 1, EnqueuedTime: t0}
+	if attempt != nil {
+		m.ApplicationProperties = map[string]any{AttemptProperty: attempt}
+	}
+	env, err := funchost.EncodeServiceBus("message", m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return env
+}
+
+func TestServiceBus(t *testing.T) {
+	out := func(id string, attempt int) OutMessage {
+		return OutMessage{MessageID: id, Kind: "onboard", Body: []byte(body), Attempt: attempt, CorrelationID: "req-1"}
+	}
+	tests := []struct {
+		name      string
+		attempt   any // application property; nil = absent
+		res       engine.Result
+		err       error
+		busErr    error
+		status    int
+		scheduled []scheduled
+		parked    []Parked
+		action    string
+	}{
+		{
+			name:   "done: 200, no bus traffic",
+			res:    engine.Result{RequestID: "req-1", Status: domain.RequestDone},
+			status: 200, action: "none",
+		},
+		{
+			name:   "already done: 200, no bus traffic",
+			res:    engine.Result{RequestID: "req-1", Status: domain.RequestDone, AlreadyDone: true},
+			status: 200, action: "none",
+		},
+		{
+			name:   "superseded: 200, no bus traffic",
+			res:    engine.Result{RequestID: "req-1", Status: domain.RequestSuperseded},
+			status: 200, action: "none",
+		},
+		{
+			name:   "invalid: parked on the first delivery with its reason",
+			res:    engine.Result{RequestID: "req-1", Status: domain.RequestParked, Code: domain.Invalid, Reason: "vendor: unknown vendor"},
+			status: 200, action: "parked",
+			parked: []Parked{{OutMessage: out("msg-1", 0), Code: "invalid", Reason: "vendor: unknown vendor"}},
+		},
+		{
+			name:   "business: parked",
+			res:    engine.Result{RequestID: "req-1", Status: domain.RequestParked, Code: domain.Business, Reason: "no free seat"},
+			status: 200, action: "parked",
+			parked: []Parked{{OutMessage: out("msg-1", 0), Code: "business", Reason: "no free seat"}},
+		},
+		{
+			name:   "transient, first run: scheduled after the base backoff with attempt 1",
+			res:    engine.Result{RequestID: "req-1", Status: domain.RequestRetrying, Code: domain.Transient, Reason: "429"},
+			status: 200, action: "scheduled",
+			scheduled: []scheduled{{out("req-1-retry-1", 1), t0.Add(30 * time.Second)}},
+		},
+		{
+			name:    "transient, attempt 3 (float64): backoff doubles",
+			attempt: float64(3),
+			res:     engine.Result{RequestID: "req-1", Status: domain.RequestRetrying, Code: domain.Transient},
+			status:  200, action: "scheduled",
+			scheduled: []scheduled{{out("req-1-retry-4", 4), t0.Add(240 * time.Second)}},
+		},
+		{
+			name:    "transient, attempt as a string; Retry-After longer than the backoff wins",
+			attempt: "2",
+			res:     engine.Result{RequestID: "req-1", Status: domain.RequestRetrying, Code: domain.Transient, RetryAfter: 10 * time.Minute},
+			status:  200, action: "scheduled",
+			scheduled: []scheduled{{out("req-1-retry-3", 3), t0.Add(10 * time.Minute)}},
+		},
+		{
+			name:    "transient, attempt 7: backoff capped at 30m",
+			attempt: json.Number("7"),
+			res:     engine.Result{RequestID: "req-1", Status: domain.RequestRetrying, Code: domain.Transient},
+			status:  200, action: "scheduled",
+			scheduled: []scheduled{{out("req-1-retry-8", 8), t0.Add(30 * time.Minute)}},
+		},
+		{
+			name:    "attempt past max: parked, gave up",
+			attempt: float64(8),
+			res:     engine.Result{RequestID: "req-1", Status: domain.RequestRetrying, Code: domain.Transient, Reason: "503 from Graph"},
+			status:  200, action: "parked",
+			parked: []Parked{{OutMessage: out("msg-1", 8), Code: "transient", Reason: "gave up after 9 attempts: 503 from Graph"}},
+		},
+		{
+			name:    "unreadable attempt counts from 0",
+			attempt: "many",
+			res:     engine.Result{RequestID: "req-1", Status: domain.RequestRetrying, Code: domain.Internal},
+			status:  200, action: "scheduled",
+			scheduled: []scheduled{{out("req-1-retry-1", 1), t0.Add(30 * time.Second)}},
+		},
+		{
+			name:   "processor error: 500 so the host abandons",
+			err:    errJournalDown,
+			status: 500,
+		},
+		{
+			name:   "unexpected engine status: 500",
+			res:    engine.Result{RequestID: "req-1", Status: domain.RequestRunning},
+			status: 500,
+		},
+		{
+			name:   "bus down while parking: 500",
+			res:    engine.Result{RequestID: "req-1", Status: domain.RequestParked, Code: domain.Invalid},
+			busErr: fmt.Errorf("amqp: link detached"),
+			status: 500,
+		},
+		{
+			name:   "bus down while scheduling: 500",
+			res:    engine.Result{RequestID: "req-1", Status: domain.RequestRetrying, Code: domain.Transient},
+			busErr: fmt.Errorf("amqp: link detached"),
+			status: 500,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := newRig(t)
+			r.proc.res, r.proc.err = tt.res, tt.err
+			r.bus.err = tt.busErr
+			status, ctype, resp := r.invoke(t, "onboard", sbEnvelope(t, tt.attempt))
+			if status != tt.status {
+				t.Fatalf("status = %d, want %d; logs %v", status, tt.status, resp.Logs)
+			}
+			if ctype != "application/json" {
+				t.Errorf("Content-Type = %q", ctype)
+			}
+			if diff := cmp.Diff([]call{{"onboard", body}}, r.proc.calls); diff != "" {
+				t.Errorf("processor calls (-want +got):\n%s", diff)
+			}
+			if !r.proc.hadDeadline {
+				t.Error("the run had no deadline")
+			}
+			if diff := cmp.Diff(tt.scheduled, r.bus.scheduled); diff != "" {
+				t.Errorf("scheduled (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tt.parked, r.bus.parked); diff != "" {
+				t.Errorf("parked (-want +got):\n%s", diff)
+			}
+			if len(r.bus.sent) != 0 {
+				t.Errorf("sent %v", r.bus.sent)
+			}
+			if tt.status == 200 {
+				rv, _ := resp.ReturnValue.(map[string]any)
+				if rv["action"] != tt.action {
+					t.Errorf("ReturnValue = %v, want action %q", resp.ReturnValue, tt.action)
+				}
+			}
+			if strings.Contains(r.logs.String(), "schemaVersion") {
+				t.Error("a message body reached the logs")
+			}
+			if !strings.Contains(r.logs.String(), `"invocationId":"inv-1"`) || !strings.Contains(r.logs.String(), `"messageId":"msg-1"`) {
+				t.Errorf("logs lack correlation: %s", r.logs)
+			}
+		})
+	}
+}
+
+func TestServiceBusOffboardKind(t *testing.T) {
+	r := newRig(t)
+	r.proc.res = engine.Result{RequestID: "req-1", Status: domain.RequestRetrying, Code: domain.Transient}
+	if status, _, _ := r.invoke(t, "offboard", sbEnvelope(t, nil)); status != 200 {
+		t.Fatalf("status = %d", status)
+	}
+	if r.proc.calls[0].Kind != "offboard" || r.bus.scheduled[0].Msg.Kind != "offboard" {
+		t.Errorf("kind not carried: %v %v", r.proc.calls, r.bus.scheduled)
+	}
+}
+
+// TestServiceBusMalformed feeds the captured bad envelopes of pkg/funchost:
+// each is a 400 (the host abandons it; the broker dead-letters it after
+// MaxDeliveryCount), never a panic, and nothing reaches the engine.
+func TestServiceBusMalformed(t *testing.T) {
+	files, err := filepath.Glob("../funchost/testdata/bad_*")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no fixtures: %v", err)
+	}
+	for _, f := range files {
+		if strings.Contains(f, "bad_http_") || strings.Contains(f, "bad_timer_") || strings.Contains(f, "bad_resp_") {
+			continue
+		}
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			env, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := newRig(t)
+			status, ctype, resp := r.invoke(t, "onboard", env)
+			if status != http.StatusBadRequest || ctype != "application/json" {
+				t.Fatalf("status %d %q, want 400 application/json; logs %v", status, ctype, resp.Logs)
+			}
+			if len(r.proc.calls) != 0 {
+				t.Errorf("the engine ran: %v", r.proc.calls)
+			}
+		})
+	}
+}
+
+// TestServiceBusFixtures runs captured good envelopes: every body form the
+// host has been seen to send reaches the engine.
+func TestServiceBusFixtures(t *testing.T) {
+	for _, name := range []string{"sb_minimal.json", "sb_binary.json", "sb_quoted_json.json", "sb_raw_object.json", "sb_doubly_quoted.json"} {
+		t.Run(name, func(t *testing.T) {
+			env, err := os.ReadFile(filepath.Join("../funchost/testdata", name))
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := newRig(t)
+			r.proc.res = engine.Result{RequestID: "x", Status: domain.RequestDone}
+			if status, _, resp := r.invoke(t, "onboard", env); status != 200 {
+				t.Fatalf("status %d; logs %v", status, resp.Logs)
+			}
+			if len(r.proc.calls) != 1 {
+				t.Fatalf("engine calls %d", len(r.proc.calls))
+			}
+		})
+	}
+}
+
+func TestServiceBusPanicIs500(t *testing.T) {
+	r := newRig(t)
+	r.proc.panicValue = "boom"
+	status, ctype, _ := r.invoke(t, "onboard", sbEnvelope(t, nil))
+	if status != 500 || ctype != "application/json" {
+		t.Fatalf("status %d %q", status, ctype)
+	}
+}

@@ -1,0 +1,70 @@
+package handler
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/vendorflow/vendorflow/pkg/domain"
+	"github.com/vendorflow/vendorflow/pkg/funcapp"
+	"github.com/vendorflow/vendorflow/pkg/funchost"
+)
+
+// sweepReply is the ReturnValue of an expiry sweep.
+type sweepReply struct {
+	Expired  int `json:"expired"`
+	Enqueued int `json:"enqueued"`
+	Failed   int `json:"failed"`
+	Deleted  int `json:"deleted"`
+}
+
+// serveSweep runs the expiry sweep: one offboard request per ended contract,
+// sent with the expiry's deterministic MessageID so that the queue's
+// duplicate detection collapses overlapping sweeps, then the deletion of
+// accounts past retention. A send that fails does not stop the others; any
+// failure replies 500 (the timer invocation fails and the next run, which
+// finds the same expiries, makes up for it).
+func (h *Handler) serveSweep(w http.ResponseWriter, r *http.Request, fn funcapp.Function) {
+	ctx := r.Context()
+	log := h.log.With("function", fn.Name, "invocationId", r.Header.Get(funchost.HeaderInvocationID))
+	t, err := h.dec.DecodeTimer(r, fn.Binding)
+	if err != nil {
+		log.WarnContext(ctx, "malformed invocation", "error", err)
+		funchost.WriteResponse(w, http.StatusBadRequest, funchost.Response{Logs: []string{err.Error()}})
+		return
+	}
+	now := h.cfg.Clock.Now()
+	log = log.With("pastDue", t.IsPastDue)
+	var reply sweepReply
+	var errs []error
+	expired, err := h.cfg.Sweeper.Expired(ctx, now)
+	if err != nil {
+		errs = append(errs, fmt.Errorf("find expired: %w", err))
+	}
+	reply.Expired = len(expired)
+	for _, e := range expired {
+		m := OutMessage{MessageID: e.MessageID, Kind: domain.KindOffboard, Body: e.Payload, CorrelationID: e.MessageID}
+		if err := h.cfg.Bus.Send(ctx, m); err != nil {
+			reply.Failed++
+			log.ErrorContext(ctx, "enqueue offboard failed", "messageId", e.MessageID, "requestId", e.MessageID, "error", err)
+			errs = append(errs, fmt.Errorf("enqueue %s: %w", e.MessageID, err))
+			continue
+		}
+		reply.Enqueued++
+		log.InfoContext(ctx, "offboard enqueued", "messageId", e.MessageID, "requestId", e.MessageID)
+	}
+	deleted, err := h.cfg.Sweeper.DeletePastRetention(ctx, now)
+	if err != nil {
+		errs = append(errs, fmt.Errorf("delete past retention: %w", err))
+	}
+	reply.Deleted = len(deleted)
+	logs := []string{fmt.Sprintf("expiry sweep: %d expired, %d enqueued, %d failed, %d deleted past retention",
+		reply.Expired, reply.Enqueued, reply.Failed, reply.Deleted)}
+	if err := errors.Join(errs...); err != nil {
+		log.ErrorContext(ctx, "expiry sweep incomplete", "error", err, "enqueued", reply.Enqueued, "failed", reply.Failed)
+		funchost.WriteResponse(w, http.StatusInternalServerError, funchost.Response{Logs: append(logs, "expiry sweep incomplete: "+domain.ErrorMessage(err)), ReturnValue: reply})
+		return
+	}
+	log.InfoContext(ctx, "expiry sweep done", "expired", reply.Expired, "enqueued", reply.Enqueued, "deleted", reply.Deleted)
+	funchost.WriteResponse(w, http.StatusOK, funchost.Response{Logs: logs, ReturnValue: reply})
+}

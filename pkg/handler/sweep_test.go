@@ -1,0 +1,84 @@
+package handler
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/vendorflow/vendorflow/pkg/engine"
+	"github.com/vendorflow/vendorflow/pkg/funchost"
+)
+
+func timerEnvelope(t *testing.T) []byte {
+	t.Helper()
+	env, err := funchost.EncodeTimer("timer", funchost.TimerInfo{Last: t0.Add(-24 * time.Hour), Next: t0.Add(24 * time.Hour), LastUpdated: t0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return env
+}
+
+func TestSweepTwiceSendsSameMessageIDs(t *testing.T) {
+	r := newRig(t)
+	r.sweep.expired = []engine.Expiry{
+		{UPN: "a@abc.com", ContractEnd: t0.Add(-time.Hour), MessageID: "offboard-a-1", Payload: []byte(`{"requestId":"offboard-a-1"}`)},
+		{UPN: "b@abc.com", ContractEnd: t0.Add(-2 * time.Hour), MessageID: "offboard-b-1", Payload: []byte(`{"requestId":"offboard-b-1"}`)},
+	}
+	r.sweep.deleted = []string{"old@abc.com"}
+	for i := 0; i < 2; i++ {
+		status, ctype, resp := r.invoke(t, "expiry-sweep", timerEnvelope(t))
+		if status != 200 || ctype != "application/json" {
+			t.Fatalf("sweep %d: status %d %q; logs %v", i, status, ctype, resp.Logs)
+		}
+		want := map[string]any{"expired": 2.0, "enqueued": 2.0, "failed": 0.0, "deleted": 1.0}
+		if diff := cmp.Diff(want, resp.ReturnValue); diff != "" {
+			t.Errorf("ReturnValue (-want +got):\n%s", diff)
+		}
+		r.clock.Advance(time.Minute)
+	}
+	var ids []string
+	for _, m := range r.bus.sent {
+		if m.Kind != "offboard" || m.CorrelationID != m.MessageID {
+			t.Errorf("sent %+v", m)
+		}
+		ids = append(ids, m.MessageID)
+	}
+	want := []string{"offboard-a-1", "offboard-b-1", "offboard-a-1", "offboard-b-1"}
+	if diff := cmp.Diff(want, ids); diff != "" {
+		t.Errorf("message ids (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]time.Time{t0, t0.Add(time.Minute)}, r.sweep.nows); diff != "" {
+		t.Errorf("sweep times (-want +got):\n%s", diff)
+	}
+}
+
+func TestSweepFailures(t *testing.T) {
+	tests := []struct {
+		name       string
+		busErr     error
+		expiredErr error
+		envelope   []byte
+		status     int
+	}{
+		{name: "bus down: 500", busErr: errors.New("amqp: detached"), status: 500},
+		{name: "directory down: 500", expiredErr: errors.New("graph: 503"), status: 500},
+		{name: "malformed timer: 400", envelope: []byte(`{"Data":{"timer":5},"Metadata":{}}`), status: 400},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := newRig(t)
+			r.sweep.expired = []engine.Expiry{{MessageID: "offboard-a-1", Payload: []byte(`{}`)}}
+			r.sweep.expiredErr, r.bus.err = tt.expiredErr, tt.busErr
+			env := tt.envelope
+			if env == nil {
+				env = timerEnvelope(t)
+			}
+			status, ctype, resp := r.invoke(t, "expiry-sweep", env)
+			if status != tt.status || ctype != "application/json" {
+				t.Fatalf("status %d %q, want %d; logs %v", status, ctype, tt.status, resp.Logs)
+			}
+		})
+	}
+}
