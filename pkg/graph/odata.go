@@ -1,0 +1,74 @@
+package graph
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/vendorflow/vendorflow/pkg/domain"
+)
+
+// ODataString returns s as an OData string literal: quoted with ' and every
+// ' inside doubled, so that request data can never end the literal and
+// inject filter syntax (REFERENCE §2 "Queries";
+// docs.oasis-open.org/odata/odata/v4.01 ABNF SQUOTE-in-string).
+//
+//	ODataString("o'brien@x")                 == "'o''brien@x'"
+//	ODataString("x' or 1 eq 1 or a eq 'y")   == "'x'' or 1 eq 1 or a eq ''y'"
+func ODataString(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", "''") + "'"
+}
+
+// odataTime formats t as an OData DateTimeOffset literal (unquoted, UTC).
+func odataTime(t time.Time) string {
+	return t.UTC().Format(time.RFC3339)
+}
+
+// userFields lists every user property vendorflow reads, for $select: many
+// of them are returned only when selected (REFERENCE §2 "Users").
+func userFields() []string {
+	return []string{
+		"id", "userPrincipalName", "displayName", "givenName", "surname", "mailNickname",
+		"accountEnabled", "usageLocation", "companyName", "department", "employeeType",
+		"employeeLeaveDateTime", "otherMails", "onPremisesExtensionAttributes", "assignedLicenses",
+	}
+}
+
+// upnFilter is the $filter that finds a user by UPN.
+func upnFilter(upn string) string {
+	return "userPrincipalName eq " + ODataString(upn)
+}
+
+// extensionNumber parses "extensionAttributeN" (N in 1..15).
+func extensionNumber(name string) (int, bool) {
+	rest, ok := strings.CutPrefix(name, "extensionAttribute")
+	if !ok || rest == "" || rest[0] == '0' {
+		return 0, false
+	}
+	n, err := strconv.Atoi(rest)
+	if err != nil || n < 1 || n > 15 {
+		return 0, false
+	}
+	return n, true
+}
+
+// usersFilter builds the advanced-query $filter for q. Property names come
+// from configuration and are validated; values are escaped or formatted,
+// never pasted.
+func usersFilter(q domain.UserQuery) (string, error) {
+	var parts []string
+	if q.MarkerAttribute != "" || q.MarkerValue != "" {
+		if _, ok := extensionNumber(q.MarkerAttribute); !ok {
+			return "", domain.Errorf(domain.Invalid, "list users: marker attribute %q is not extensionAttribute1..15", q.MarkerAttribute)
+		}
+		parts = append(parts, fmt.Sprintf("onPremisesExtensionAttributes/%s eq %s", q.MarkerAttribute, ODataString(q.MarkerValue)))
+	}
+	if !q.LeaveBefore.IsZero() {
+		parts = append(parts, "employeeLeaveDateTime le "+odataTime(q.LeaveBefore))
+	}
+	if q.Enabled != nil {
+		parts = append(parts, "accountEnabled eq "+strconv.FormatBool(*q.Enabled))
+	}
+	return strings.Join(parts, " and "), nil
+}

@@ -1,0 +1,24 @@
+package graph_test
+
+import (
+	"testing"
+
+	"github.com/vendorflow/vendorflow/pkg/graph"
+)
+
+func TestODataString(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"", "''"},
+		{"a@abc.com", "'a@abc.com'"},
+		{"o'brien@abc.com", "'o''brien@abc.com'"},
+		{"''", "''''''"},
+		{"x' or 1 eq 1 or userPrincipalName eq 'y", "'x'' or 1 eq 1 or userPrincipalName eq ''y'"},
+		{"a') or (accountEnabled eq true", "'a'') or (accountEnabled eq true'"},
+		{"ünï'cödé", "'ünï''cödé'"},
+	}
+	for _, tt := range tests {
+		if got := graph.ODataString(tt.in); got != tt.want {
+			t.Errorf("ODataString(%q) = %s, want %s", tt.in, got, tt.want)
+		}
+	}
+}
