@@ -1,0 +1,153 @@
+package devhost
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/vendorflow/vendorflow/pkg/handler"
+	"github.com/vendorflow/vendorflow/pkg/queue"
+)
+
+// Application property names carried by vendorflow's messages.
+const (
+	// PropAttempt is the reschedule count (handler.OutMessage.Attempt).
+	PropAttempt = "vendorflowAttempt"
+	// PropKind is the message kind ("onboard"/"offboard") of a parked message.
+	PropKind = "vendorflowKind"
+	// PropCode and PropReason are a parked message's reason code and text.
+	PropCode   = "vendorflowCode"
+	PropReason = "vendorflowReason"
+)
+
+// contentTypeJSON is the ContentType of every request message.
+const contentTypeJSON = "application/json"
+
+// QueueBus implements handler.Bus and handler.DeadLetterStore over the
+// embedded queue. Parked messages are kept in the dead-letter subqueue of the
+// parking queue, with the parking code as DeadLetterReason and the reason
+// text as description (see Park), so that list, replay and purge use one
+// mechanism for parked and broker-dead-lettered messages.
+type QueueBus struct {
+	q     *queue.Queue
+	names QueueNames
+}
+
+var (
+	_ handler.Bus             = (*QueueBus)(nil)
+	_ handler.DeadLetterStore = (*QueueBus)(nil)
+)
+
+// NewQueueBus returns a bus over q; empty names take DefaultSettings values.
+func NewQueueBus(q *queue.Queue, names QueueNames) (*QueueBus, error) {
+	if q == nil {
+		return nil, errors.New("devhost: NewQueueBus: queue is nil")
+	}
+	names.SetDefaults()
+	if err := names.Validate(); err != nil {
+		return nil, err
+	}
+	return &QueueBus{q: q, names: names}, nil
+}
+
+// Names returns the bus's queue names.
+func (b *QueueBus) Names() QueueNames { return b.names }
+
+// Send enqueues m now on the queue of m.Kind. A MessageID already accepted on
+// that queue within the duplicate-detection window is dropped silently, as
+// Service Bus does.
+func (b *QueueBus) Send(ctx context.Context, m handler.OutMessage) error {
+	return b.send(ctx, m, time.Time{})
+}
+
+// Schedule enqueues m to become visible at `at` (ScheduledEnqueueTime).
+func (b *QueueBus) Schedule(ctx context.Context, m handler.OutMessage, at time.Time) error {
+	if at.IsZero() {
+		return errors.New("devhost: schedule: time is zero")
+	}
+	return b.send(ctx, m, at)
+}
+
+func (b *QueueBus) send(ctx context.Context, m handler.OutMessage, at time.Time) error {
+	name, err := b.names.ForKind(m.Kind)
+	if err != nil {
+		return err
+	}
+	if _, err := b.q.Send(ctx, name, queue.Message{
+		MessageID:             m.MessageID,
+		Body:                  m.Body,
+		ContentType:           contentTypeJSON,
+		CorrelationID:         m.CorrelationID,
+		ApplicationProperties: map[string]any{PropAttempt: m.Attempt},
+		ScheduledEnqueueTime:  at,
+	}); err != nil {
+		return fmt.Errorf("devhost: send %s message %s: %w", m.Kind, m.MessageID, err)
+	}
+	return nil
+}
+
+// Park puts p on the parking queue and moves it at once to that queue's
+// dead-letter subqueue with DeadLetterReason p.Code and description
+// p.Reason. Nothing consumes the parking queue, so any message found active
+// there (a Park interrupted between its two steps) is moved the same way by
+// the next Park or List.
+func (b *QueueBus) Park(ctx context.Context, p handler.Parked) error {
+	if _, err := b.q.Send(ctx, b.names.Parked, queue.Message{
+		MessageID:     p.MessageID,
+		Body:          p.Body,
+		ContentType:   contentTypeJSON,
+		CorrelationID: p.CorrelationID,
+		ApplicationProperties: map[string]any{
+			PropAttempt: p.Attempt, PropKind: p.Kind, PropCode: p.Code, PropReason: p.Reason,
+		},
+	}); err != nil {
+		return fmt.Errorf("devhost: park message %s: %w", p.MessageID, err)
+	}
+	return b.settleParked(ctx)
+}
+
+// settleParked moves every active message of the parking queue to its
+// dead-letter subqueue.
+func (b *QueueBus) settleParked(ctx context.Context) error {
+	for {
+		msgs, err := b.q.Receive(ctx, b.names.Parked, 32)
+		if err != nil {
+			return fmt.Errorf("devhost: settle parked messages: %w", err)
+		}
+		if len(msgs) == 0 {
+			return nil
+		}
+		for _, m := range msgs {
+			code, reason := propString(m.ApplicationProperties, PropCode), propString(m.ApplicationProperties, PropReason)
+			if code == "" {
+				code = "Parked"
+			}
+			if err := b.q.DeadLetter(ctx, b.names.Parked, m.LockToken, code, reason); err != nil {
+				return fmt.Errorf("devhost: settle parked message %s: %w", m.MessageID, err)
+			}
+		}
+	}
+}
+
+func propString(props map[string]any, key string) string {
+	if v, ok := props[key].(string); ok {
+		return v
+	}
+	return ""
+}
+
+func propInt(props map[string]any, key string) int {
+	switch v := props[key].(type) {
+	case json.Number:
+		n, _ := strconv.Atoi(v.String())
+		return n
+	case float64:
+		return int(v)
+	case int:
+		return v
+	}
+	return 0
+}

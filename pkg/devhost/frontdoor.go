@@ -1,0 +1,162 @@
+package devhost
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/vendorflow/vendorflow/pkg/funcapp"
+	"github.com/vendorflow/vendorflow/pkg/funchost"
+)
+
+// routePrefix is host.json extensions.http.routePrefix.
+const routePrefix = "/api/"
+
+func (h *Host) httpFunctions() []funcapp.Function {
+	var out []funcapp.Function
+	for _, f := range h.cfg.Functions {
+		if f.Trigger == funcapp.TriggerHTTP {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// ServeHTTP is the front door: /api/<route> is matched against the HTTP
+// functions' routes and forwarded to the handler as the host does without
+// enableForwardingHttpRequest (Data.req = {Url, Method, Query, Headers,
+// Params, Identities, Body}, REFERENCE.md §1); the handler's http output
+// (Outputs[<HTTPOutput>]) becomes the response. A failed invocation answers
+// 500. Like Core Tools running locally, authLevel keys are not enforced; the
+// front door listens on loopback only. No route → 404; a route whose methods
+// exclude the request's → 405 (our choice).
+func (h *Host) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	path, ok := strings.CutPrefix(r.URL.Path, routePrefix)
+	if !ok {
+		http.NotFound(w, r)
+		return
+	}
+	var methodMismatch bool
+	for _, f := range h.httpFunctions() {
+		params, ok := matchRoute(f.Route, path)
+		if !ok {
+			continue
+		}
+		if len(f.Methods) > 0 && !slices.ContainsFunc(f.Methods, func(m string) bool { return strings.EqualFold(m, r.Method) }) {
+			methodMismatch = true
+			continue
+		}
+		h.forward(w, r, f, params)
+		return
+	}
+	if methodMismatch {
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		return
+	}
+	http.NotFound(w, r)
+}
+
+func (h *Host) forward(w http.ResponseWriter, r *http.Request, f funcapp.Function, params map[string]string) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, funchost.DefaultMaxHTTPBytes))
+	if err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			http.Error(w, "request body too large", http.StatusRequestEntityTooLarge)
+			return
+		}
+		http.Error(w, "reading request body failed", http.StatusBadRequest)
+		return
+	}
+	query := map[string]string{}
+	for k, v := range r.URL.Query() {
+		query[k] = strings.Join(v, ",")
+	}
+	headers := map[string][]string{}
+	for k, v := range r.Header {
+		headers[k] = v
+	}
+	url := "http://" + r.Host + r.URL.RequestURI()
+	inv := Invocation{Function: f.Name, InvocationID: newInvocationID()}
+	env, err := h.enc.HTTP(f.Name, f.Binding, funchost.HTTPRequest{
+		URL: url, Method: r.Method, Query: query, Headers: headers, Params: params, Body: body,
+	})
+	var rep reply
+	if err == nil {
+		rep, err = h.invoke(r.Context(), f.Name, inv.InvocationID, env)
+	}
+	inv.Status = rep.status
+	var out funchost.HTTPOutput
+	if err == nil && !ok2xx(rep.status) {
+		err = fmt.Errorf("devhost: %s returned HTTP %d", f.Name, rep.status)
+	}
+	if err == nil {
+		out, err = httpOutput(rep.body, f.HTTPOutput)
+	}
+	if err != nil {
+		inv.Outcome, inv.Err = OutcomeFailed, err
+		h.cfg.Logger.WarnContext(r.Context(), "http invocation failed", "function", f.Name, "invocationId", inv.InvocationID, "err", err)
+		h.observe(inv)
+		http.Error(w, "function invocation failed (invocation "+inv.InvocationID+")", http.StatusInternalServerError)
+		return
+	}
+	inv.Outcome = OutcomeOK
+	h.observe(inv)
+	for k, v := range out.Headers {
+		w.Header().Set(k, v)
+	}
+	w.WriteHeader(out.StatusCode)
+	_, _ = io.WriteString(w, out.Body) // the client hung up
+}
+
+// httpOutput reads the http output binding named name from a handler reply.
+func httpOutput(body []byte, name string) (funchost.HTTPOutput, error) {
+	resp, err := funchost.DecodeResponse(body)
+	if err != nil {
+		return funchost.HTTPOutput{}, err
+	}
+	for k, v := range resp.Outputs {
+		if strings.EqualFold(k, name) {
+			return funchost.ParseHTTPOutput(v)
+		}
+	}
+	return funchost.HTTPOutput{}, fmt.Errorf("%w: no http output %q", funchost.ErrMalformedResponse, name)
+}
+
+// matchRoute matches path (without /api/) against a function.json route
+// template: literal segments compare case-insensitively, {name} takes one
+// segment, {name?} is optional (trailing only), and a ":constraint" suffix
+// in a parameter is ignored.
+func matchRoute(route, path string) (map[string]string, bool) {
+	tmpl := strings.Split(strings.Trim(route, "/"), "/")
+	segs := strings.Split(strings.Trim(path, "/"), "/")
+	if len(segs) == 1 && segs[0] == "" {
+		segs = nil
+	}
+	if len(segs) > len(tmpl) {
+		return nil, false
+	}
+	params := map[string]string{}
+	for i, t := range tmpl {
+		if name, ok := strings.CutPrefix(t, "{"); ok && strings.HasSuffix(name, "}") {
+			name = strings.TrimSuffix(name, "}")
+			optional := strings.HasSuffix(name, "?")
+			name = strings.TrimSuffix(name, "?")
+			name, _, _ = strings.Cut(name, ":")
+			if i >= len(segs) {
+				if !optional {
+					return nil, false
+				}
+				continue
+			}
+			params[name] = segs[i]
+			continue
+		}
+		if i >= len(segs) || !strings.EqualFold(t, segs[i]) {
+			return nil, false
+		}
+	}
+	return params, true
+}

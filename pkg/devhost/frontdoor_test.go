@@ -1,0 +1,110 @@
+package devhost
+
+import (
+	"bytes"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/vendorflow/vendorflow/pkg/funchost"
+)
+
+func TestFrontDoorForwardsAndTranslates(t *testing.T) {
+	clk := newFakeClock(t0)
+	q := openQueue(t, clk, 0)
+	srv, calls := fakeHandler(t, func(c call) (int, any) {
+		if c.path == "/deadletters" {
+			return http.StatusInternalServerError, map[string]any{}
+		}
+		return http.StatusOK, map[string]any{"Outputs": map[string]any{"res": funchost.HTTPOutput{
+			StatusCode: 201, Headers: map[string]string{"Content-Type": "application/json", "X-Test": "1"}, Body: `{"ok":true}`,
+		}}}
+	})
+	h, invs := startHost(t, Config{Queue: q, HandlerURL: srv.URL, Clock: clk, Functions: onlyFunctions("status", "deadletters")})
+	base := h.FrontDoorURL()
+
+	resp, err := http.Get(base + "/api/status/r-42?verbose=1&verbose=2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 201 || string(got) != `{"ok":true}` || resp.Header.Get("X-Test") != "1" || resp.Header.Get("Content-Type") != "application/json" {
+		t.Errorf("response %d %q %v", resp.StatusCode, got, resp.Header)
+	}
+	c := next(t, calls)
+	r, _ := http.NewRequest(http.MethodPost, "http://x"+c.path, bytes.NewReader(c.body))
+	req, err := funchost.DecodeHTTP(r, "req")
+	if err != nil {
+		t.Fatal(err)
+	}
+	gotReq := map[string]any{"path": c.path, "method": req.Method, "params": req.Params, "query": req.Query, "url": req.URL}
+	wantReq := map[string]any{"path": "/status", "method": "GET", "params": map[string]string{"requestId": "r-42"},
+		"query": map[string]string{"verbose": "1,2"}, "url": base + "/api/status/r-42?verbose=1&verbose=2"}
+	if diff := cmp.Diff(wantReq, gotReq); diff != "" {
+		t.Errorf("forwarded request (-want +got):\n%s", diff)
+	}
+	next(t, invs)
+
+	post, err := http.Post(base+"/api/deadletters/replay", "application/json", strings.NewReader(`{"all":true}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	post.Body.Close()
+	if post.StatusCode != 500 {
+		t.Errorf("failed invocation answered %d, want 500", post.StatusCode)
+	}
+	c = next(t, calls)
+	r, _ = http.NewRequest(http.MethodPost, "http://x"+c.path, bytes.NewReader(c.body))
+	if req, err = funchost.DecodeHTTP(r, "req"); err != nil || string(req.Body) != `{"all":true}` || req.Params["action"] != "replay" {
+		t.Errorf("deadletters request %+v, %v", req, err)
+	}
+	if inv := next(t, invs); inv.Outcome != OutcomeFailed {
+		t.Errorf("invocation = %+v", inv)
+	}
+
+	for path, want := range map[string]int{"/api/nothing": 404, "/status/r-1": 404, "/api/status": 404} {
+		resp, err := http.Get(base + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Errorf("GET %s = %d, want %d", path, resp.StatusCode, want)
+		}
+	}
+	del, _ := http.NewRequest(http.MethodDelete, base+"/api/status/r-1", nil)
+	resp, err = http.DefaultClient.Do(del)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 405 {
+		t.Errorf("DELETE status = %d, want 405", resp.StatusCode)
+	}
+}
+
+func TestMatchRoute(t *testing.T) {
+	tests := []struct {
+		route, path string
+		want        map[string]string
+		ok          bool
+	}{
+		{"status/{requestId}", "status/r-1", map[string]string{"requestId": "r-1"}, true},
+		{"status/{requestId}", "status", nil, false},
+		{"status/{requestId}", "status/a/b", nil, false},
+		{"deadletters/{action?}/{id?}", "deadletters", map[string]string{}, true},
+		{"deadletters/{action?}/{id?}", "DeadLetters/replay/m-1", map[string]string{"action": "replay", "id": "m-1"}, true},
+		{"items/{id:int}", "items/7", map[string]string{"id": "7"}, true},
+		{"status/{requestId}", "other/r-1", nil, false},
+	}
+	for _, tt := range tests {
+		got, ok := matchRoute(tt.route, tt.path)
+		if ok != tt.ok || (ok && !cmp.Equal(tt.want, got)) {
+			t.Errorf("matchRoute(%q, %q) = %v, %v; want %v, %v", tt.route, tt.path, got, ok, tt.want, tt.ok)
+		}
+	}
+}

@@ -1,0 +1,64 @@
+package devhost
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/vendorflow/vendorflow/pkg/funcapp"
+	"github.com/vendorflow/vendorflow/pkg/funchost"
+)
+
+// runTimer invokes f at each occurrence of sched, one invocation at a time,
+// with the host's timer payload: ScheduleStatus Last (the previous
+// occurrence, null status on the first run), Next, LastUpdated; IsPastDue
+// when the invocation starts after the following occurrence has already
+// passed. A failed invocation is logged and not retried (no retry policy
+// configured). There is no runOnStartup and no persisted schedule monitor.
+func (h *Host) runTimer(ctx context.Context, f funcapp.Function, sched *Schedule) error {
+	var last, lastUpdated time.Time
+	first := true
+	due := sched.Next(h.cfg.Clock.Now())
+	for {
+		if due.IsZero() {
+			return fmt.Errorf("schedule %q has no next occurrence", sched)
+		}
+		if d := due.Sub(h.cfg.Clock.Now()); d > 0 {
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-h.cfg.Clock.After(d):
+				continue // re-check: a fake or adjusted clock may wake early
+			}
+		}
+		now := h.cfg.Clock.Now()
+		next := sched.Next(due)
+		info := funchost.TimerInfo{IsPastDue: !now.Before(next), Next: next, LastUpdated: now}
+		if !first {
+			info.Last, info.LastUpdated = last, lastUpdated
+		}
+		inv := Invocation{Function: f.Name, InvocationID: newInvocationID()}
+		env, err := h.enc.Timer(f.Name, f.Binding, info)
+		var rep reply
+		if err == nil {
+			rep, err = h.invoke(ctx, f.Name, inv.InvocationID, env)
+		}
+		inv.Status = rep.status
+		switch {
+		case err != nil:
+			inv.Outcome, inv.Err = OutcomeFailed, err
+		case !ok2xx(rep.status):
+			inv.Outcome, inv.Err = OutcomeFailed, fmt.Errorf("devhost: %s returned HTTP %d", f.Name, rep.status)
+		default:
+			inv.Outcome = OutcomeOK
+		}
+		if ctx.Err() != nil {
+			return nil
+		}
+		h.cfg.Logger.InfoContext(ctx, "timer invocation finished", "function", f.Name, "invocationId", inv.InvocationID,
+			"status", inv.Status, "outcome", inv.Outcome, "err", inv.Err)
+		h.observe(inv)
+		first, last, lastUpdated = false, due, now
+		due = sched.Next(h.cfg.Clock.Now())
+	}
+}
