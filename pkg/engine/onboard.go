@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/vendorflow/vendorflow/pkg/barriers"
 	"github.com/vendorflow/vendorflow/pkg/domain"
 	"github.com/vendorflow/vendorflow/pkg/secret"
 )
@@ -24,6 +25,7 @@ const (
 	outValidTill = "validUntil"
 	outMailedTo  = "mailedTo"
 	outKind      = "credential"
+	outBarrier   = "barrier"
 )
 
 type onboardRunner struct {
@@ -158,7 +160,7 @@ func (e *Engine) ensureSegment(ctx context.Context, o domain.Onboarding, userID 
 			return nil, err
 		}
 	}
-	out := map[string]string{outSegment: o.Vendor.Segment}
+	out := map[string]string{outSegment: o.Vendor.Segment, outBarrier: barriers.EffectiveNotice}
 	others := segmentGroups(t)
 	delete(others, o.Vendor.SegmentGroupID)
 	if o.Vendor.SegmentGroupID == "" && len(others) == 0 {
