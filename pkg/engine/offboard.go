@@ -63,7 +63,7 @@ func (r offboardRunner) step(ctx context.Context, s domain.Step, st *state) (map
 	case domain.StepRemoveLicenses:
 		return e.removeLicenses(ctx, id)
 	case domain.StepRemoveSegment:
-		return nil, e.removeSegment(ctx, id)
+		return nil, e.removeSegment(ctx, id, st.upn)
 	case domain.StepMarkOffboarded:
 		t := e.cfg.Tenant
 		u, err := e.dir.GetUser(ctx, id)
@@ -147,11 +147,15 @@ func managedSKUParts(t domain.Tenant) map[string]bool {
 	return m
 }
 
-// removeSegment leaves every vendor segment group and clears the segment
-// attribute, so the account falls out of every barrier segment.
-func (e *Engine) removeSegment(ctx context.Context, id string) error {
+// removeSegment leaves every vendor segment group (and the one the last
+// onboarding recorded) and clears the segment attribute, so the account falls out of every barrier segment.
+func (e *Engine) removeSegment(ctx context.Context, id, upn string) error {
 	t := e.cfg.Tenant
-	if groups := segmentGroups(t); len(groups) > 0 {
+	groups := segmentGroups(t)
+	if g := e.previousGroup(ctx, upn); g != "" {
+		groups[g] = true
+	}
+	if len(groups) > 0 {
 		member, err := e.dir.MemberOf(ctx, id)
 		if err != nil {
 			return err

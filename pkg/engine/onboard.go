@@ -162,6 +162,11 @@ func (e *Engine) ensureSegment(ctx context.Context, o domain.Onboarding, userID 
 	}
 	out := map[string]string{outSegment: o.Vendor.Segment, outBarrier: barriers.EffectiveNotice}
 	others := segmentGroups(t)
+	if g := e.previousGroup(ctx, o.UPN); g != "" {
+		// the group an earlier onboarding placed the account in, even if
+		// the registry no longer names it
+		others[g] = true
+	}
 	delete(others, o.Vendor.SegmentGroupID)
 	if o.Vendor.SegmentGroupID == "" && len(others) == 0 {
 		return out, nil
@@ -186,6 +191,25 @@ func (e *Engine) ensureSegment(ctx context.Context, o domain.Onboarding, userID 
 		out[outGroup] = g
 	}
 	return out, nil
+}
+
+// previousGroup returns the segment group the account's last completed
+// request recorded, or "" when there is none or the journal cannot tell.
+func (e *Engine) previousGroup(ctx context.Context, upn string) string {
+	a, err := e.j.Account(ctx, upn)
+	if err != nil || a.LastRequest == "" {
+		return ""
+	}
+	steps, err := e.j.Steps(ctx, a.LastRequest)
+	if err != nil {
+		return ""
+	}
+	for _, s := range steps {
+		if s.Step == domain.StepEnsureSegment && s.Status == domain.StepDone {
+			return s.Outputs[outGroup]
+		}
+	}
+	return ""
 }
 
 // segmentGroups returns every vendor segment group id.
