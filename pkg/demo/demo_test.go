@@ -1,0 +1,68 @@
+package demo
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/vendorflow/vendorflow/pkg/clock"
+	"github.com/vendorflow/vendorflow/pkg/config"
+)
+
+// The demo's acceptance: four accounts enabled, licensed, segmented; four
+// mails; four Remote Assist seats consumed; the replay makes no Graph write
+// and sends no mail. With 20% faults and replication lag the same holds.
+func TestRun(t *testing.T) {
+	cfg, err := config.Load("", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name   string
+		rate   float64
+		lag    time.Duration
+		faulty bool
+	}{{"clean", 0, 0, false}, {"faults and lag", 0.2, 2 * time.Second, true}} {
+		t.Run(tc.name, func(t *testing.T) {
+			var out bytes.Buffer
+			sum, err := Run(context.Background(), cfg, Options{
+				Out: &out, FaultRate: tc.rate, Lag: tc.lag, Seed: 7, StateDir: t.TempDir(),
+				Clock: clock.NewFake(time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)),
+			})
+			if err != nil {
+				t.Fatalf("Run: %v\n%s", err, out.String())
+			}
+			if len(sum.Accounts) != 4 {
+				t.Fatalf("accounts = %d", len(sum.Accounts))
+			}
+			for _, a := range sum.Accounts {
+				if !a.Enabled || len(a.Licenses) != 1 || a.Licenses[0] != "MICROSOFT_REMOTE_ASSIST" || a.Segment == "" || len(a.SegmentGroups) != 1 || !a.CredentialSent {
+					t.Errorf("account %+v is not complete", a)
+				}
+			}
+			if len(sum.Mails) != 4 {
+				t.Errorf("mails = %d, want 4", len(sum.Mails))
+			}
+			for _, s := range sum.Seats {
+				if s.SKU == "MICROSOFT_REMOTE_ASSIST" && s.Consumed != 4 {
+					t.Errorf("Remote Assist seats consumed = %d, want 4", s.Consumed)
+				}
+			}
+			if sum.Rerun != (Rerun{}) {
+				t.Errorf("replay = %+v, want nothing at all", sum.Rerun)
+			}
+			faults := 0
+			for _, n := range sum.GraphRequests.Faults {
+				faults += n
+			}
+			if tc.faulty != (faults > 0) {
+				t.Errorf("injected faults = %d (faulty run: %v)", faults, tc.faulty)
+			}
+			if strings.Contains(out.String(), "Temporary Access Pass:") {
+				t.Error("the demo printed a credential")
+			}
+		})
+	}
+}
