@@ -1,37 +1,66 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
 
 	"github.com/spf13/cobra"
 
+	"github.com/vendorflow/vendorflow/pkg/config"
+
 	"github.com/vendorflow/vendorflow/pkg/demo"
+	"github.com/vendorflow/vendorflow/pkg/devhost"
 )
 
 func (m *Main) devCommand(g *globals) *cobra.Command {
 	var (
 		o       demo.Options
 		runDemo bool
+		addr    string
 	)
 	c := &cobra.Command{
-		Use:   "dev --demo",
-		Short: "Run vendorflow on this machine against the embedded tenant emulator",
-		Long: `dev runs vendorflow with no cloud: the Graph-compatible tenant emulator, the
-embedded journal and the real engine and Graph adapter talking HTTP.
+		Use:   "dev [--demo]",
+		Short: "Run vendorflow on this machine: the local Functions host, or the demo",
+		Long: `dev runs vendorflow on this machine.
 
---demo plays the seed scenario: four vendor people (two of Vendor1, one of
+Without --demo it is the local Functions host: it starts the custom handler
+(` + "`vendorflow serve`" + `) as a child process, feeds it the onboard and offboard
+messages of the embedded queue at queue.path ($VENDORFLOW_QUEUE_PATH) with the
+real host's peek-lock behaviour, fires the expiry sweep on its schedule, and
+serves the HTTP functions (status, deadletters) on a local front door. It runs
+until Ctrl-C. Send requests with ` + "`vendorflow enqueue`" + `, inspect what was set
+aside with ` + "`vendorflow deadletters`" + `. Graph must point somewhere: a real
+tenant, or the emulator started separately with ` + "`vendorflow tenantsim`" + ` and
+VENDORFLOW_GRAPH_BASE_URL=http://ADDR/v1.0; dev does not start one for you.
+
+--demo needs no cloud and nothing else running: the Graph-compatible tenant
+emulator, the embedded journal and the real engine and Graph adapter talking
+HTTP. It plays the seed scenario: four vendor people (two of Vendor1, one of
 Vendor2, one independent contractor) are onboarded into ABC.com step by step —
 service account, segment, Remote Assist license, Temporary Access Pass mailed
 to their external address — then the same four requests are delivered again to
 show that nothing happens twice. It exits 0 only if all four reached the end.`,
-		Example: `  vendorflow dev --demo
+		Example: `  vendorflow tenantsim --addr 127.0.0.1:8089 &
+  VENDORFLOW_GRAPH_BASE_URL=http://127.0.0.1:8089/v1.0 vendorflow dev
+  vendorflow dev --demo
   vendorflow dev --demo --json
   vendorflow dev --demo --faults 0.2 --lag 2s     # 20% 429/503 and replication lag`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if !runDemo {
-				return errors.New("dev needs --demo (see --help)")
+				for _, name := range []string{"json", "faults", "lag", "seed", "state"} {
+					if cmd.Flags().Changed(name) {
+						return fmt.Errorf("--%s applies to --demo only", name)
+					}
+				}
+				return m.runDevHost(cmd.Context(), g, addr)
+			}
+			if cmd.Flags().Changed("addr") {
+				return errors.New("--addr applies to the local host only, not to --demo")
 			}
 			if o.FaultRate < 0 || o.FaultRate > 0.9 {
 				return errors.New("--faults must be between 0 and 0.9")
@@ -56,11 +85,117 @@ show that nothing happens twice. It exits 0 only if all four reached the end.`,
 		},
 	}
 	f := c.Flags()
-	f.BoolVar(&runDemo, "demo", false, "play the seed scenario (required)")
+	f.BoolVar(&runDemo, "demo", false, "play the seed scenario instead of running the local host")
+	f.StringVar(&addr, "addr", devhost.DefaultHTTPAddr, "the local host's front door (loopback; 127.0.0.1:0 picks a free port)")
 	f.BoolVar(&o.JSON, "json", false, "print only the summary, as one JSON object")
 	f.Float64Var(&o.FaultRate, "faults", 0, "inject 429 and 503 answers on every Graph route at this rate (0 to 0.9)")
 	f.DurationVar(&o.Lag, "lag", 0, "emulate replication lag: new objects stay invisible to reads this long")
 	f.Int64Var(&o.Seed, "seed", 1, "seed for the injected faults (same seed, same faults)")
 	f.StringVar(&o.StateDir, "state", "", "keep the journal in this directory (default: a temporary one, removed afterwards)")
 	return c
+}
+
+// errDevNoGraph is why `dev` without --demo refuses to start when Graph points
+// nowhere: it does not start an emulator implicitly.
+var errDevNoGraph = errors.New("graph.baseUrl is not set, so the handler has no Graph to talk to; " +
+	"start the emulator with `vendorflow tenantsim --addr 127.0.0.1:8089` and set " +
+	"VENDORFLOW_GRAPH_BASE_URL=http://127.0.0.1:8089/v1.0 (or point graph.baseUrl at a tenant), " +
+	"or run `vendorflow dev --demo`, which needs nothing")
+
+// runDevHost runs the local Functions host: the handler as a supervised
+// child (`vendorflow serve`) fed from the embedded queue, until ctx ends.
+func (m *Main) runDevHost(ctx context.Context, g *globals, addr string) error {
+	cfg, err := m.loadConfig(g)
+	if err != nil {
+		return err
+	}
+	if cfg.Graph.BaseURL == "" {
+		return errDevNoGraph
+	}
+	if cfg.Queue.ServiceBusNamespace != "" {
+		return errServiceBusNotBuilt
+	}
+	log, err := m.logger(g)
+	if err != nil {
+		return err
+	}
+	// The child resolves the queue path from its own working directory and
+	// environment; give it the absolute path so both use the same file.
+	if cfg.Queue.Path != ":memory:" {
+		if cfg.Queue.Path, err = filepath.Abs(cfg.Queue.Path); err != nil {
+			return err
+		}
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return fmt.Errorf("locate the vendorflow binary for the handler: %w", err)
+	}
+	args := []string{"serve"}
+	if g.configPath != "" {
+		args = append(args, "--config", g.configPath)
+	}
+	sup, err := devhost.NewSupervisor(devhost.SupervisorConfig{
+		Command: exe,
+		Args:    args,
+		Env:     devChildEnv(cfg),
+		Logger:  log,
+	})
+	if err != nil {
+		return err
+	}
+	q, err := openLocalQueue(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer q.Close()
+	host, err := devhost.New(devhost.Config{
+		Queue:        q,
+		HandlerURL:   sup.URL(),
+		HandlerReady: sup.WaitReady,
+		Settings:     localSettings(cfg),
+		HTTPAddr:     addr,
+		Logger:       log,
+	})
+	if err != nil {
+		return err
+	}
+	out := m.Stdout
+	fmt.Fprintf(out, "vendorflow dev: local Functions host\n")
+	fmt.Fprintf(out, "  front door  %s/api/\n", host.FrontDoorURL())
+	fmt.Fprintf(out, "  queue       %s\n", cfg.Queue.Path)
+	fmt.Fprintf(out, "  handler     %s (vendorflow serve)\n", sup.URL())
+	fmt.Fprintf(out, "  graph       %s\n", cfg.Graph.BaseURL)
+	fmt.Fprintf(out, "send requests with `vendorflow enqueue onboard FILE`; Ctrl-C stops\n")
+
+	runCtx, stop := context.WithCancel(ctx)
+	defer stop()
+	supDone := make(chan error, 1)
+	go func() {
+		err := sup.Run(runCtx)
+		stop() // the handler cannot be started: stop the host too
+		supDone <- err
+	}()
+	hostErr := host.Run(runCtx)
+	stop()
+	supErr := <-supDone
+	if hostErr != nil {
+		return fmt.Errorf("local host: %w", hostErr)
+	}
+	if supErr != nil {
+		return fmt.Errorf("handler: %w", supErr)
+	}
+	return nil
+}
+
+// devChildEnv is the handler's environment: ours (VENDORFLOW_* and the
+// Azure variables pass through), with the Graph endpoint, queue file and
+// queue names the host resolved, so that handler and host agree.
+func devChildEnv(cfg config.Config) []string {
+	return append(os.Environ(),
+		"VENDORFLOW_QUEUE_PATH="+cfg.Queue.Path,
+		"VENDORFLOW_GRAPH_BASE_URL="+cfg.Graph.BaseURL,
+		devhost.SettingOnboardQueue+"="+cfg.Queue.OnboardQueue,
+		devhost.SettingOffboardQueue+"="+cfg.Queue.OffboardQueue,
+		devhost.SettingParkingQueue+"="+cfg.Queue.ParkingQueue,
+	)
 }

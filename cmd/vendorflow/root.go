@@ -62,6 +62,9 @@ Start with the demo, which needs no cloud:
 		m.tenantsimCommand(g),
 		m.configCommand(g),
 		m.barriersCommand(g),
+		m.serveCommand(g),
+		m.enqueueCommand(g),
+		m.deadlettersCommand(g),
 	)
 	return root
 }

@@ -7,13 +7,17 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/vendorflow/vendorflow/pkg/app"
 	"github.com/vendorflow/vendorflow/pkg/config"
+	"github.com/vendorflow/vendorflow/pkg/devhost"
 	"github.com/vendorflow/vendorflow/pkg/handler"
+	"github.com/vendorflow/vendorflow/pkg/queue"
 )
 
 // serveShutdownGrace bounds how long `serve` waits for invocations in flight
@@ -22,18 +26,82 @@ import (
 const serveShutdownGrace = 30 * time.Second
 
 // busFactory builds the message-system side of the handler from the
-// configuration.
-type busFactory func(cfg config.Config) (handler.Bus, handler.DeadLetterStore, error)
+// configuration. The returned close function releases what the bus holds
+// (the queue file); it is called once the handler has stopped.
+type busFactory func(ctx context.Context, cfg config.Config) (handler.Bus, handler.DeadLetterStore, func() error, error)
 
-// errServeBusNotConfigured is what `serve` reports until the Service Bus
-// adapter exists.
-var errServeBusNotConfigured = errors.New("Service Bus is not configured yet; run `vendorflow dev`")
+// errServiceBusNotBuilt is what `serve` reports when the configuration names
+// Azure Service Bus: that adapter does not exist yet, and handing the handler
+// a stand-in would lose messages.
+var errServiceBusNotBuilt = errors.New("queue.serviceBusNamespace is set, but the Service Bus adapter is not built yet; unset it (and ServiceBusConnection__fullyQualifiedNamespace) to use the embedded queue of `vendorflow dev`")
 
-// newServeBus returns the Bus and DeadLetterStore that `serve` uses in Azure.
-// The Service Bus adapter does not exist yet, so it refuses clearly rather
-// than handing the handler a stand-in that would lose messages.
-func newServeBus(cfg config.Config) (handler.Bus, handler.DeadLetterStore, error) {
-	return nil, nil, errServeBusNotConfigured
+// newServeBus returns the Bus and DeadLetterStore that `serve` uses: the
+// embedded queue at cfg.Queue.Path (the one `vendorflow dev` feeds the
+// handler from) when no Service Bus namespace is configured.
+func newServeBus(ctx context.Context, cfg config.Config) (handler.Bus, handler.DeadLetterStore, func() error, error) {
+	if cfg.Queue.ServiceBusNamespace != "" {
+		return nil, nil, nil, errServiceBusNotBuilt
+	}
+	bus, q, err := openLocalBus(ctx, cfg)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return bus, bus, q.Close, nil
+}
+
+// openLocalQueue opens (creating if needed) the embedded queue file at
+// cfg.Queue.Path.
+func openLocalQueue(ctx context.Context, cfg config.Config) (*queue.Queue, error) {
+	path := cfg.Queue.Path
+	if path != ":memory:" {
+		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+			return nil, fmt.Errorf("queue directory: %w", err)
+		}
+	}
+	q, err := queue.Open(ctx, queue.Config{Path: path})
+	if err != nil {
+		return nil, fmt.Errorf("open queue %s: %w", path, err)
+	}
+	return q, nil
+}
+
+// localQueueNames are the queue names of cfg.Queue, as app settings.
+func localQueueNames(cfg config.Config) devhost.QueueNames {
+	return devhost.QueueNamesFrom(localSettings(cfg))
+}
+
+// localSettings are the app settings of the local host taken from cfg.Queue
+// (names missing from cfg keep their DefaultSettings values).
+func localSettings(cfg config.Config) map[string]string {
+	s := devhost.DefaultSettings()
+	for k, v := range map[string]string{
+		devhost.SettingOnboardQueue:  cfg.Queue.OnboardQueue,
+		devhost.SettingOffboardQueue: cfg.Queue.OffboardQueue,
+		devhost.SettingParkingQueue:  cfg.Queue.ParkingQueue,
+	} {
+		if v != "" {
+			s[k] = v
+		}
+	}
+	return s
+}
+
+// openLocalBus opens the embedded queue and the QueueBus over it; the caller
+// closes the queue.
+func openLocalBus(ctx context.Context, cfg config.Config) (*devhost.QueueBus, *queue.Queue, error) {
+	if cfg.Queue.ServiceBusNamespace != "" {
+		return nil, nil, errServiceBusNotBuilt
+	}
+	q, err := openLocalQueue(ctx, cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	bus, err := devhost.NewQueueBus(q, localQueueNames(cfg))
+	if err != nil {
+		q.Close()
+		return nil, nil, err
+	}
+	return bus, q, nil
 }
 
 func (m *Main) serveCommand(g *globals) *cobra.Command {
@@ -73,10 +141,15 @@ func (m *Main) runServe(ctx context.Context, g *globals, addr string, newBus bus
 	if err != nil {
 		return err
 	}
-	bus, deadLetters, err := newBus(cfg)
+	bus, deadLetters, closeBus, err := newBus(ctx, cfg)
 	if err != nil {
 		return err
 	}
+	defer func() {
+		if err := closeBus(); err != nil {
+			log.Warn("closing the queue", "err", err)
+		}
+	}()
 	st, err := app.Open(ctx, cfg, app.Options{Logger: log})
 	if err != nil {
 		return err

@@ -58,7 +58,15 @@ func (m *Main) statusCommand(g *globals) *cobra.Command {
 				}
 				fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\n", s.Step, s.Status, s.Attempts, fin, s.Error)
 			}
-			return tw.Flush()
+			if err := tw.Flush(); err != nil {
+				return err
+			}
+			for _, s := range steps {
+				if note := s.Outputs["barrier"]; note != "" {
+					fmt.Fprintf(out, "%s: %s\n", s.Step, note)
+				}
+			}
+			return nil
 		},
 	}
 	c.Flags().BoolVar(&asJSON, "json", false, "print as JSON")

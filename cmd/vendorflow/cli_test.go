@@ -1,0 +1,157 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/vendorflow/vendorflow/pkg/queue"
+)
+
+// validOnboard is an onboarding of the sample tenant's Vendor1.
+const validOnboard = `{"schemaVersion":1,"requestId":"cli-test-1","vendor":"Vendor1",
+"person":{"givenName":"Alex","surname":"Anders","email":"alex@vendor1.com"},
+"contract":{"start":"2026-01-01","end":"2026-06-30"},"sponsor":"expert@abc.com"}`
+
+// testEnv is a LookupEnv over a fixed map: no process environment leaks in.
+func testEnv(vars map[string]string) func(string) (string, bool) {
+	return func(k string) (string, bool) { v, ok := vars[k]; return v, ok }
+}
+
+// run runs the CLI as a user would and returns stdout, stderr and the error.
+func run(t *testing.T, env map[string]string, args ...string) (string, string, error) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	err := NewMain(&out, &errOut, testEnv(env)).Run(context.Background(), args)
+	return out.String(), errOut.String(), err
+}
+
+func writeFile(t *testing.T, name, body string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestEnqueueThenDeadlettersList(t *testing.T) {
+	qpath := filepath.Join(t.TempDir(), "sub", "queue.db")
+	env := map[string]string{"VENDORFLOW_QUEUE_PATH": qpath}
+	req := writeFile(t, "req.json", validOnboard)
+
+	out, _, err := run(t, env, "enqueue", "onboard", req)
+	if err != nil {
+		t.Fatalf("enqueue: %v", err)
+	}
+	if !strings.Contains(out, "cli-test-1") || !strings.Contains(out, "vendorflow-onboard") {
+		t.Errorf("enqueue output %q does not name the request and the queue", out)
+	}
+	// Sending the same request again is a duplicate the queue drops.
+	if _, _, err := run(t, env, "enqueue", "onboard", req); err != nil {
+		t.Fatalf("second enqueue: %v", err)
+	}
+
+	q, err := queue.Open(context.Background(), queue.Config{Path: qpath})
+	if err != nil {
+		t.Fatal(err)
+	}
+	msgs, err := q.Peek(context.Background(), "vendorflow-onboard", 10)
+	q.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	type sent struct{ MessageID, CorrelationID, Body string }
+	var got []sent
+	for _, m := range msgs {
+		got = append(got, sent{m.MessageID, m.CorrelationID, string(m.Body)})
+	}
+	want := []sent{{"cli-test-1", "cli-test-1", validOnboard}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("queued messages (-want +got):\n%s", diff)
+	}
+
+	out, _, err = run(t, env, "deadletters", "list")
+	if err != nil {
+		t.Fatalf("deadletters list: %v", err)
+	}
+	if diff := cmp.Diff("no parked or dead-lettered messages\n", out); diff != "" {
+		t.Errorf("deadletters list (-want +got):\n%s", diff)
+	}
+}
+
+func TestCommandErrors(t *testing.T) {
+	dir := t.TempDir()
+	env := map[string]string{"VENDORFLOW_QUEUE_PATH": filepath.Join(dir, "queue.db")}
+	noID := writeFile(t, "noid.json", `{"schemaVersion":1,"vendor":"Vendor1"}`)
+	tests := []struct {
+		name    string
+		args    []string
+		wantErr string
+	}{
+		{"enqueue without requestId", []string{"enqueue", "onboard", noID}, "no requestId"},
+		{"enqueue of an unknown kind", []string{"enqueue", "rehire", noID}, "onboard or offboard"},
+		{"purge without --yes", []string{"deadletters", "purge", "--all"}, "--yes"},
+		{"purge of nothing", []string{"deadletters", "purge", "--yes"}, "--all"},
+		{"replay of nothing", []string{"deadletters", "replay"}, "--request-id"},
+		{"replay of two selections", []string{"deadletters", "replay", "x", "--all"}, "only one"},
+		{"dev without graph", []string{"dev"}, "vendorflow tenantsim"},
+		{"dev with a demo flag", []string{"dev", "--json"}, "--demo only"},
+		{"serve on Service Bus", []string{"serve", "--addr", "127.0.0.1:0"}, "not built yet"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			e := env
+			if tc.args[0] == "serve" {
+				e = map[string]string{"ServiceBusConnection__fullyQualifiedNamespace": "contoso.servicebus.windows.net"}
+			}
+			_, _, err := run(t, e, tc.args...)
+			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+				t.Fatalf("err = %v, want one containing %q", err, tc.wantErr)
+			}
+		})
+	}
+	if _, err := os.Stat(filepath.Join(dir, "queue.db")); !os.IsNotExist(err) {
+		t.Errorf("a refused command created the queue file (stat: %v)", err)
+	}
+}
+
+func TestConfigCheck(t *testing.T) {
+	out, _, err := run(t, nil, "config", "check")
+	if err != nil {
+		t.Fatalf("config check: %v", err)
+	}
+	if !strings.HasPrefix(out, "configuration is valid") {
+		t.Errorf("config check printed %q", out)
+	}
+}
+
+func TestHelpNamesPurpose(t *testing.T) {
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"enqueue", "--help"}, "sends one onboard or offboard request"},
+		{[]string{"deadletters", "--help"}, "inspects the messages set aside"},
+		{[]string{"deadletters", "purge", "--help"}, "Delete parked or dead-lettered messages for good"},
+		{[]string{"deadletters", "replay", "--help"}, "back to their queue"},
+		{[]string{"serve", "--help"}, "custom handler"},
+		{[]string{"dev", "--help"}, "local Functions host"},
+	}
+	for _, tc := range tests {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			out, _, err := run(t, nil, tc.args...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(out, tc.want) {
+				t.Errorf("help does not contain %q:\n%s", tc.want, out)
+			}
+		})
+	}
+}
