@@ -14,18 +14,6 @@ import (
 	"github.com/vendorflow/vendorflow/pkg/domain"
 )
 
-// defaultPolicy is the vendor-isolation preset of the seed scenario: each
-// vendor company reaches itself and the experts (Department Experts), the
-// contractors only the experts. Multi-segment mode, because vendors are
-// segmented by company and experts by department (a legacy-mode tenant would
-// need both on one attribute).
-func defaultPolicy() barriers.Policy {
-	return barriers.Policy{Mode: barriers.ModeMulti, Preset: &barriers.PresetSpec{
-		Kind:    barriers.PresetVendorIsolation,
-		Experts: barriers.Segment{Name: "Experts", Filter: barriers.Eq("Department", "Experts")},
-	}}
-}
-
 func (m *Main) barriersCommand(g *globals) *cobra.Command {
 	var policyPath string
 	load := func() (config.Config, barriers.Policy, error) {
@@ -33,7 +21,7 @@ func (m *Main) barriersCommand(g *globals) *cobra.Command {
 		if err != nil {
 			return config.Config{}, barriers.Policy{}, err
 		}
-		p := defaultPolicy()
+		p := barriers.DefaultPolicy()
 		if policyPath != "" {
 			f, err := os.Open(policyPath)
 			if err != nil {

@@ -111,3 +111,16 @@ func Preset(t domain.Tenant, p PresetSpec) (Policy, error) {
 	})
 	return out, nil
 }
+
+// DefaultPolicy is the vendor-isolation preset of the seed scenario, used
+// when no policy file is given: each vendor company reaches itself and the
+// experts (Department "Experts"), contractors reach only the experts.
+// Multi-segment mode, because vendors are segmented by their segment
+// attribute and experts by department; a legacy-mode tenant would put both
+// on one attribute.
+func DefaultPolicy() Policy {
+	return Policy{Mode: ModeMulti, Preset: &PresetSpec{
+		Kind:    PresetVendorIsolation,
+		Experts: Segment{Name: "Experts", Filter: Eq("Department", "Experts")},
+	}}
+}

@@ -127,7 +127,11 @@ func Run(ctx context.Context, cfg config.Config, o Options) (Summary, error) {
 	again := sim.Stats()
 	sum.fill(cfg.Tenant, sim, first)
 	sum.Rerun = Rerun{GraphRequests: again.Requests, GraphWrites: again.Writes, NewMails: len(sim.Outbox()) - mailsBefore}
+	if sum.Reachability, err = reachability(cfg.Tenant, sim); err != nil {
+		return sum, fmt.Errorf("reachability: %w", err)
+	}
 	p.summary(sum)
+	p.reach(sum.Reachability)
 	if len(failed) > 0 {
 		return sum, fmt.Errorf("%d of %d onboardings did not finish: %v", len(failed), len(reqs), failed)
 	}

@@ -60,6 +60,23 @@ func TestRun(t *testing.T) {
 			if tc.faulty != (faults > 0) {
 				t.Errorf("injected faults = %d (faulty run: %v)", faults, tc.faulty)
 			}
+			allowed := map[string]bool{}
+			for _, r := range sum.Reachability {
+				allowed[short(r.From)+"|"+short(r.To)] = r.Allowed
+				allowed[short(r.To)+"|"+short(r.From)] = r.Allowed
+			}
+			for pair, want := range map[string]bool{
+				"Vendor1_Vendor1_A_SA|Vendor1_Vendor1_B_SA": true,
+				"Vendor1_Vendor1_A_SA|Vendor2_Vendor1_A_SA": false,
+				"Vendor1_Vendor1_A_SA|Contractor_Vendor_SA": false,
+				"Vendor2_Vendor1_A_SA|Contractor_Vendor_SA": false,
+				"Contractor_Vendor_SA|ava.expert":           true,
+				"Vendor2_Vendor1_A_SA|ava.expert":           true,
+			} {
+				if got, ok := allowed[pair]; !ok || got != want {
+					t.Errorf("reach %s = %v (known %v), want %v", pair, got, ok, want)
+				}
+			}
 			if strings.Contains(out.String(), "Temporary Access Pass:") {
 				t.Error("the demo printed a credential")
 			}

@@ -25,6 +25,7 @@ type Summary struct {
 	Mails         []Mail          `json:"mails"`
 	GraphRequests GraphRequests   `json:"graphRequests"`
 	Rerun         Rerun           `json:"rerun"`
+	Reachability  []Reach         `json:"reachability"`
 }
 
 // Account is one service account as the tenant holds it.
