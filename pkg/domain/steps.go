@@ -1,7 +1,5 @@
 package domain
 
-import "fmt"
-
 // Step names one idempotent, retriable unit of a request's work.
 type Step string
 
@@ -108,13 +106,3 @@ const (
 
 // String implements fmt.Stringer.
 func (s Step) String() string { return string(s) }
-
-// Index returns the position of s in plan, or an error.
-func Index(plan []Step, s Step) (int, error) {
-	for i, p := range plan {
-		if p == s {
-			return i, nil
-		}
-	}
-	return -1, fmt.Errorf("step %s is not in the plan", s)
-}
