@@ -71,9 +71,12 @@ func TestOpenMemory(t *testing.T) {
 	}
 }
 
-func TestOpenMissingDirectory(t *testing.T) {
-	_, err := Open(context.Background(), Config{Path: t.TempDir() + "/no/such/dir/q.db"})
-	if err == nil {
-		t.Fatal("Open in a missing directory succeeded")
+func TestOpenCreatesMissingDirectory(t *testing.T) {
+	q, err := Open(context.Background(), Config{Path: t.TempDir() + "/no/such/dir/q.db"})
+	if err != nil {
+		t.Fatalf("Open in a missing directory: %v", err)
+	}
+	if err := q.Close(); err != nil {
+		t.Fatal(err)
 	}
 }

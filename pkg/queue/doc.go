@@ -54,7 +54,8 @@
 // redelivered. Times are read from the injected [Clock] inside each
 // transaction and stored as Unix nanoseconds.
 //
-// Schema migrations are embedded (migrations/*.sql), applied in name order,
+// Schema migrations are embedded (migrations/*.sql) and applied by
+// pkg/sqlitedb (the journal's mechanism too) in name order,
 // each in its own transaction, and recorded with a SHA-256 checksum; a changed
 // or unknown applied migration makes [Open] fail with [ErrMigrationChecksum] or
 // [ErrMigrationUnknown].

@@ -1,6 +1,10 @@
 package queue
 
-import "errors"
+import (
+	"errors"
+
+	"github.com/vendorflow/vendorflow/pkg/sqlitedb"
+)
 
 // Sentinel errors. Returned errors wrap them with detail; test with errors.Is.
 var (
@@ -16,8 +20,8 @@ var (
 	ErrMessageTooLarge = errors.New("queue: message too large")
 	// ErrMigrationChecksum reports an applied migration whose embedded text
 	// has changed since it was applied.
-	ErrMigrationChecksum = errors.New("queue: applied migration changed")
+	ErrMigrationChecksum = sqlitedb.ErrChecksumMismatch
 	// ErrMigrationUnknown reports a migration recorded in the database that
 	// this binary does not embed (the file was migrated by a newer version).
-	ErrMigrationUnknown = errors.New("queue: database has an unknown migration")
+	ErrMigrationUnknown = sqlitedb.ErrUnknownMigration
 )

@@ -3,11 +3,14 @@ package queue
 import (
 	"context"
 	"database/sql"
+	"embed"
 	"fmt"
-	"strings"
 
-	_ "modernc.org/sqlite" // registers driver "sqlite"
+	"github.com/vendorflow/vendorflow/pkg/sqlitedb"
 )
+
+//go:embed migrations/*.sql
+var embeddedMigrations embed.FS
 
 // Queue is a handle on one SQLite queue file. It is safe for concurrent use;
 // several handles (in one or several processes) may share a file.
@@ -18,57 +21,26 @@ type Queue struct {
 	changed notifier
 }
 
-// Open opens (creating if needed) the queue file, enables WAL and the busy
-// timeout, and applies the embedded migrations.
+// Open opens (creating it and its directory if needed) the queue file
+// through pkg/sqlitedb — WAL, busy timeout, every write transaction BEGIN
+// IMMEDIATE, synchronous FULL — and applies the embedded migrations with
+// sqlitedb.Migrate (ordered, transactional, checksummed).
 func Open(ctx context.Context, cfg Config) (*Queue, error) {
 	cfg.SetDefaults()
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	migs, err := loadMigrations(embeddedMigrations, "migrations")
-	if err != nil {
-		return nil, err
-	}
-	return open(ctx, cfg, migs)
-}
-
-func open(ctx context.Context, cfg Config, migs []migration) (*Queue, error) {
-	memory := cfg.Path == ":memory:"
-	db, err := sql.Open("sqlite", dsn(cfg))
-	if err != nil {
-		return nil, fmt.Errorf("queue: open %s: %w", cfg.Path, err)
-	}
 	// All work goes through q.write, one transaction at a time per handle, so
-	// one connection suffices; ":memory:" needs exactly one (each connection
-	// would be a separate database).
-	db.SetMaxOpenConns(1)
-	db.SetMaxIdleConns(1)
-	db.SetConnMaxLifetime(0)
-	db.SetConnMaxIdleTime(0)
-	if !memory {
-		var mode string
-		if err := db.QueryRowContext(ctx, `PRAGMA journal_mode`).Scan(&mode); err != nil {
-			_ = db.Close()
-			return nil, fmt.Errorf("queue: open %s: %w", cfg.Path, err)
-		}
-		if !strings.EqualFold(mode, "wal") {
-			_ = db.Close()
-			return nil, fmt.Errorf("queue: open %s: journal_mode is %q, want wal", cfg.Path, mode)
-		}
+	// one connection suffices.
+	db, err := sqlitedb.OpenConfig(ctx, sqlitedb.Config{Path: cfg.Path, BusyTimeout: cfg.BusyTimeout, Synchronous: "FULL", MaxOpenConns: 1})
+	if err != nil {
+		return nil, fmt.Errorf("queue: %w", err)
 	}
-	if err := migrate(ctx, db, migs, cfg.Clock.Now); err != nil {
+	if err := sqlitedb.Migrate(ctx, db, embeddedMigrations, "migrations", sqlitedb.WithClock(cfg.Clock)); err != nil {
 		_ = db.Close()
-		return nil, err
+		return nil, fmt.Errorf("queue: %w", err)
 	}
 	return &Queue{db: db, cfg: cfg, sem: make(chan struct{}, 1)}, nil
-}
-
-// dsn builds the modernc.org/sqlite DSN: every transaction BEGIN IMMEDIATE
-// (a writer takes the write lock up front, so it can wait on busy_timeout
-// instead of failing with SQLITE_BUSY on upgrade), WAL, synchronous FULL.
-func dsn(cfg Config) string {
-	return fmt.Sprintf("%s?_txlock=immediate&_pragma=busy_timeout(%d)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)",
-		cfg.Path, cfg.BusyTimeout.Milliseconds())
 }
 
 // Close closes the database. Locks held by this handle stay in the file and
