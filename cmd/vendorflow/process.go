@@ -38,11 +38,7 @@ failure (e.g. no free seat), 6 transient (retry later), 1 other.`,
 			if err != nil {
 				return err
 			}
-			cfg, err := m.loadConfig(g)
-			if err != nil {
-				return err
-			}
-			log, err := m.logger(g)
+			cfg, log, err := m.setup(g)
 			if err != nil {
 				return err
 			}

@@ -78,6 +78,20 @@ func (m *Main) loadConfig(g *globals) (config.Config, error) {
 	return config.Load(path, m.LookupEnv)
 }
 
+// setup loads the configuration and builds the logger, which most commands
+// need together.
+func (m *Main) setup(g *globals) (config.Config, *slog.Logger, error) {
+	cfg, err := m.loadConfig(g)
+	if err != nil {
+		return config.Config{}, nil, err
+	}
+	log, err := m.logger(g)
+	if err != nil {
+		return config.Config{}, nil, err
+	}
+	return cfg, log, nil
+}
+
 // logger returns the JSON logger on stderr at the chosen level.
 func (m *Main) logger(g *globals) (*slog.Logger, error) {
 	var lvl slog.Level

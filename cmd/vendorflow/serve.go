@@ -133,11 +133,7 @@ func (m *Main) runServe(ctx context.Context, g *globals, addr string, newBus bus
 	if err != nil {
 		return err
 	}
-	cfg, err := m.loadConfig(g)
-	if err != nil {
-		return err
-	}
-	log, err := m.logger(g)
+	cfg, log, err := m.setup(g)
 	if err != nil {
 		return err
 	}
