@@ -16,7 +16,11 @@ type RequestRecord struct {
 	// UPN is the account the request is about, once known.
 	UPN string `json:"upn,omitempty"`
 	// Attempts counts runs of the request (deliveries that reached the engine).
-	Attempts  int       `json:"attempts"`
+	Attempts int `json:"attempts"`
+	// IntentAt is when the request's intent was expressed (the queue's
+	// enqueue time at first sight, else the journal's clock): among the
+	// requests for one account, the newer intent wins.
+	IntentAt  time.Time `json:"intentAt,omitzero"`
 	CreatedAt time.Time `json:"createdAt"`
 	UpdatedAt time.Time `json:"updatedAt"`
 }
@@ -46,5 +50,9 @@ type AccountRecord struct {
 	// enqueue time orders competing intents.
 	LastRequest string    `json:"lastRequest,omitempty"`
 	IntentAt    time.Time `json:"intentAt,omitzero"`
-	UpdatedAt   time.Time `json:"updatedAt"`
+	// Sponsor is warned before the contract ends; WarnedFor is the contract
+	// end the last warning was sent for.
+	Sponsor   string    `json:"sponsor,omitempty"`
+	WarnedFor time.Time `json:"warnedFor,omitzero"`
+	UpdatedAt time.Time `json:"updatedAt"`
 }

@@ -20,6 +20,7 @@ const (
 	DefaultTAPLifetime      = 8 * time.Hour
 	DefaultMaxContract      = 2 * 366 * 24 * time.Hour
 	DefaultRetention        = 30 * 24 * time.Hour
+	DefaultExpiryWarning    = 14 * 24 * time.Hour
 	// RemoteAssistSKU is the skuPartNumber of Dynamics 365 Remote Assist
 	// (REFERENCE §2 "Licenses").
 	RemoteAssistSKU = "MICROSOFT_REMOTE_ASSIST"
@@ -130,6 +131,10 @@ type Tenant struct {
 	MaxContract Duration `json:"maxContract"`
 	// Retention is how long an offboarded account is kept before deletion.
 	Retention Duration `json:"retention"`
+	// ExpiryWarning is how long before a contract ends its sponsor is
+	// warned, once per contract end (default 14 days; a negative value
+	// turns warnings off).
+	ExpiryWarning Duration `json:"expiryWarning"`
 	// Vendors is the vendor registry.
 	Vendors []Vendor `json:"vendors"`
 }
@@ -181,6 +186,9 @@ func (t *Tenant) SetDefaults() {
 	}
 	if t.Retention == 0 {
 		t.Retention = Duration(DefaultRetention)
+	}
+	if t.ExpiryWarning == 0 {
+		t.ExpiryWarning = Duration(DefaultExpiryWarning)
 	}
 	for i := range t.Vendors {
 		v := &t.Vendors[i]

@@ -144,19 +144,32 @@ type Result struct {
 // The returned error is non-nil only when the run itself could not be
 // recorded (journal failure, cancelled context, injected crash).
 func (e *Engine) Process(ctx context.Context, kind string, payload []byte) (Result, error) {
+	return e.ProcessWith(ctx, kind, payload, ProcessOptions{})
+}
+
+// ProcessOptions carry what the transport knows about a request.
+type ProcessOptions struct {
+	// IntentAt is when the request was put on the queue (the message's
+	// enqueue time); zero means now. It is recorded at first sight and
+	// orders competing requests for one account: the newer intent wins.
+	IntentAt time.Time
+}
+
+// ProcessWith is Process with the transport's knowledge of the request.
+func (e *Engine) ProcessWith(ctx context.Context, kind string, payload []byte, o ProcessOptions) (Result, error) {
 	switch kind {
 	case domain.KindOnboard:
 		var r domain.OnboardRequest
 		if err := decodeStrict(payload, &r); err != nil {
 			return e.parkUndecodable(ctx, kind, payload, err)
 		}
-		return e.run(ctx, kind, r.RequestID, payload, onboardRunner{e: e, req: r})
+		return e.run(ctx, kind, r.RequestID, payload, o, onboardRunner{e: e, req: r})
 	case domain.KindOffboard:
 		var r domain.OffboardRequest
 		if err := decodeStrict(payload, &r); err != nil {
 			return e.parkUndecodable(ctx, kind, payload, err)
 		}
-		return e.run(ctx, kind, r.RequestID, payload, offboardRunner{e: e, req: r})
+		return e.run(ctx, kind, r.RequestID, payload, o, offboardRunner{e: e, req: r})
 	}
 	return Result{}, domain.Errorf(domain.Invalid, "unknown request kind %q", kind)
 }
@@ -173,6 +186,8 @@ type state struct {
 	requestID string
 	kind      string
 	upn       string
+	intentAt  time.Time
+	leased    bool
 	outputs   map[string]string
 	onboard   domain.Onboarding
 	offboard  domain.Offboarding
@@ -180,7 +195,7 @@ type state struct {
 
 func (s *state) out(key string) string { return s.outputs[key] }
 
-func (e *Engine) run(ctx context.Context, kind, id string, payload []byte, r runner) (Result, error) {
+func (e *Engine) run(ctx context.Context, kind, id string, payload []byte, o ProcessOptions, r runner) (Result, error) {
 	plan, err := domain.Plan(kind)
 	if err != nil {
 		return Result{}, err
@@ -189,7 +204,7 @@ func (e *Engine) run(ctx context.Context, kind, id string, payload []byte, r run
 		// Without a usable id the request cannot be journaled under it.
 		return e.parkUndecodable(ctx, kind, payload, fmt.Errorf("requestId %q is not usable", domain.Clip(id)))
 	}
-	rec, _, err := e.j.Begin(ctx, domain.RequestRecord{ID: id, Kind: kind, Fingerprint: fingerprint(payload), Payload: payload, Status: domain.RequestReceived})
+	rec, _, err := e.j.Begin(ctx, domain.RequestRecord{ID: id, Kind: kind, Fingerprint: fingerprint(payload), Payload: payload, Status: domain.RequestReceived, IntentAt: o.IntentAt})
 	if err != nil {
 		if domain.ErrorCode(err) == domain.Conflict {
 			// The producer reused an id for other content: say so, change nothing.
@@ -213,7 +228,7 @@ func (e *Engine) run(ctx context.Context, kind, id string, payload []byte, r run
 	if err != nil {
 		return Result{}, err
 	}
-	st := &state{requestID: id, kind: kind, upn: rec.UPN, outputs: map[string]string{}}
+	st := &state{requestID: id, kind: kind, upn: rec.UPN, intentAt: rec.IntentAt, outputs: map[string]string{}}
 	finished := map[domain.Step]bool{}
 	for _, s := range done {
 		if s.Status == domain.StepDone {
@@ -225,6 +240,15 @@ func (e *Engine) run(ctx context.Context, kind, id string, payload []byte, r run
 	}
 	log := e.log.With("requestId", id, "kind", kind)
 	budget := e.clk.Now().Add(e.cfg.RunBudget)
+	crashed := false
+	defer func() {
+		if st.leased && !crashed {
+			// a crash keeps its lease, as a dead process would; it expires
+			if err := e.j.ReleaseLease(context.WithoutCancel(ctx), st.upn, id); err != nil {
+				log.Warn("lease not released; it will expire", "error", err)
+			}
+		}
+	}()
 	for _, s := range plan {
 		if finished[s] {
 			// validate runs again without a journal entry: it is pure, and
@@ -233,6 +257,9 @@ func (e *Engine) run(ctx context.Context, kind, id string, payload []byte, r run
 				if _, err := r.step(ctx, s, st); err != nil {
 					return e.stop(ctx, log, res, st, s, err)
 				}
+				if out, stop, err := e.claim(ctx, log, res, st); stop {
+					return out, err
+				}
 			}
 			continue
 		}
@@ -240,11 +267,13 @@ func (e *Engine) run(ctx context.Context, kind, id string, payload []byte, r run
 		if err != nil {
 			var crash *crashError
 			if errors.As(err, &crash) || ctx.Err() != nil {
+				crashed = errors.As(err, &crash)
 				return res, err
 			}
 			return e.stop(ctx, log, res, st, s, err)
 		}
 		if err := e.hook(e.cfg.Hooks.AfterEffects, id, s); err != nil {
+			crashed = true
 			return res, err
 		}
 		if err := e.j.FinishStep(ctx, id, s, outputs); err != nil {
@@ -255,7 +284,13 @@ func (e *Engine) run(ctx context.Context, kind, id string, payload []byte, r run
 		}
 		e.emit(Event{RequestID: id, Kind: kind, UPN: st.upn, Step: s, Status: domain.StepDone})
 		if err := e.hook(e.cfg.Hooks.AfterStep, id, s); err != nil {
+			crashed = true
 			return res, err
+		}
+		if s == domain.StepValidate {
+			if out, stop, err := e.claim(ctx, log, res, st); stop {
+				return out, err
+			}
 		}
 	}
 	if err := e.j.SetStatus(ctx, id, domain.RequestDone, "", ""); err != nil {

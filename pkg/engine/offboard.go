@@ -76,9 +76,9 @@ func (r offboardRunner) step(ctx context.Context, s domain.Step, st *state) (map
 				return nil, err
 			}
 		}
-		return nil, e.j.PutAccount(ctx, domain.AccountRecord{
-			UPN: st.upn, UserID: id, Email: first(u.OtherMails), State: domain.AccountOffboarded,
-			ContractEnd: u.EmployeeLeaveDateTime, LastRequest: st.requestID,
+		return nil, e.saveAccount(ctx, st.upn, func(a *domain.AccountRecord) {
+			a.UserID, a.Email, a.State = id, first(u.OtherMails), domain.AccountOffboarded
+			a.ContractEnd, a.LastRequest, a.IntentAt = u.EmployeeLeaveDateTime, st.requestID, st.intentAt
 		})
 	}
 	return nil, domain.Errorf(domain.Internal, "offboarding has no step %q", s)

@@ -55,10 +55,10 @@ func (r onboardRunner) step(ctx context.Context, s domain.Step, st *state) (map[
 	case domain.StepDeliverCredentials:
 		return e.deliverCredentials(ctx, st.onboard, st.out(outUserID))
 	case domain.StepComplete:
-		return nil, e.j.PutAccount(ctx, domain.AccountRecord{
-			UPN: st.onboard.UPN, UserID: st.out(outUserID), Vendor: st.onboard.Vendor.Key,
-			Email: st.onboard.Person.Email, State: domain.AccountActive, ContractEnd: st.onboard.ContractEnd,
-			LastRequest: st.requestID,
+		o := st.onboard
+		return nil, e.saveAccount(ctx, o.UPN, func(a *domain.AccountRecord) {
+			a.UserID, a.Vendor, a.Email, a.State = st.out(outUserID), o.Vendor.Key, o.Person.Email, domain.AccountActive
+			a.ContractEnd, a.Sponsor, a.LastRequest, a.IntentAt = o.ContractEnd, o.Sponsor, st.requestID, st.intentAt
 		})
 	}
 	return nil, domain.Errorf(domain.Internal, "onboarding has no step %q", s)

@@ -87,6 +87,12 @@ type Journal interface {
 	Account(ctx context.Context, upn string) (domain.AccountRecord, error)
 	// PutAccount inserts or replaces an account record.
 	PutAccount(ctx context.Context, a domain.AccountRecord) error
+	// AcquireLease gives owner the exclusive right to change the account
+	// until `until`; it returns the other owner's id when that owner holds
+	// an unexpired lease, else "".
+	AcquireLease(ctx context.Context, upn, owner string, until time.Time) (string, error)
+	// ReleaseLease ends owner's lease on upn.
+	ReleaseLease(ctx context.Context, upn, owner string) error
 }
 
 // RequestFilter narrows Journal.Requests.

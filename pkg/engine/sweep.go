@@ -90,7 +90,9 @@ func (e *Engine) DeletePastRetention(ctx context.Context, now time.Time) ([]stri
 		if err := e.dir.DeleteUser(ctx, u.ID); err != nil && domain.ErrorCode(err) != domain.NotFound {
 			return deleted, fmt.Errorf("delete %s: %w", u.UPN, err)
 		}
-		if err := e.j.PutAccount(ctx, domain.AccountRecord{UPN: u.UPN, UserID: u.ID, State: domain.AccountDeleted, ContractEnd: u.EmployeeLeaveDateTime}); err != nil {
+		if err := e.saveAccount(ctx, u.UPN, func(a *domain.AccountRecord) {
+			a.UserID, a.State, a.ContractEnd = u.ID, domain.AccountDeleted, u.EmployeeLeaveDateTime
+		}); err != nil {
 			return deleted, err
 		}
 		deleted = append(deleted, u.UPN)

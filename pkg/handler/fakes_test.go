@@ -32,9 +32,10 @@ type fakeProcessor struct {
 	panicValue  any
 	calls       []call
 	hadDeadline bool
+	intents     []time.Time
 }
 
-func (p *fakeProcessor) Process(ctx context.Context, kind string, payload []byte) (engine.Result, error) {
+func (p *fakeProcessor) ProcessWith(ctx context.Context, kind string, payload []byte, o engine.ProcessOptions) (engine.Result, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.panicValue != nil {
@@ -42,6 +43,7 @@ func (p *fakeProcessor) Process(ctx context.Context, kind string, payload []byte
 	}
 	_, p.hadDeadline = ctx.Deadline()
 	p.calls = append(p.calls, call{kind, string(payload)})
+	p.intents = append(p.intents, o.IntentAt)
 	return p.res, p.err
 }
 
@@ -156,6 +158,7 @@ func (s *fakeStatus) Steps(_ context.Context, id string) ([]domain.StepRecord, e
 
 type fakeSweeper struct {
 	expired    []engine.Expiry
+	warned     []engine.Warning
 	deleted    []string
 	expiredErr error
 	nows       []time.Time
@@ -164,6 +167,10 @@ type fakeSweeper struct {
 func (s *fakeSweeper) Expired(_ context.Context, now time.Time) ([]engine.Expiry, error) {
 	s.nows = append(s.nows, now)
 	return s.expired, s.expiredErr
+}
+
+func (s *fakeSweeper) WarnExpiring(_ context.Context, now time.Time) ([]engine.Warning, error) {
+	return s.warned, nil
 }
 
 func (s *fakeSweeper) DeletePastRetention(_ context.Context, now time.Time) ([]string, error) {

@@ -10,7 +10,7 @@ import (
 
 // Processor runs one request; *engine.Engine implements it.
 type Processor interface {
-	Process(ctx context.Context, kind string, payload []byte) (engine.Result, error)
+	ProcessWith(ctx context.Context, kind string, payload []byte, o engine.ProcessOptions) (engine.Result, error)
 }
 
 // OutMessage is a message the handler sends: a request body with the
@@ -50,10 +50,11 @@ type Bus interface {
 	Park(ctx context.Context, p Parked) error
 }
 
-// Sweeper finds ended contracts and deletes accounts past retention;
-// *engine.Engine implements it.
+// Sweeper finds ended contracts, warns sponsors of contracts ending soon
+// and deletes accounts past retention; *engine.Engine implements it.
 type Sweeper interface {
 	Expired(ctx context.Context, now time.Time) ([]engine.Expiry, error)
+	WarnExpiring(ctx context.Context, now time.Time) ([]engine.Warning, error)
 	DeletePastRetention(ctx context.Context, now time.Time) ([]string, error)
 }
 

@@ -52,7 +52,9 @@ func (h *Handler) serveServiceBus(w http.ResponseWriter, r *http.Request, fn fun
 	log = log.With("attempt", attempt)
 
 	runCtx, cancel := context.WithTimeout(ctx, h.cfg.RunTimeout)
-	res, err := h.cfg.Processor.Process(runCtx, fn.Name, msg.Body)
+	// The enqueue time orders competing requests for one account (the
+	// newer intent wins); the journal keeps the first one it sees.
+	res, err := h.cfg.Processor.ProcessWith(runCtx, fn.Name, msg.Body, engine.ProcessOptions{IntentAt: msg.EnqueuedTime})
 	cancel()
 	if err != nil {
 		log.ErrorContext(ctx, "run failed; abandoning for redelivery", "requestId", res.RequestID, "error", err)

@@ -192,6 +192,19 @@ func TestServiceBusOffboardKind(t *testing.T) {
 	}
 }
 
+// The message's enqueue time reaches the engine as the request's intent
+// time, which orders competing requests for one account.
+func TestServiceBusPassesIntentTime(t *testing.T) {
+	r := newRig(t)
+	r.proc.res = engine.Result{RequestID: "req-1", Status: domain.RequestDone}
+	if status, _, _ := r.invoke(t, "onboard", sbEnvelope(t, nil)); status != 200 {
+		t.Fatalf("status = %d", status)
+	}
+	if len(r.proc.intents) != 1 || !r.proc.intents[0].Equal(t0) {
+		t.Fatalf("intent times = %v, want [%v]", r.proc.intents, t0)
+	}
+}
+
 // TestServiceBusMalformed feeds the captured bad envelopes of pkg/funchost:
 // each is a 400 (the host abandons it; the broker dead-letters it after
 // MaxDeliveryCount), never a panic, and nothing reaches the engine.

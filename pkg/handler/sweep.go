@@ -15,13 +15,15 @@ type sweepReply struct {
 	Expired  int `json:"expired"`
 	Enqueued int `json:"enqueued"`
 	Failed   int `json:"failed"`
+	Warned   int `json:"warned"`
 	Deleted  int `json:"deleted"`
 }
 
 // serveSweep runs the expiry sweep: one offboard request per ended contract,
 // sent with the expiry's deterministic MessageID so that the queue's
 // duplicate detection collapses overlapping sweeps, then the deletion of
-// accounts past retention. A send that fails does not stop the others; any
+// sponsors' warnings of contracts ending soon, then the deletion of accounts
+// past retention. A send that fails does not stop the others; any
 // failure replies 500 (the timer invocation fails and the next run, which
 // finds the same expiries, makes up for it).
 func (h *Handler) serveSweep(w http.ResponseWriter, r *http.Request, fn funcapp.Function) {
@@ -53,13 +55,18 @@ func (h *Handler) serveSweep(w http.ResponseWriter, r *http.Request, fn funcapp.
 		reply.Enqueued++
 		log.InfoContext(ctx, "offboard enqueued", "messageId", e.MessageID, "requestId", e.MessageID)
 	}
+	warned, err := h.cfg.Sweeper.WarnExpiring(ctx, now)
+	if err != nil {
+		errs = append(errs, fmt.Errorf("warn sponsors: %w", err))
+	}
+	reply.Warned = len(warned)
 	deleted, err := h.cfg.Sweeper.DeletePastRetention(ctx, now)
 	if err != nil {
 		errs = append(errs, fmt.Errorf("delete past retention: %w", err))
 	}
 	reply.Deleted = len(deleted)
-	logs := []string{fmt.Sprintf("expiry sweep: %d expired, %d enqueued, %d failed, %d deleted past retention",
-		reply.Expired, reply.Enqueued, reply.Failed, reply.Deleted)}
+	logs := []string{fmt.Sprintf("expiry sweep: %d expired, %d enqueued, %d failed, %d sponsors warned, %d deleted past retention",
+		reply.Expired, reply.Enqueued, reply.Failed, reply.Warned, reply.Deleted)}
 	if err := errors.Join(errs...); err != nil {
 		log.ErrorContext(ctx, "expiry sweep incomplete", "error", err, "enqueued", reply.Enqueued, "failed", reply.Failed)
 		funchost.WriteResponse(w, http.StatusInternalServerError, funchost.Response{Logs: append(logs, "expiry sweep incomplete: "+domain.ErrorMessage(err)), ReturnValue: reply})

@@ -27,12 +27,13 @@ func TestSweepTwiceSendsSameMessageIDs(t *testing.T) {
 		{UPN: "b@abc.com", ContractEnd: t0.Add(-2 * time.Hour), MessageID: "offboard-b-1", Payload: []byte(`{"requestId":"offboard-b-1"}`)},
 	}
 	r.sweep.deleted = []string{"old@abc.com"}
+	r.sweep.warned = []engine.Warning{{UPN: "soon@abc.com", Sponsor: "pat@abc.com"}}
 	for i := 0; i < 2; i++ {
 		status, ctype, resp := r.invoke(t, "expiry-sweep", timerEnvelope(t))
 		if status != 200 || ctype != "application/json" {
 			t.Fatalf("sweep %d: status %d %q; logs %v", i, status, ctype, resp.Logs)
 		}
-		want := map[string]any{"expired": 2.0, "enqueued": 2.0, "failed": 0.0, "deleted": 1.0}
+		want := map[string]any{"expired": 2.0, "enqueued": 2.0, "failed": 0.0, "warned": 1.0, "deleted": 1.0}
 		if diff := cmp.Diff(want, resp.ReturnValue); diff != "" {
 			t.Errorf("ReturnValue (-want +got):\n%s", diff)
 		}

@@ -16,7 +16,7 @@ import (
 // filter sets no limit.
 const DefaultListLimit = 100
 
-const requestColumns = `id, kind, fingerprint, payload, status, reason_code, reason, upn, attempts, created_at, updated_at`
+const requestColumns = `id, kind, fingerprint, payload, status, reason_code, reason, upn, attempts, created_at, updated_at, intent_at`
 
 // Begin records r with Status received and Attempts 0 (r's status, reason
 // and attempts are ignored) unless a request with r.ID exists. It returns
@@ -54,12 +54,16 @@ func (j *Journal) Begin(ctx context.Context, r domain.RequestRecord) (domain.Req
 			UPN:         r.UPN,
 			CreatedAt:   now,
 			UpdatedAt:   now,
+			IntentAt:    r.IntentAt.UTC(),
+		}
+		if r.IntentAt.IsZero() {
+			rec.IntentAt = now
 		}
 		if len(rec.Payload) == 0 {
 			rec.Payload = nil
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO requests (`+requestColumns+`) VALUES (?, ?, ?, ?, ?, '', '', ?, 0, ?, ?)`,
-			rec.ID, rec.Kind, rec.Fingerprint, rec.Payload, string(rec.Status), rec.UPN, formatTime(now), formatTime(now)); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO requests (`+requestColumns+`) VALUES (?, ?, ?, ?, ?, '', '', ?, 0, ?, ?, ?)`,
+			rec.ID, rec.Kind, rec.Fingerprint, rec.Payload, string(rec.Status), rec.UPN, formatTime(now), formatTime(now), formatTime(rec.IntentAt)); err != nil {
 			return err
 		}
 		out, created = rec, true
@@ -201,7 +205,8 @@ func getRequest(ctx context.Context, q querier, id string) (domain.RequestRecord
 func scanRequest(s scanner) (domain.RequestRecord, error) {
 	var r domain.RequestRecord
 	var status, code, created, updated string
-	if err := s.Scan(&r.ID, &r.Kind, &r.Fingerprint, &r.Payload, &status, &code, &r.Reason, &r.UPN, &r.Attempts, &created, &updated); err != nil {
+	var intent sql.NullString
+	if err := s.Scan(&r.ID, &r.Kind, &r.Fingerprint, &r.Payload, &status, &code, &r.Reason, &r.UPN, &r.Attempts, &created, &updated, &intent); err != nil {
 		return domain.RequestRecord{}, err
 	}
 	r.Status, r.ReasonCode = domain.RequestStatus(status), domain.Code(code)
@@ -214,6 +219,12 @@ func scanRequest(s scanner) (domain.RequestRecord, error) {
 	}
 	if r.UpdatedAt, err = parseTime(updated); err != nil {
 		return domain.RequestRecord{}, err
+	}
+	if r.IntentAt, err = parseOptionalTime(intent); err != nil {
+		return domain.RequestRecord{}, err
+	}
+	if r.IntentAt.IsZero() { // recorded before schema 2
+		r.IntentAt = r.CreatedAt
 	}
 	return r, nil
 }

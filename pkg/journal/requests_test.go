@@ -16,7 +16,7 @@ import (
 func TestBegin(t *testing.T) {
 	stored := domain.RequestRecord{
 		ID: "r1", Kind: domain.KindOnboard, Fingerprint: "fp-1", Payload: []byte(`{"requestId":"r1"}`),
-		Status: domain.RequestReceived, CreatedAt: t0, UpdatedAt: t0,
+		Status: domain.RequestReceived, CreatedAt: t0, UpdatedAt: t0, IntentAt: t0,
 	}
 	tests := []struct {
 		name        string
@@ -34,7 +34,18 @@ func TestBegin(t *testing.T) {
 				Status: domain.RequestDone, Attempts: 7, Reason: "x", ReasonCode: domain.Business, UPN: "a@abc.com"},
 			want: func() domain.RequestRecord {
 				r := stored
-				r.UPN, r.CreatedAt, r.UpdatedAt = "a@abc.com", t0.Add(time.Hour), t0.Add(time.Hour)
+				r.UPN, r.CreatedAt, r.UpdatedAt, r.IntentAt = "a@abc.com", t0.Add(time.Hour), t0.Add(time.Hour), t0.Add(time.Hour)
+				return r
+			}(),
+			wantCreated: true,
+		},
+		{
+			name: "create with the queue's intent time",
+			in: domain.RequestRecord{ID: "r1", Kind: domain.KindOnboard, Fingerprint: "fp-1", Payload: []byte(`{"requestId":"r1"}`),
+				IntentAt: t0.Add(-time.Minute)},
+			want: func() domain.RequestRecord {
+				r := stored
+				r.CreatedAt, r.UpdatedAt, r.IntentAt = t0.Add(time.Hour), t0.Add(time.Hour), t0.Add(-time.Minute)
 				return r
 			}(),
 			wantCreated: true,

@@ -1,0 +1,90 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/vendorflow/vendorflow/pkg/domain"
+	"github.com/vendorflow/vendorflow/pkg/secret"
+)
+
+// Warning is one sponsor warned that a contract ends soon.
+type Warning struct {
+	UPN         string    `json:"upn"`
+	Sponsor     string    `json:"sponsor"`
+	ContractEnd time.Time `json:"contractEnd"`
+}
+
+// WarnExpiring mails the sponsor of every enabled account vendorflow
+// manages whose contract ends within the tenant's ExpiryWarning, once per
+// contract end: the journal remembers the end it warned for, so an extended
+// contract is warned about again and overlapping sweeps warn once. (A crash
+// between the mail and that record can repeat one warning; the mail is
+// informational.) Accounts whose sponsor the journal does not know are
+// skipped.
+func (e *Engine) WarnExpiring(ctx context.Context, now time.Time) ([]Warning, error) {
+	t := e.cfg.Tenant
+	window := time.Duration(t.ExpiryWarning)
+	if window <= 0 {
+		return nil, nil
+	}
+	enabled := true
+	var soon []domain.User
+	err := e.dir.ListUsers(ctx, domain.UserQuery{
+		MarkerAttribute: t.MarkerAttribute, MarkerValue: t.MarkerValue,
+		LeaveBefore: now.Add(window), Enabled: &enabled,
+	}, func(u domain.User) error {
+		end := u.EmployeeLeaveDateTime
+		if t.Manages(u) && u.AccountEnabled && !end.IsZero() && end.After(now) && !end.After(now.Add(window)) {
+			soon = append(soon, u)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list contracts ending soon: %w", err)
+	}
+	var warned []Warning
+	for _, u := range soon {
+		a, err := e.j.Account(ctx, u.UPN)
+		if domain.ErrorCode(err) == domain.NotFound || (err == nil && a.Sponsor == "") {
+			e.log.Info("no sponsor known; not warned", "upn", u.UPN)
+			continue
+		}
+		if err != nil {
+			return warned, err
+		}
+		end := u.EmployeeLeaveDateTime.UTC()
+		if a.WarnedFor.Equal(end) {
+			continue
+		}
+		if err := e.dir.SendMail(ctx, t.Sender, expiryMail(t, u, a.Sponsor, now)); err != nil {
+			return warned, fmt.Errorf("warn %s about %s: %w", a.Sponsor, u.UPN, err)
+		}
+		if err := e.saveAccount(ctx, u.UPN, func(r *domain.AccountRecord) { r.WarnedFor = end }); err != nil {
+			return warned, err
+		}
+		warned = append(warned, Warning{UPN: u.UPN, Sponsor: a.Sponsor, ContractEnd: end})
+	}
+	return warned, nil
+}
+
+func expiryMail(t domain.Tenant, u domain.User, sponsor string, now time.Time) domain.Mail {
+	end := u.EmployeeLeaveDateTime.UTC()
+	days := int(end.Sub(now).Hours() / 24)
+	var b strings.Builder
+	fmt.Fprintf(&b, "Hello,\n\nyou sponsor %s (%s", u.DisplayName, u.UPN)
+	if len(u.OtherMails) > 0 {
+		fmt.Fprintf(&b, ", %s", u.OtherMails[0])
+	}
+	fmt.Fprintf(&b, ").\nTheir contract ends on %s (UTC), in %d days. vendorflow will then disable the account,\n", end.Format("2006-01-02 15:04"), days)
+	b.WriteString("revoke its sessions and free its Remote Assist license.\n\n")
+	b.WriteString("To extend access, ask procurement to send a new onboard request with the new contract end.\n")
+	b.WriteString("Nothing needs doing if the contract ends as planned.\n")
+	return domain.Mail{
+		To:      []string{sponsor},
+		Subject: fmt.Sprintf("Vendor access ends on %s: %s", end.Format("2006-01-02"), u.UPN),
+		Body:    secret.New(b.String()),
+	}
+}
