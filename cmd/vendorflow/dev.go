@@ -18,9 +18,10 @@ import (
 
 func (m *Main) devCommand(g *globals) *cobra.Command {
 	var (
-		o       demo.Options
-		runDemo bool
-		addr    string
+		o             demo.Options
+		runDemo       bool
+		addr          string
+		sweepSchedule string
 	)
 	c := &cobra.Command{
 		Use:   "dev [--demo]",
@@ -43,7 +44,9 @@ HTTP. It plays the seed scenario: four vendor people (two of Vendor1, one of
 Vendor2, one independent contractor) are onboarded into ABC.com step by step —
 service account, segment, Remote Assist license, Temporary Access Pass mailed
 to their external address — then the same four requests are delivered again to
-show that nothing happens twice. It exits 0 only if all four reached the end.`,
+show that nothing happens twice, the barrier policy says who can reach whom,
+and an expiry sweep dated after the contractor's one-month contract offboards
+that account. It exits 0 only if all four reached the end.`,
 		Example: `  vendorflow tenantsim --addr 127.0.0.1:8089 &
   VENDORFLOW_GRAPH_BASE_URL=http://127.0.0.1:8089/v1.0 vendorflow dev
   vendorflow dev --demo
@@ -57,10 +60,12 @@ show that nothing happens twice. It exits 0 only if all four reached the end.`,
 						return fmt.Errorf("--%s applies to --demo only", name)
 					}
 				}
-				return m.runDevHost(cmd.Context(), g, addr)
+				return m.runDevHost(cmd.Context(), g, addr, sweepSchedule)
 			}
-			if cmd.Flags().Changed("addr") {
-				return errors.New("--addr applies to the local host only, not to --demo")
+			for _, name := range []string{"addr", "sweep-schedule"} {
+				if cmd.Flags().Changed(name) {
+					return fmt.Errorf("--%s applies to the local host only, not to --demo", name)
+				}
 			}
 			if o.FaultRate < 0 || o.FaultRate > 0.9 {
 				return errors.New("--faults must be between 0 and 0.9")
@@ -87,6 +92,8 @@ show that nothing happens twice. It exits 0 only if all four reached the end.`,
 	f := c.Flags()
 	f.BoolVar(&runDemo, "demo", false, "play the seed scenario instead of running the local host")
 	f.StringVar(&addr, "addr", devhost.DefaultHTTPAddr, "the local host's front door (loopback; 127.0.0.1:0 picks a free port)")
+	f.StringVar(&sweepSchedule, "sweep-schedule", "", "six-field NCRONTAB (UTC) for the expiry sweep, the app setting "+
+		devhost.SettingSweepSchedule+` (default "`+devhost.DefaultSettings()[devhost.SettingSweepSchedule]+`"), e.g. "*/5 * * * * *"`)
 	f.BoolVar(&o.JSON, "json", false, "print only the summary, as one JSON object")
 	f.Float64Var(&o.FaultRate, "faults", 0, "inject 429 and 503 answers on every Graph route at this rate (0 to 0.9)")
 	f.DurationVar(&o.Lag, "lag", 0, "emulate replication lag: new objects stay invisible to reads this long")
@@ -104,7 +111,8 @@ var errDevNoGraph = errors.New("graph.baseUrl is not set, so the handler has no 
 
 // runDevHost runs the local Functions host: the handler as a supervised
 // child (`vendorflow serve`) fed from the embedded queue, until ctx ends.
-func (m *Main) runDevHost(ctx context.Context, g *globals, addr string) error {
+// sweepSchedule, when set, is the ExpirySweepSchedule app setting.
+func (m *Main) runDevHost(ctx context.Context, g *globals, addr, sweepSchedule string) error {
 	cfg, err := m.loadConfig(g)
 	if err != nil {
 		return err
@@ -148,11 +156,15 @@ func (m *Main) runDevHost(ctx context.Context, g *globals, addr string) error {
 		return err
 	}
 	defer q.Close()
+	settings := localSettings(cfg)
+	if sweepSchedule != "" {
+		settings[devhost.SettingSweepSchedule] = sweepSchedule
+	}
 	host, err := devhost.New(devhost.Config{
 		Queue:        q,
 		HandlerURL:   sup.URL(),
 		HandlerReady: sup.WaitReady,
-		Settings:     localSettings(cfg),
+		Settings:     settings,
 		HTTPAddr:     addr,
 		Logger:       log,
 	})

@@ -138,7 +138,45 @@ func Run(ctx context.Context, cfg config.Config, o Options) (Summary, error) {
 	if sum.Rerun.GraphWrites != 0 || sum.Rerun.NewMails != 0 {
 		return sum, errors.New("the replay changed the tenant; steps are not idempotent")
 	}
+	if sum.Sweep, err = sweep(ctx, st.Engine, sim, o.Clock.Now(), p); err != nil {
+		return sum, fmt.Errorf("expiry sweep: %w", err)
+	}
 	return sum, nil
+}
+
+// sweep runs the expiry sweep as of the day after the shortest contract
+// (the contractor's, one month) ends, and offboards what it finds through
+// the engine, as the expiry-sweep function and the offboard queue would.
+func sweep(ctx context.Context, e *engine.Engine, sim *tenantsim.Server, now time.Time, p *printer) (SweepResult, error) {
+	at := now.UTC().Truncate(24*time.Hour).AddDate(0, 1, 1)
+	p.section(fmt.Sprintf("Expiry sweep, as of %s (the contractor's contract has ended)", at.Format(time.DateOnly)))
+	expired, err := e.Expired(ctx, at)
+	if err != nil {
+		return SweepResult{}, err
+	}
+	r := SweepResult{At: at}
+	for _, x := range expired {
+		res, err := e.ProcessWith(ctx, domain.KindOffboard, x.Payload, engine.ProcessOptions{IntentAt: at})
+		if err != nil {
+			return r, err
+		}
+		if res.Status != domain.RequestDone {
+			return r, fmt.Errorf("offboard %s: %s %s", x.UPN, res.Status, res.Reason)
+		}
+		u, _ := sim.UserByUPN(x.UPN)
+		r.Offboarded = append(r.Offboarded, Offboarded{UPN: x.UPN, RequestID: res.RequestID, Enabled: u.AccountEnabled, Licenses: len(u.AssignedLicenses)})
+		p.line("  %s: offboarded by %s (enabled %v, licenses %d)", x.UPN, res.RequestID, u.AccountEnabled, len(u.AssignedLicenses))
+	}
+	again, err := e.Expired(ctx, at)
+	if err != nil {
+		return r, err
+	}
+	r.FoundOnSecondSweep = len(again)
+	for _, k := range sim.SKUs() {
+		r.SeatsAfter = append(r.SeatsAfter, Seat{SKU: k.SkuPartNumber, Enabled: k.PrepaidUnits.Enabled, Consumed: k.ConsumedUnits})
+	}
+	p.line("  a second sweep finds %d more", r.FoundOnSecondSweep)
+	return r, nil
 }
 
 // sponsorOf picks the demo sponsor: the first expert of the demo seed.

@@ -77,6 +77,15 @@ func TestRun(t *testing.T) {
 					t.Errorf("reach %s = %v (known %v), want %v", pair, got, ok, want)
 				}
 			}
+			sw := sum.Sweep
+			if len(sw.Offboarded) != 1 || sw.Offboarded[0].UPN != "Contractor_Vendor_SA@ABC.com" || sw.Offboarded[0].Enabled || sw.Offboarded[0].Licenses != 0 || sw.FoundOnSecondSweep != 0 {
+				t.Errorf("sweep = %+v, want the contractor offboarded once", sw)
+			}
+			for _, s := range sw.SeatsAfter {
+				if s.SKU == "MICROSOFT_REMOTE_ASSIST" && s.Consumed != 3 {
+					t.Errorf("seats after the sweep = %d, want 3", s.Consumed)
+				}
+			}
 			if strings.Contains(out.String(), "Temporary Access Pass:") {
 				t.Error("the demo printed a credential")
 			}

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/vendorflow/vendorflow/pkg/config"
 	"github.com/vendorflow/vendorflow/pkg/domain"
@@ -26,6 +27,23 @@ type Summary struct {
 	GraphRequests GraphRequests   `json:"graphRequests"`
 	Rerun         Rerun           `json:"rerun"`
 	Reachability  []Reach         `json:"reachability"`
+	Sweep         SweepResult     `json:"sweep"`
+}
+
+// SweepResult is what the expiry sweep did.
+type SweepResult struct {
+	At                 time.Time    `json:"at"`
+	Offboarded         []Offboarded `json:"offboarded"`
+	FoundOnSecondSweep int          `json:"foundOnSecondSweep"`
+	SeatsAfter         []Seat       `json:"seatsAfter"`
+}
+
+// Offboarded is one account the sweep offboarded, as the tenant then holds it.
+type Offboarded struct {
+	UPN       string `json:"upn"`
+	RequestID string `json:"requestId"`
+	Enabled   bool   `json:"enabled"`
+	Licenses  int    `json:"licenses"`
 }
 
 // Account is one service account as the tenant holds it.
