@@ -91,10 +91,15 @@ func New(cfg Config) (*Client, error) {
 		khttp.NewUserAgentHandler(),
 		khttp.NewRedirectHandler(),
 		retry,
+	}
+	if cfg.WriteLimit > 0 {
+		chain = append(chain, paceMiddleware{pacer: newWritePacer(cfg.Clock, cfg.WriteLimit, cfg.WriteWindow), stats: stats})
+	}
+	chain = append(chain,
 		errorBodyMiddleware{},
 		khttp.NewCompressionHandler(),
 		countingMiddleware{stats: stats},
-	}
+	)
 	var transport http.RoundTripper
 	if cfg.HTTPClient != nil {
 		transport = cfg.HTTPClient.Transport

@@ -67,6 +67,11 @@ type Config struct {
 	// §2); the waits are 500ms, 1s, 2s, … on Clock. Default 3; a
 	// negative value disables them.
 	LagRetries int
+	// WriteLimit writes are allowed per WriteWindow on Clock (defaults 2400
+	// per 150 s: 80 % of Graph's per-app identity write limit); a negative
+	// WriteLimit turns pacing off.
+	WriteLimit  int
+	WriteWindow time.Duration
 	// Logger receives retry and classification diagnostics (never bodies).
 	Logger *slog.Logger
 }
@@ -91,6 +96,12 @@ func (c *Config) SetDefaults() {
 	}
 	if c.AttemptTimeout == 0 {
 		c.AttemptTimeout = DefaultAttemptTimeout
+	}
+	if c.WriteLimit == 0 {
+		c.WriteLimit = DefaultWriteLimit
+	}
+	if c.WriteWindow == 0 {
+		c.WriteWindow = DefaultWriteWindow
 	}
 	if c.LagRetries == 0 {
 		c.LagRetries = DefaultLagRetries
@@ -123,6 +134,9 @@ func (c *Config) Validate() error {
 	}
 	if c.PageSize < 1 || c.PageSize > MaxPageSize {
 		return fmt.Errorf("graph: PageSize %d must be within 1..%d", c.PageSize, MaxPageSize)
+	}
+	if c.WriteLimit > 0 && c.WriteWindow <= 0 {
+		return fmt.Errorf("graph: WriteWindow must be positive when WriteLimit is set")
 	}
 	return nil
 }

@@ -3,6 +3,7 @@ package graph
 import (
 	"maps"
 	"sync"
+	"time"
 )
 
 // Stats counts the adapter's traffic since New (for the demo's
@@ -17,6 +18,10 @@ type Stats struct {
 	LagRetries int `json:"lagRetries"`
 	// ByStatus counts attempts per HTTP status; 0 counts transport errors.
 	ByStatus map[int]int `json:"byStatus"`
+	// PacedWrites counts writes the pacer delayed, and PacedFor the total
+	// delay (write quota pacing).
+	PacedWrites int           `json:"pacedWrites"`
+	PacedFor    time.Duration `json:"pacedFor"`
 }
 
 // statsRecorder accumulates Stats; it is shared by the middlewares of one
@@ -47,6 +52,13 @@ func (r *statsRecorder) lagRetried() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.s.LagRetries++
+}
+
+func (r *statsRecorder) paced(d time.Duration) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.s.PacedWrites++
+	r.s.PacedFor += d
 }
 
 func (r *statsRecorder) snapshot() Stats {

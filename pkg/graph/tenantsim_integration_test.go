@@ -475,3 +475,26 @@ func TestEmulatorFilterInjectionMatchesNothing(t *testing.T) {
 		}
 	}
 }
+
+// Pacing keeps a burst of writes under the emulator's write quota: 25
+// creates against a quota of 10 per 10 s all succeed without one 429, and
+// the waits were taken on the clock.
+func TestEmulatorWriteQuotaIsRespectedByPacing(t *testing.T) {
+	s := newSim(t, func(c *graph.Config) { c.WriteLimit, c.WriteWindow = 10, 10*time.Second })
+	s.srv.SetFaults(tenantsim.Faults{WriteQuota: 10, WriteWindow: 10 * time.Second})
+	ctx := context.Background()
+	for i := range 25 {
+		if _, err := s.c.CreateUser(ctx, vendorUser(i), pw); err != nil {
+			t.Fatalf("create %d: %v", i, err)
+		}
+	}
+	if n := s.srv.Stats().Faults[tenantsim.FaultWriteQuota]; n != 0 {
+		t.Fatalf("the write quota was hit %d times", n)
+	}
+	st := s.c.Stats()
+	// 10 go at once; the 11th waits 10 s (and the clock with it, so the
+	// next nine find their slots free); the 21st waits another 10 s.
+	if st.PacedWrites != 2 || st.PacedFor != 20*time.Second {
+		t.Fatalf("paced %d writes for %v, want 2 writes for 20s", st.PacedWrites, st.PacedFor)
+	}
+}
