@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,7 +11,9 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/vendorflow/vendorflow/pkg/config"
 	"github.com/vendorflow/vendorflow/pkg/queue"
+	"github.com/vendorflow/vendorflow/pkg/servicebus"
 )
 
 // validOnboard is an onboarding of the sample tenant's Vendor1.
@@ -88,27 +91,42 @@ func TestEnqueueThenDeadlettersList(t *testing.T) {
 func TestCommandErrors(t *testing.T) {
 	dir := t.TempDir()
 	env := map[string]string{"VENDORFLOW_QUEUE_PATH": filepath.Join(dir, "queue.db")}
+	// sbEnv names a Service Bus namespace but no identity: every command on
+	// it must fail before any network I/O, naming the missing identity.
+	sbEnv := map[string]string{
+		"VENDORFLOW_QUEUE_PATH":                         filepath.Join(dir, "queue.db"),
+		"ServiceBusConnection__fullyQualifiedNamespace": "contoso.servicebus.windows.net",
+	}
 	noID := writeFile(t, "noid.json", `{"schemaVersion":1,"vendor":"Vendor1"}`)
+	req := writeFile(t, "req.json", validOnboard)
+	const noIdentity = "service bus contoso.servicebus.windows.net needs the app's identity"
 	tests := []struct {
 		name    string
+		env     map[string]string // nil = env
 		args    []string
 		wantErr string
 	}{
-		{"enqueue without requestId", []string{"enqueue", "onboard", noID}, "no requestId"},
-		{"enqueue of an unknown kind", []string{"enqueue", "rehire", noID}, "onboard or offboard"},
-		{"purge without --yes", []string{"deadletters", "purge", "--all"}, "--yes"},
-		{"purge of nothing", []string{"deadletters", "purge", "--yes"}, "--all"},
-		{"replay of nothing", []string{"deadletters", "replay"}, "--request-id"},
-		{"replay of two selections", []string{"deadletters", "replay", "x", "--all"}, "only one"},
-		{"dev without graph", []string{"dev"}, "vendorflow tenantsim"},
-		{"dev with a demo flag", []string{"dev", "--json"}, "--demo only"},
-		{"serve on Service Bus", []string{"serve", "--addr", "127.0.0.1:0"}, "not built yet"},
+		{"enqueue without requestId", nil, []string{"enqueue", "onboard", noID}, "no requestId"},
+		{"enqueue of an unknown kind", nil, []string{"enqueue", "rehire", noID}, "onboard or offboard"},
+		{"purge without --yes", nil, []string{"deadletters", "purge", "--all"}, "--yes"},
+		{"purge of nothing", nil, []string{"deadletters", "purge", "--yes"}, "--all"},
+		{"replay of nothing", nil, []string{"deadletters", "replay"}, "--request-id"},
+		{"replay of two selections", nil, []string{"deadletters", "replay", "x", "--all"}, "only one"},
+		{"dev without graph", nil, []string{"dev"}, "vendorflow tenantsim"},
+		{"dev with a demo flag", nil, []string{"dev", "--json"}, "--demo only"},
+		{"dev on Service Bus", map[string]string{
+			"ServiceBusConnection__fullyQualifiedNamespace": "contoso.servicebus.windows.net",
+			"VENDORFLOW_GRAPH_BASE_URL":                     "http://127.0.0.1:8089/v1.0",
+		}, []string{"dev"}, "feeds the handler from the embedded queue"},
+		{"serve on Service Bus without an identity", sbEnv, []string{"serve", "--addr", "127.0.0.1:0"}, noIdentity},
+		{"enqueue on Service Bus without an identity", sbEnv, []string{"enqueue", "onboard", req}, noIdentity},
+		{"deadletters on Service Bus without an identity", sbEnv, []string{"deadletters", "list"}, noIdentity},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			e := env
-			if tc.args[0] == "serve" {
-				e = map[string]string{"ServiceBusConnection__fullyQualifiedNamespace": "contoso.servicebus.windows.net"}
+			if tc.env != nil {
+				e = tc.env
 			}
 			_, _, err := run(t, e, tc.args...)
 			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
@@ -118,6 +136,42 @@ func TestCommandErrors(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "queue.db")); !os.IsNotExist(err) {
 		t.Errorf("a refused command created the queue file (stat: %v)", err)
+	}
+}
+
+// TestOpenBusChoosesServiceBus checks the wiring without a network: with a
+// namespace and an identity, openBus returns the Service Bus adapter (the
+// SDK connects only on first use, so nothing is sent here).
+func TestOpenBusChoosesServiceBus(t *testing.T) {
+	cfg, err := config.Parse(config.Sample(), testEnv(map[string]string{
+		"ServiceBusConnection__fullyQualifiedNamespace": "contoso.servicebus.windows.net",
+		"AZURE_TENANT_ID":     "00000000-0000-0000-0000-000000000001",
+		"AZURE_CLIENT_ID":     "00000000-0000-0000-0000-000000000002",
+		"AZURE_CLIENT_SECRET": "not-a-real-secret",
+		"ParkingQueue":        "ops-parked",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := openBus(context.Background(), cfg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatalf("openBus: %v", err)
+	}
+	defer func() {
+		if err := b.close(); err != nil {
+			t.Errorf("close: %v", err)
+		}
+	}()
+	sb, ok := b.Bus.(*servicebus.Bus)
+	if !ok {
+		t.Fatalf("Bus is %T, want *servicebus.Bus", b.Bus)
+	}
+	want := servicebus.Queues{Onboard: "vendorflow-onboard", Offboard: "vendorflow-offboard", Parked: "ops-parked"}
+	if diff := cmp.Diff(want, sb.Queues()); diff != "" {
+		t.Errorf("queues (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff("Service Bus namespace contoso.servicebus.windows.net", b.where); diff != "" {
+		t.Errorf("where (-want +got):\n%s", diff)
 	}
 }
 

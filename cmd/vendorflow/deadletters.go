@@ -10,16 +10,16 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/vendorflow/vendorflow/pkg/devhost"
 	"github.com/vendorflow/vendorflow/pkg/handler"
 )
 
 func (m *Main) deadlettersCommand(g *globals) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "deadletters",
-		Short: "List, show, replay or purge the parked and dead-lettered messages of the local queue",
+		Short: "List, show, replay or purge the parked and dead-lettered messages",
 		Long: `deadletters inspects the messages set aside in the embedded queue at
-queue.path ($VENDORFLOW_QUEUE_PATH): requests the handler parked (invalid,
+queue.path ($VENDORFLOW_QUEUE_PATH), or in Azure Service Bus when
+queue.serviceBusNamespace is set: requests the handler parked (invalid,
 conflict, business failure, retries exhausted) and messages the queue
 dead-lettered (delivered too often, expired).
 
@@ -37,17 +37,18 @@ dead-lettered (delivered too often, expired).
 	return c
 }
 
-// withDeadLetters opens the local bus, runs fn and closes the queue.
-func (m *Main) withDeadLetters(ctx context.Context, g *globals, fn func(*devhost.QueueBus) error) error {
-	cfg, err := m.loadConfig(g)
+// withDeadLetters opens the bus (local or Service Bus), runs fn and closes
+// it.
+func (m *Main) withDeadLetters(ctx context.Context, g *globals, fn func(handler.DeadLetterStore) error) error {
+	cfg, log, err := m.setup(g)
 	if err != nil {
 		return err
 	}
-	bus, q, err := openLocalBus(ctx, cfg)
+	bus, err := openBus(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
-	defer q.Close()
+	defer bus.close()
 	return fn(bus)
 }
 
@@ -62,7 +63,7 @@ func (m *Main) deadlettersList(g *globals) *cobra.Command {
 			if requestID != "" {
 				f.RequestIDs = []string{requestID}
 			}
-			return m.withDeadLetters(cmd.Context(), g, func(bus *devhost.QueueBus) error {
+			return m.withDeadLetters(cmd.Context(), g, func(bus handler.DeadLetterStore) error {
 				dls, err := bus.List(cmd.Context(), f)
 				if err != nil {
 					return err
@@ -105,7 +106,7 @@ func (m *Main) deadlettersShow(g *globals) *cobra.Command {
 		Short: "Print one parked or dead-lettered message, with its body, as JSON",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return m.withDeadLetters(cmd.Context(), g, func(bus *devhost.QueueBus) error {
+			return m.withDeadLetters(cmd.Context(), g, func(bus handler.DeadLetterStore) error {
 				dls, err := bus.List(cmd.Context(), handler.Filter{MessageIDs: []string{args[0]}})
 				if err != nil {
 					return err
@@ -175,7 +176,7 @@ func (m *Main) deadlettersReplay(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return m.withDeadLetters(cmd.Context(), g, func(bus *devhost.QueueBus) error {
+			return m.withDeadLetters(cmd.Context(), g, func(bus handler.DeadLetterStore) error {
 				n, err := bus.Replay(cmd.Context(), f)
 				if err != nil {
 					return err
@@ -207,7 +208,7 @@ func (m *Main) deadlettersPurge(g *globals) *cobra.Command {
 			if !yes {
 				return errors.New("purge deletes messages for good; add --yes to confirm")
 			}
-			return m.withDeadLetters(cmd.Context(), g, func(bus *devhost.QueueBus) error {
+			return m.withDeadLetters(cmd.Context(), g, func(bus handler.DeadLetterStore) error {
 				n, err := bus.Purge(cmd.Context(), f)
 				if err != nil {
 					return err

@@ -109,6 +109,13 @@ var errDevNoGraph = errors.New("graph.baseUrl is not set, so the handler has no 
 	"VENDORFLOW_GRAPH_BASE_URL=http://127.0.0.1:8089/v1.0 (or point graph.baseUrl at a tenant), " +
 	"or run `vendorflow dev --demo`, which needs nothing")
 
+// errDevServiceBus is why `dev` without --demo refuses a Service Bus
+// namespace: the local host feeds the handler from the embedded queue, and a
+// handler on Service Bus would send its retries and parked messages there.
+var errDevServiceBus = errors.New("queue.serviceBusNamespace (ServiceBusConnection__fullyQualifiedNamespace) is set, " +
+	"but `vendorflow dev` feeds the handler from the embedded queue; unset it to run locally " +
+	"(in Azure, the Functions host feeds `vendorflow serve` from Service Bus)")
+
 // runDevHost runs the local Functions host: the handler as a supervised
 // child (`vendorflow serve`) fed from the embedded queue, until ctx ends.
 // sweepSchedule, when set, is the ExpirySweepSchedule app setting.
@@ -121,7 +128,7 @@ func (m *Main) runDevHost(ctx context.Context, g *globals, addr, sweepSchedule s
 		return errDevNoGraph
 	}
 	if cfg.Queue.ServiceBusNamespace != "" {
-		return errServiceBusNotBuilt
+		return errDevServiceBus
 	}
 	log, err := m.logger(g)
 	if err != nil {

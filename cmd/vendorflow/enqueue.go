@@ -14,10 +14,12 @@ import (
 func (m *Main) enqueueCommand(g *globals) *cobra.Command {
 	return &cobra.Command{
 		Use:   "enqueue onboard|offboard FILE",
-		Short: "Send one request to the local queue, for `vendorflow dev` to process",
+		Short: "Send one request to the onboard or offboard queue (local, or Service Bus)",
 		Long: `enqueue sends one onboard or offboard request (JSON; "-" reads stdin) to the
 embedded queue at queue.path ($VENDORFLOW_QUEUE_PATH), the queue that
-` + "`vendorflow dev`" + ` feeds to the handler. The request's requestId becomes the
+` + "`vendorflow dev`" + ` feeds to the handler — or, when queue.serviceBusNamespace
+(ServiceBusConnection__fullyQualifiedNamespace) is set, to that Azure Service
+Bus namespace with the app's identity. The request's requestId becomes the
 message's MessageID and CorrelationID, so sending the same request again within
 the duplicate-detection window is dropped, as Service Bus does. The request
 itself is validated by the handler when it is delivered; one that is invalid
@@ -42,11 +44,15 @@ is parked (see ` + "`vendorflow deadletters`" + `).`,
 			if err != nil {
 				return err
 			}
-			bus, q, err := openLocalBus(cmd.Context(), cfg)
+			log, err := m.logger(g)
 			if err != nil {
 				return err
 			}
-			defer q.Close()
+			bus, err := openBus(cmd.Context(), cfg, log)
+			if err != nil {
+				return err
+			}
+			defer bus.close()
 			if err := bus.Send(cmd.Context(), handler.OutMessage{
 				MessageID:     id,
 				Kind:          kind,
@@ -55,11 +61,11 @@ is parked (see ` + "`vendorflow deadletters`" + `).`,
 			}); err != nil {
 				return fmt.Errorf("send %s: %w", id, err)
 			}
-			name, err := bus.Names().ForKind(kind)
+			name, err := bus.names.ForKind(kind)
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "enqueued %s request %s on queue %s in %s\n", kind, id, name, cfg.Queue.Path)
+			fmt.Fprintf(cmd.OutOrStdout(), "enqueued %s request %s on queue %s in %s\n", kind, id, name, bus.where)
 			return nil
 		},
 	}

@@ -16,8 +16,10 @@ import (
 	"github.com/vendorflow/vendorflow/pkg/app"
 	"github.com/vendorflow/vendorflow/pkg/config"
 	"github.com/vendorflow/vendorflow/pkg/devhost"
+	"github.com/vendorflow/vendorflow/pkg/graph"
 	"github.com/vendorflow/vendorflow/pkg/handler"
 	"github.com/vendorflow/vendorflow/pkg/queue"
+	"github.com/vendorflow/vendorflow/pkg/servicebus"
 )
 
 // serveShutdownGrace bounds how long `serve` waits for invocations in flight
@@ -27,26 +29,82 @@ const serveShutdownGrace = 30 * time.Second
 
 // busFactory builds the message-system side of the handler from the
 // configuration. The returned close function releases what the bus holds
-// (the queue file); it is called once the handler has stopped.
-type busFactory func(ctx context.Context, cfg config.Config) (handler.Bus, handler.DeadLetterStore, func() error, error)
+// (the queue file, the Service Bus connection); it is called once the
+// handler has stopped.
+type busFactory func(ctx context.Context, cfg config.Config, log *slog.Logger) (handler.Bus, handler.DeadLetterStore, func() error, error)
 
-// errServiceBusNotBuilt is what `serve` reports when the configuration names
-// Azure Service Bus: that adapter does not exist yet, and handing the handler
-// a stand-in would lose messages.
-var errServiceBusNotBuilt = errors.New("queue.serviceBusNamespace is set, but the Service Bus adapter is not built yet; unset it (and ServiceBusConnection__fullyQualifiedNamespace) to use the embedded queue of `vendorflow dev`")
-
-// newServeBus returns the Bus and DeadLetterStore that `serve` uses: the
-// embedded queue at cfg.Queue.Path (the one `vendorflow dev` feeds the
-// handler from) when no Service Bus namespace is configured.
-func newServeBus(ctx context.Context, cfg config.Config) (handler.Bus, handler.DeadLetterStore, func() error, error) {
-	if cfg.Queue.ServiceBusNamespace != "" {
-		return nil, nil, nil, errServiceBusNotBuilt
-	}
-	bus, q, err := openLocalBus(ctx, cfg)
+// newServeBus returns the Bus and DeadLetterStore that `serve` uses: Azure
+// Service Bus when cfg.Queue.ServiceBusNamespace is set, else the embedded
+// queue at cfg.Queue.Path (the one `vendorflow dev` feeds the handler from).
+func newServeBus(ctx context.Context, cfg config.Config, log *slog.Logger) (handler.Bus, handler.DeadLetterStore, func() error, error) {
+	b, err := openBus(ctx, cfg, log)
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	return bus, bus, q.Close, nil
+	return b, b, b.close, nil
+}
+
+// busCloseTimeout bounds closing the Service Bus connection.
+const busCloseTimeout = 10 * time.Second
+
+// openedBus is the message system the handler and the operator commands
+// use, with its queue names and a description of where it is.
+type openedBus struct {
+	handler.Bus
+	handler.DeadLetterStore
+	names devhost.QueueNames
+	// where names the queue file or the Service Bus namespace.
+	where string
+	close func() error
+}
+
+// openBus opens Service Bus when cfg.Queue.ServiceBusNamespace is set, else
+// the embedded queue; the caller calls close.
+func openBus(ctx context.Context, cfg config.Config, log *slog.Logger) (*openedBus, error) {
+	names := localQueueNames(cfg)
+	if cfg.Queue.ServiceBusNamespace == "" {
+		bus, q, err := openLocalBus(ctx, cfg)
+		if err != nil {
+			return nil, err
+		}
+		return &openedBus{Bus: bus, DeadLetterStore: bus, names: bus.Names(), where: cfg.Queue.Path, close: q.Close}, nil
+	}
+	bus, err := openServiceBus(ctx, cfg, names, log)
+	if err != nil {
+		return nil, err
+	}
+	return &openedBus{
+		Bus: bus, DeadLetterStore: bus, names: names,
+		where: "Service Bus namespace " + cfg.Queue.ServiceBusNamespace,
+		close: func() error {
+			cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), busCloseTimeout)
+			defer cancel()
+			return bus.Close(cctx)
+		},
+	}, nil
+}
+
+// openServiceBus connects to cfg.Queue.ServiceBusNamespace with the app's
+// identity: the credential of the graph.* auth settings (managed identity,
+// certificate or client secret), which must also hold the Azure Service Bus
+// Data Sender and Data Receiver roles on the namespace.
+func openServiceBus(ctx context.Context, cfg config.Config, names devhost.QueueNames, log *slog.Logger) (*servicebus.Bus, error) {
+	cred, err := graph.CredentialFromSettings(graph.AuthSettings{
+		TenantID:           cfg.Graph.TenantID,
+		ClientID:           cfg.Graph.ClientID,
+		ClientSecret:       cfg.Graph.ClientSecret,
+		CertificatePath:    cfg.Graph.CertificatePath,
+		UseManagedIdentity: cfg.Graph.ManagedIdentity,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("service bus %s needs the app's identity (the graph.* auth settings, e.g. VENDORFLOW_MANAGED_IDENTITY=true): %w", cfg.Queue.ServiceBusNamespace, err)
+	}
+	return servicebus.New(ctx, servicebus.Config{
+		Namespace:  cfg.Queue.ServiceBusNamespace,
+		Credential: cred,
+		Queues:     servicebus.Queues{Onboard: names.Onboard, Offboard: names.Offboard, Parked: names.Parked},
+		Logger:     log,
+	})
 }
 
 // openLocalQueue opens (creating if needed) the embedded queue file at
@@ -89,9 +147,6 @@ func localSettings(cfg config.Config) map[string]string {
 // openLocalBus opens the embedded queue and the QueueBus over it; the caller
 // closes the queue.
 func openLocalBus(ctx context.Context, cfg config.Config) (*devhost.QueueBus, *queue.Queue, error) {
-	if cfg.Queue.ServiceBusNamespace != "" {
-		return nil, nil, errServiceBusNotBuilt
-	}
 	q, err := openLocalQueue(ctx, cfg)
 	if err != nil {
 		return nil, nil, err
@@ -137,13 +192,13 @@ func (m *Main) runServe(ctx context.Context, g *globals, addr string, newBus bus
 	if err != nil {
 		return err
 	}
-	bus, deadLetters, closeBus, err := newBus(ctx, cfg)
+	bus, deadLetters, closeBus, err := newBus(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
 	defer func() {
 		if err := closeBus(); err != nil {
-			log.Warn("closing the queue", "err", err)
+			log.Warn("closing the message bus", "err", err)
 		}
 	}()
 	st, err := app.Open(ctx, cfg, app.Options{Logger: log})

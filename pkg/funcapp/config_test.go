@@ -206,6 +206,7 @@ func TestLocalSettingsSample(t *testing.T) {
 		"ParkingQueue":                                     "vendorflow-parked",
 		"ExpirySweepSchedule":                              "0 0 2 * * *",
 		"VENDORFLOW_CONFIG":                                "vendorflow.yaml",
+		"VENDORFLOW_MANAGED_IDENTITY":                      "true",
 		"AZURE_TENANT_ID":                                  "<tenant-id>",
 		"AZURE_CLIENT_ID":                                  "<client-id>",
 	}

@@ -1,0 +1,341 @@
+package servicebus
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/messaging/azservicebus"
+)
+
+// t0 is the fake broker's epoch: message n of an entity is enqueued at
+// t0 + n minutes.
+var t0 = time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+
+// entityKey names a queue or its dead-letter subqueue.
+type entityKey struct {
+	queue      string
+	deadLetter bool
+}
+
+func (k entityKey) String() string {
+	if k.deadLetter {
+		return k.queue + "/$dlq"
+	}
+	return k.queue
+}
+
+// stored is a message held by the fake broker.
+type stored struct {
+	msg    azservicebus.ReceivedMessage
+	locked bool
+}
+
+// fakeBroker is an in-memory stand-in for a Service Bus namespace with the
+// behaviour the Bus relies on: per-entity sequence numbers, peek without
+// locking from a sequence number, peek-lock receive of unlocked messages in
+// sequence order, complete (delete), abandon (unlock, DeliveryCount+1), and
+// a receive that blocks until ctx ends when nothing is available, as the
+// SDK's does. It records every send, schedule and settlement in events.
+type fakeBroker struct {
+	mu       sync.Mutex
+	entities map[entityKey][]*stored
+	nextSeq  map[entityKey]int64
+	events   []string
+	sent     []sentMessage
+
+	failSend     map[string]error // by queue
+	failComplete error
+	openedRecv   int
+	closedRecv   int
+	closed       bool
+}
+
+// sentMessage is a message a sender was given, with where and when for.
+type sentMessage struct {
+	Queue       string
+	ScheduledAt time.Time
+	Message     *azservicebus.Message
+}
+
+func newFakeBroker() *fakeBroker {
+	return &fakeBroker{entities: map[entityKey][]*stored{}, nextSeq: map[entityKey]int64{}, failSend: map[string]error{}}
+}
+
+// seed stores m in the entity as the broker would have, assigning the next
+// sequence number and enqueued time; it returns the sequence number.
+func (f *fakeBroker) seed(k entityKey, m azservicebus.ReceivedMessage) int64 {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.storeLocked(k, m)
+}
+
+func (f *fakeBroker) storeLocked(k entityKey, m azservicebus.ReceivedMessage) int64 {
+	f.nextSeq[k]++
+	seq := f.nextSeq[k]
+	m.SequenceNumber = &seq
+	if m.EnqueuedTime == nil {
+		m.EnqueuedTime = ptr(t0.Add(time.Duration(seq) * time.Minute))
+	}
+	f.entities[k] = append(f.entities[k], &stored{msg: m})
+	return seq
+}
+
+func (f *fakeBroker) event(format string, args ...any) {
+	f.events = append(f.events, fmt.Sprintf(format, args...))
+}
+
+// ids returns the MessageIDs stored in k, in order.
+func (f *fakeBroker) ids(k entityKey) []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []string
+	for _, s := range f.entities[k] {
+		out = append(out, s.msg.MessageID)
+	}
+	return out
+}
+
+// deliveryCounts returns each stored message's DeliveryCount in k by id.
+func (f *fakeBroker) deliveryCounts(k entityKey) map[string]uint32 {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := map[string]uint32{}
+	for _, s := range f.entities[k] {
+		out[s.msg.MessageID] = s.msg.DeliveryCount
+	}
+	return out
+}
+
+// lockAll locks every message of k, as another receiver holding them would.
+func (f *fakeBroker) lockAll(k entityKey) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, s := range f.entities[k] {
+		s.locked = true
+	}
+}
+
+func (f *fakeBroker) sender(queue string) (sender, error) {
+	return &fakeSender{b: f, queue: queue}, nil
+}
+
+func (f *fakeBroker) receiver(queue string, deadLetter bool) (receiver, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.openedRecv++
+	return &fakeReceiver{b: f, key: entityKey{queue, deadLetter}}, nil
+}
+
+func (f *fakeBroker) close(context.Context) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.closed = true
+	return nil
+}
+
+type fakeSender struct {
+	b     *fakeBroker
+	queue string
+}
+
+func (s *fakeSender) SendMessage(_ context.Context, m *azservicebus.Message, _ *azservicebus.SendMessageOptions) error {
+	return s.put(m, time.Time{})
+}
+
+func (s *fakeSender) ScheduleMessages(_ context.Context, ms []*azservicebus.Message, at time.Time, _ *azservicebus.ScheduleMessagesOptions) ([]int64, error) {
+	var seqs []int64
+	for _, m := range ms {
+		if err := s.put(m, at); err != nil {
+			return nil, err
+		}
+		seqs = append(seqs, int64(len(seqs)))
+	}
+	return seqs, nil
+}
+
+func (s *fakeSender) put(m *azservicebus.Message, at time.Time) error {
+	b := s.b
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	id := deref(m.MessageID)
+	if err := b.failSend[s.queue]; err != nil {
+		b.event("send-failed %s %s", s.queue, id)
+		return err
+	}
+	b.sent = append(b.sent, sentMessage{Queue: s.queue, ScheduledAt: at, Message: m})
+	if at.IsZero() {
+		b.event("send %s %s", s.queue, id)
+	} else {
+		b.event("schedule %s %s", s.queue, id)
+	}
+	b.storeLocked(entityKey{queue: s.queue}, azservicebus.ReceivedMessage{
+		MessageID: id, Body: m.Body, ContentType: m.ContentType, CorrelationID: m.CorrelationID,
+		ApplicationProperties: m.ApplicationProperties,
+	})
+	return nil
+}
+
+type fakeReceiver struct {
+	b      *fakeBroker
+	key    entityKey
+	closed bool
+}
+
+func (r *fakeReceiver) PeekMessages(_ context.Context, max int, o *azservicebus.PeekMessagesOptions) ([]*azservicebus.ReceivedMessage, error) {
+	if max < 1 {
+		return nil, errors.New("fake: max must be positive")
+	}
+	r.b.mu.Lock()
+	defer r.b.mu.Unlock()
+	from := int64(1)
+	if o != nil && o.FromSequenceNumber != nil {
+		from = *o.FromSequenceNumber
+	}
+	var out []*azservicebus.ReceivedMessage
+	for _, s := range r.b.entities[r.key] {
+		if *s.msg.SequenceNumber >= from && len(out) < max {
+			m := s.msg
+			out = append(out, &m)
+		}
+	}
+	return out, nil
+}
+
+func (r *fakeReceiver) ReceiveMessages(ctx context.Context, max int, _ *azservicebus.ReceiveMessagesOptions) ([]*azservicebus.ReceivedMessage, error) {
+	r.b.mu.Lock()
+	var out []*azservicebus.ReceivedMessage
+	for _, s := range r.b.entities[r.key] {
+		if !s.locked && len(out) < max {
+			s.locked = true
+			m := s.msg
+			m.LockToken = [16]byte{byte(*m.SequenceNumber)}
+			out = append(out, &m)
+		}
+	}
+	r.b.mu.Unlock()
+	if len(out) > 0 {
+		return out, nil
+	}
+	<-ctx.Done() // the SDK blocks until a message arrives or ctx ends
+	return nil, ctx.Err()
+}
+
+// find returns the index of the locked message m in r's entity.
+func (r *fakeReceiver) find(m *azservicebus.ReceivedMessage) (int, error) {
+	for i, s := range r.b.entities[r.key] {
+		if *s.msg.SequenceNumber == *m.SequenceNumber {
+			if !s.locked {
+				return 0, fmt.Errorf("fake: message %s is not locked", m.MessageID)
+			}
+			return i, nil
+		}
+	}
+	return 0, fmt.Errorf("fake: message %s is gone", m.MessageID)
+}
+
+func (r *fakeReceiver) CompleteMessage(_ context.Context, m *azservicebus.ReceivedMessage, _ *azservicebus.CompleteMessageOptions) error {
+	r.b.mu.Lock()
+	defer r.b.mu.Unlock()
+	if r.b.failComplete != nil {
+		r.b.event("complete-failed %s %s", r.key, m.MessageID)
+		return r.b.failComplete
+	}
+	i, err := r.find(m)
+	if err != nil {
+		return err
+	}
+	r.b.entities[r.key] = slices.Delete(r.b.entities[r.key], i, i+1)
+	r.b.event("complete %s %s", r.key, m.MessageID)
+	return nil
+}
+
+func (r *fakeReceiver) AbandonMessage(_ context.Context, m *azservicebus.ReceivedMessage, _ *azservicebus.AbandonMessageOptions) error {
+	r.b.mu.Lock()
+	defer r.b.mu.Unlock()
+	i, err := r.find(m)
+	if err != nil {
+		return err
+	}
+	s := r.b.entities[r.key][i]
+	s.locked = false
+	s.msg.DeliveryCount++
+	r.b.event("abandon %s %s", r.key, m.MessageID)
+	return nil
+}
+
+func (r *fakeReceiver) Close(context.Context) error {
+	r.b.mu.Lock()
+	defer r.b.mu.Unlock()
+	if !r.closed {
+		r.closed = true
+		r.b.closedRecv++
+	}
+	return nil
+}
+
+// errTest is the error the fake injects.
+var errTest = errors.New("injected")
+
+// testQueues are the default queue names.
+var testQueues = Queues{Onboard: DefaultOnboardQueue, Offboard: DefaultOffboardQueue, Parked: DefaultParkingQueue}
+
+// Entities of testQueues.
+var (
+	parkedQ    = entityKey{queue: DefaultParkingQueue}
+	parkedDLQ  = entityKey{queue: DefaultParkingQueue, deadLetter: true}
+	onboardQ   = entityKey{queue: DefaultOnboardQueue}
+	onboardDLQ = entityKey{queue: DefaultOnboardQueue, deadLetter: true}
+	offboardQ  = entityKey{queue: DefaultOffboardQueue}
+	offDLQ     = entityKey{queue: DefaultOffboardQueue, deadLetter: true}
+)
+
+// testBus returns a Bus over a fresh fake broker; edit adjusts the config.
+func testBus(t *testing.T, edit func(*Config)) (*Bus, *fakeBroker) {
+	t.Helper()
+	cfg := Config{Namespace: "contoso.servicebus.windows.net", Credential: fakeCredential{}, ReceiveWait: time.Millisecond}
+	if edit != nil {
+		edit(&cfg)
+	}
+	cfg.SetDefaults()
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	fb := newFakeBroker()
+	b, err := newBus(cfg, fb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b, fb
+}
+
+// parkedMsg is a message as Park leaves it on the parking queue.
+func parkedMsg(id, requestID, kind, code, reason string, attempt int) azservicebus.ReceivedMessage {
+	return azservicebus.ReceivedMessage{
+		MessageID: id, CorrelationID: &requestID, ContentType: ptr(contentTypeJSON),
+		Body: []byte(`{"requestId":"` + requestID + `"}`),
+		ApplicationProperties: map[string]any{
+			// AMQP hands integers back as int64.
+			PropAttempt: int64(attempt), PropKind: kind, PropCode: code, PropReason: reason,
+		},
+	}
+}
+
+// deadMsg is a message the broker dead-lettered after deliveries.
+func deadMsg(id, requestID string, attempt int, deliveries uint32) azservicebus.ReceivedMessage {
+	return azservicebus.ReceivedMessage{
+		MessageID: id, CorrelationID: &requestID, ContentType: ptr(contentTypeJSON),
+		Body:          []byte(`{"requestId":"` + requestID + `"}`),
+		DeliveryCount: deliveries,
+		ApplicationProperties: map[string]any{
+			PropAttempt: int64(attempt), PropKind: "ignored-for-dead-letters",
+			"DeadLetterReason": "MaxDeliveryCountExceeded", "DeadLetterErrorDescription": "Message could not be consumed after 10 delivery attempts.",
+		},
+		DeadLetterReason:           ptr("MaxDeliveryCountExceeded"),
+		DeadLetterErrorDescription: ptr("Message could not be consumed after 10 delivery attempts."),
+	}
+}
