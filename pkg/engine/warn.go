@@ -2,6 +2,8 @@ package engine
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"fmt"
 	"strings"
 	"time"
@@ -45,29 +47,66 @@ func (e *Engine) WarnExpiring(ctx context.Context, now time.Time) ([]Warning, er
 	if err != nil {
 		return nil, fmt.Errorf("list contracts ending soon: %w", err)
 	}
+	owner, err := sweepOwner()
+	if err != nil {
+		return nil, err
+	}
 	var warned []Warning
 	for _, u := range soon {
-		a, err := e.j.Account(ctx, u.UPN)
-		if domain.ErrorCode(err) == domain.NotFound || (err == nil && a.Sponsor == "") {
-			e.log.Info("no sponsor known; not warned", "upn", u.UPN)
-			continue
-		}
+		w, err := e.warnOne(ctx, owner, u, now)
 		if err != nil {
 			return warned, err
 		}
-		end := u.EmployeeLeaveDateTime.UTC()
-		if a.WarnedFor.Equal(end) {
-			continue
+		if w != nil {
+			warned = append(warned, *w)
 		}
-		if err := e.dir.SendMail(ctx, t.Sender, expiryMail(t, u, a.Sponsor, now)); err != nil {
-			return warned, fmt.Errorf("warn %s about %s: %w", a.Sponsor, u.UPN, err)
-		}
-		if err := e.saveAccount(ctx, u.UPN, func(r *domain.AccountRecord) { r.WarnedFor = end }); err != nil {
-			return warned, err
-		}
-		warned = append(warned, Warning{UPN: u.UPN, Sponsor: a.Sponsor, ContractEnd: end})
 	}
 	return warned, nil
+}
+
+// warnOne warns u's sponsor unless that was done for this contract end.
+// It holds the account's lease meanwhile, so that overlapping sweeps (or a
+// request changing the account) do not both warn: the one that finds the
+// lease taken skips the account, and whoever comes next sees WarnedFor.
+func (e *Engine) warnOne(ctx context.Context, owner string, u domain.User, now time.Time) (*Warning, error) {
+	t := e.cfg.Tenant
+	holder, err := e.j.AcquireLease(ctx, u.UPN, owner, e.clk.Now().Add(leaseMargin))
+	if err != nil || holder != "" {
+		return nil, err
+	}
+	defer func() {
+		if err := e.j.ReleaseLease(context.WithoutCancel(ctx), u.UPN, owner); err != nil {
+			e.log.Warn("lease not released; it will expire", "upn", u.UPN, "error", err)
+		}
+	}()
+	a, err := e.j.Account(ctx, u.UPN)
+	if domain.ErrorCode(err) == domain.NotFound || (err == nil && a.Sponsor == "") {
+		e.log.Info("no sponsor known; not warned", "upn", u.UPN)
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	end := u.EmployeeLeaveDateTime.UTC()
+	if a.WarnedFor.Equal(end) {
+		return nil, nil
+	}
+	if err := e.dir.SendMail(ctx, t.Sender, expiryMail(t, u, a.Sponsor, now)); err != nil {
+		return nil, fmt.Errorf("warn %s about %s: %w", a.Sponsor, u.UPN, err)
+	}
+	if err := e.saveAccount(ctx, u.UPN, func(r *domain.AccountRecord) { r.WarnedFor = end }); err != nil {
+		return nil, err
+	}
+	return &Warning{UPN: u.UPN, Sponsor: a.Sponsor, ContractEnd: end}, nil
+}
+
+// sweepOwner names one sweep's leases.
+func sweepOwner() (string, error) {
+	b := make([]byte, 8)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("sweep id: %w", err)
+	}
+	return "sweep-" + hex.EncodeToString(b), nil
 }
 
 func expiryMail(t domain.Tenant, u domain.User, sponsor string, now time.Time) domain.Mail {
