@@ -60,6 +60,11 @@ const (
 	RequestSuperseded RequestStatus = "superseded"
 )
 
+// RequestStatuses lists every request status, in lifecycle order.
+func RequestStatuses() []RequestStatus {
+	return []RequestStatus{RequestReceived, RequestRunning, RequestRetrying, RequestParked, RequestDone, RequestSuperseded}
+}
+
 // requestMoves is the request lifecycle, as a fixed table.
 func requestMoves(from RequestStatus) []RequestStatus {
 	switch from {

@@ -2,8 +2,6 @@ package journal_test
 
 import (
 	"context"
-	"fmt"
-	"sync"
 	"testing"
 	"time"
 
@@ -88,98 +86,5 @@ func TestReopenFindsEverything(t *testing.T) {
 	}
 	if len(before.Requests) != 2 || len(before.Steps) != 2 || before.Steps[1].Outputs["userId"] != "u-1" {
 		t.Errorf("snapshot is missing writes: %+v", before)
-	}
-}
-
-// Goroutines on two Journals sharing one file (as two processes would) all
-// Begin the same request: exactly one creates it, all see the same record.
-func TestConcurrentBeginSameID(t *testing.T) {
-	ctx := context.Background()
-	path := tempPath(t)
-	a, _ := openAt(t, path)
-	b, _ := openAt(t, path)
-	const n = 16
-	type result struct {
-		rec     domain.RequestRecord
-		created bool
-		err     error
-	}
-	results := make([]result, n)
-	var wg sync.WaitGroup
-	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			j := a
-			if i%2 == 1 {
-				j = b
-			}
-			r := &results[i]
-			r.rec, r.created, r.err = j.Begin(ctx, request("same", domain.KindOnboard, "fp"))
-		}()
-	}
-	wg.Wait()
-	created := 0
-	for i, r := range results {
-		if r.err != nil {
-			t.Fatalf("goroutine %d: %v", i, r.err)
-		}
-		if r.created {
-			created++
-		}
-		if diff := cmp.Diff(results[0].rec, r.rec); diff != "" {
-			t.Errorf("goroutine %d record (-first +this):\n%s", i, diff)
-		}
-	}
-	if created != 1 {
-		t.Errorf("%d goroutines created the request, want exactly 1", created)
-	}
-	got, err := a.Requests(ctx, engine.RequestFilter{})
-	if err != nil || len(got) != 1 {
-		t.Errorf("Requests = %d records, %v; want 1", len(got), err)
-	}
-}
-
-// Step writes from both handles interleave without errors or lost attempts.
-func TestConcurrentStepWrites(t *testing.T) {
-	ctx := context.Background()
-	path := tempPath(t)
-	a, _ := openAt(t, path)
-	b, _ := openAt(t, path)
-	const requests, rounds = 4, 5
-	for i := range requests {
-		begin(t, a, request(fmt.Sprintf("r%d", i), domain.KindOnboard, "fp"))
-	}
-	var wg sync.WaitGroup
-	errs := make(chan error, 2*requests*rounds*2)
-	for _, j := range []*journal.Journal{a, b} {
-		for i := range requests {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				id := fmt.Sprintf("r%d", i)
-				for range rounds {
-					_, err := j.StartStep(ctx, id, domain.StepEnsureUser)
-					errs <- err
-					errs <- j.FinishStep(ctx, id, domain.StepEnsureUser, map[string]string{"userId": "u"})
-				}
-			}()
-		}
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	for i := range requests {
-		got, err := b.Steps(ctx, fmt.Sprintf("r%d", i))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(got) != 1 || got[0].Attempts != 2*rounds || got[0].Status != domain.StepDone {
-			t.Errorf("r%d steps = %+v, want one done step with %d attempts", i, got, 2*rounds)
-		}
 	}
 }

@@ -1,24 +1,9 @@
 package journal
 
-import "unicode/utf8"
+import "github.com/vendorflow/vendorflow/pkg/domain"
 
-// MaxMessageLen is the longest error or reason text the journal stores, in
-// characters. FailStep and SetStatus cut a longer text to its first
-// MaxMessageLen-1 characters followed by "…". Classified errors carry short
-// messages; the cut only bounds what a careless caller could write (such as
-// a whole response body).
-const MaxMessageLen = 2000
+// MaxMessageLen is domain.MaxMessageLen: FailStep and SetStatus cut longer
+// error and reason texts with domain.CutMessage.
+const MaxMessageLen = domain.MaxMessageLen
 
-func cut(s string) string {
-	if utf8.RuneCountInString(s) <= MaxMessageLen {
-		return s
-	}
-	n := 0
-	for i := range s {
-		if n == MaxMessageLen-1 {
-			return s[:i] + "…"
-		}
-		n++
-	}
-	return s
-}
+func cut(s string) string { return domain.CutMessage(s) }

@@ -81,8 +81,8 @@ func (j *Journal) Request(ctx context.Context, id string) (domain.RequestRecord,
 	return r, classify("read request "+id, err)
 }
 
-// Requests lists requests, most recently updated first (ties: latest id
-// first), optionally only those with f.Status and f.Kind, at most f.Limit
+// Requests lists requests, newest first by the time the journal first
+// recorded them (ties: latest id first), optionally only those with f.Status and f.Kind, at most f.Limit
 // (default DefaultListLimit). A negative limit is Invalid.
 func (j *Journal) Requests(ctx context.Context, f engine.RequestFilter) ([]domain.RequestRecord, error) {
 	if f.Limit < 0 {
@@ -104,7 +104,7 @@ func (j *Journal) Requests(ctx context.Context, f engine.RequestFilter) ([]domai
 	if len(where) > 0 {
 		q += ` WHERE ` + strings.Join(where, " AND ")
 	}
-	q += ` ORDER BY updated_at DESC, id DESC LIMIT ?`
+	q += ` ORDER BY created_at DESC, id DESC LIMIT ?`
 	args = append(args, limit)
 	rows, err := j.db.QueryContext(ctx, q, args...)
 	if err != nil {
@@ -171,8 +171,7 @@ func (j *Journal) CountAttempt(ctx context.Context, id string) (int, error) {
 // present, with 0 when no request has it.
 func (j *Journal) Stats(ctx context.Context) (map[domain.RequestStatus]int, error) {
 	out := map[domain.RequestStatus]int{}
-	for _, s := range []domain.RequestStatus{domain.RequestReceived, domain.RequestRunning, domain.RequestRetrying,
-		domain.RequestParked, domain.RequestDone, domain.RequestSuperseded} {
+	for _, s := range domain.RequestStatuses() {
 		out[s] = 0
 	}
 	rows, err := j.db.QueryContext(ctx, `SELECT status, count(*) FROM requests GROUP BY status`)

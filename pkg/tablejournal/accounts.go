@@ -1,0 +1,163 @@
+package tablejournal
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/data/aztables"
+
+	"github.com/vendorflow/vendorflow/pkg/domain"
+	"github.com/vendorflow/vendorflow/pkg/tables"
+)
+
+// accountPart is the partition of an account: UPNs compare
+// case-insensitively, as Entra compares them.
+func accountPart(upn string) string { return tables.Key(strings.ToLower(upn)) }
+
+type accountEntity struct {
+	entity
+	UPN         string `json:"UPN"`
+	UserID      string `json:"UserId"`
+	Vendor      string `json:"Vendor"`
+	Email       string `json:"Email"`
+	State       string `json:"State"`
+	ContractEnd string `json:"ContractEnd"`
+	LastRequest string `json:"LastRequest"`
+	IntentAt    string `json:"IntentAt"`
+	Sponsor     string `json:"Sponsor"`
+	WarnedFor   string `json:"WarnedFor"`
+	UpdatedAt   string `json:"UpdatedAt"`
+}
+
+// Account returns the journal's record of the account with this UPN,
+// compared case-insensitively; NotFound if none.
+func (j *Journal) Account(ctx context.Context, upn string) (domain.AccountRecord, error) {
+	op := "read account " + upn
+	var e accountEntity
+	_, found, err := get(ctx, j.accounts, accountPart(upn), accountRow, &e)
+	if err != nil {
+		return domain.AccountRecord{}, classify(op, err)
+	}
+	if !found {
+		return domain.AccountRecord{}, domain.Errorf(domain.NotFound, "account %s is not in the journal", upn)
+	}
+	a := domain.AccountRecord{UPN: e.UPN, UserID: e.UserID, Vendor: e.Vendor, Email: e.Email, State: domain.AccountState(e.State),
+		LastRequest: e.LastRequest, Sponsor: e.Sponsor}
+	for _, t := range []struct {
+		dst *time.Time
+		s   string
+	}{{&a.ContractEnd, e.ContractEnd}, {&a.IntentAt, e.IntentAt}, {&a.WarnedFor, e.WarnedFor}, {&a.UpdatedAt, e.UpdatedAt}} {
+		if *t.dst, err = parseTime(t.s); err != nil {
+			return domain.AccountRecord{}, classify(op, err)
+		}
+	}
+	return a, nil
+}
+
+// PutAccount inserts a, or replaces the record with the same UPN in any
+// letter case (the UPN takes a's spelling). UpdatedAt is set from the
+// clock; a's own UpdatedAt is ignored. The UPN is required (Invalid).
+func (j *Journal) PutAccount(ctx context.Context, a domain.AccountRecord) error {
+	if err := required("upn", a.UPN); err != nil {
+		return err
+	}
+	e := accountEntity{entity: entity{accountPart(a.UPN), accountRow}, UPN: a.UPN, UserID: a.UserID, Vendor: a.Vendor, Email: a.Email,
+		State: string(a.State), ContractEnd: formatTime(a.ContractEnd), LastRequest: a.LastRequest, IntentAt: formatTime(a.IntentAt),
+		Sponsor: a.Sponsor, WarnedFor: formatTime(a.WarnedFor), UpdatedAt: formatTime(j.now())}
+	b, err := json.Marshal(e)
+	if err != nil {
+		return classify("put account "+a.UPN, err)
+	}
+	_, err = j.accounts.UpsertEntity(ctx, b, &aztables.UpsertEntityOptions{UpdateMode: aztables.UpdateModeReplace})
+	return classify("put account "+a.UPN, err)
+}
+
+type leaseEntity struct {
+	entity
+	Owner string `json:"Owner"`
+	Until string `json:"Until"`
+}
+
+// AcquireLease gives owner the exclusive right to change the account upn
+// until `until`. It returns "" when the lease is now owner's (new, renewed,
+// or taken over from an expired holder), or the id of the other owner whose
+// lease has not expired. A new lease is an AddEntity (409: someone holds
+// one); renewing or taking over is an If-Match update (412: someone else
+// changed it first, so look again).
+func (j *Journal) AcquireLease(ctx context.Context, upn, owner string, until time.Time) (string, error) {
+	if err := required("upn", upn); err != nil {
+		return "", err
+	}
+	if err := required("owner", owner); err != nil {
+		return "", err
+	}
+	op := "acquire lease " + upn
+	want := leaseEntity{entity: entity{accountPart(upn), leaseRow}, Owner: owner, Until: formatTime(until)}
+	for range maxCASRounds {
+		exists, err := add(ctx, j.accounts, want)
+		if err != nil {
+			return "", classify(op, err)
+		}
+		if !exists {
+			return "", nil
+		}
+		var cur leaseEntity
+		etag, found, err := get(ctx, j.accounts, want.PartitionKey, leaseRow, &cur)
+		if err != nil {
+			return "", classify(op, err)
+		}
+		if !found {
+			continue // released meanwhile: add again
+		}
+		exp, err := parseTime(cur.Until)
+		if err != nil {
+			return "", classify(op, err)
+		}
+		if cur.Owner != owner && exp.After(j.now()) {
+			return cur.Owner, nil
+		}
+		lost, err := replace(ctx, j.accounts, want, etag)
+		if err != nil {
+			return "", classify(op, err)
+		}
+		if !lost {
+			return "", nil
+		}
+	}
+	return "", busy(op)
+}
+
+// ReleaseLease ends owner's lease on upn; a lease held by another owner, or
+// none, is left as it is.
+func (j *Journal) ReleaseLease(ctx context.Context, upn, owner string) error {
+	op := "release lease " + upn
+	for range maxCASRounds {
+		var cur leaseEntity
+		etag, found, err := get(ctx, j.accounts, accountPart(upn), leaseRow, &cur)
+		if err != nil {
+			return classify(op, err)
+		}
+		if !found || cur.Owner != owner {
+			return nil
+		}
+		_, err = j.accounts.DeleteEntity(ctx, accountPart(upn), leaseRow, &aztables.DeleteEntityOptions{IfMatch: &etag})
+		switch tables.Status(err) {
+		case 0:
+			if err != nil {
+				return classify(op, err)
+			}
+			return nil
+		case http.StatusNotFound:
+			return nil
+		case http.StatusPreconditionFailed:
+			continue
+		default:
+			return classify(op, err)
+		}
+	}
+	return busy(op)
+}
+
