@@ -12,17 +12,6 @@ import (
 	"github.com/vendorflow/vendorflow/pkg/queue"
 )
 
-// Application property names carried by vendorflow's messages.
-const (
-	// PropAttempt is the reschedule count (handler.OutMessage.Attempt).
-	PropAttempt = "vendorflowAttempt"
-	// PropKind is the message kind ("onboard"/"offboard") of a parked message.
-	PropKind = "vendorflowKind"
-	// PropCode and PropReason are a parked message's reason code and text.
-	PropCode   = "vendorflowCode"
-	PropReason = "vendorflowReason"
-)
-
 // contentTypeJSON is the ContentType of every request message.
 const contentTypeJSON = "application/json"
 
@@ -81,7 +70,7 @@ func (b *QueueBus) send(ctx context.Context, m handler.OutMessage, at time.Time)
 		Body:                  m.Body,
 		ContentType:           contentTypeJSON,
 		CorrelationID:         m.CorrelationID,
-		ApplicationProperties: map[string]any{PropAttempt: m.Attempt},
+		ApplicationProperties: map[string]any{handler.PropAttempt: m.Attempt},
 		ScheduledEnqueueTime:  at,
 	}); err != nil {
 		return fmt.Errorf("devhost: send %s message %s: %w", m.Kind, m.MessageID, err)
@@ -101,7 +90,7 @@ func (b *QueueBus) Park(ctx context.Context, p handler.Parked) error {
 		ContentType:   contentTypeJSON,
 		CorrelationID: p.CorrelationID,
 		ApplicationProperties: map[string]any{
-			PropAttempt: p.Attempt, PropKind: p.Kind, PropCode: p.Code, PropReason: p.Reason,
+			handler.PropAttempt: p.Attempt, handler.PropKind: p.Kind, handler.PropCode: p.Code, handler.PropReason: p.Reason,
 		},
 	}); err != nil {
 		return fmt.Errorf("devhost: park message %s: %w", p.MessageID, err)
@@ -121,7 +110,7 @@ func (b *QueueBus) settleParked(ctx context.Context) error {
 			return nil
 		}
 		for _, m := range msgs {
-			code, reason := propString(m.ApplicationProperties, PropCode), propString(m.ApplicationProperties, PropReason)
+			code, reason := propString(m.ApplicationProperties, handler.PropCode), propString(m.ApplicationProperties, handler.PropReason)
 			if code == "" {
 				code = "Parked"
 			}

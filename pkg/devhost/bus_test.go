@@ -49,7 +49,7 @@ func TestQueueBusScheduleParkReplay(t *testing.T) {
 		t.Errorf("offboard counts after Schedule (-want +got):\n%s", diff)
 	}
 	peek, _ := q.Peek(ctx, "vendorflow-offboard", 1)
-	if len(peek) != 1 || !peek[0].EnqueuedTime.Equal(at) || peek[0].ApplicationProperties[PropAttempt] != json.Number("3") {
+	if len(peek) != 1 || !peek[0].EnqueuedTime.Equal(at) || peek[0].ApplicationProperties[handler.PropAttempt] != json.Number("3") {
 		t.Errorf("scheduled message = %+v", peek)
 	}
 
@@ -95,7 +95,7 @@ func TestQueueBusScheduleParkReplay(t *testing.T) {
 	if len(back) != 1 {
 		t.Fatalf("onboard queue after replay = %+v", back)
 	}
-	gotBack := map[string]any{"id": back[0].MessageID, "corr": back[0].CorrelationID, "body": string(back[0].Body), "attempt": back[0].ApplicationProperties[PropAttempt]}
+	gotBack := map[string]any{"id": back[0].MessageID, "corr": back[0].CorrelationID, "body": string(back[0].Body), "attempt": back[0].ApplicationProperties[handler.PropAttempt]}
 	wantBack := map[string]any{"id": "r-2-replay-1", "corr": "r-2", "body": string(body), "attempt": json.Number("0")}
 	if diff := cmp.Diff(wantBack, gotBack); diff != "" {
 		t.Errorf("replayed message (-want +got):\n%s", diff)
@@ -121,12 +121,20 @@ func TestQueueBusDeadLetterReplayAndPurge(t *testing.T) {
 	if len(list) != 2 || list[0].Reason != "MaxDeliveryCountExceeded: Message could not be consumed after 1 delivery attempts." {
 		t.Fatalf("dead letters = %+v", list)
 	}
+	dead, _ := q.DeadLetters(ctx, "vendorflow-onboard", queue.Filter{MessageIDs: []string{"a"}})
+	if len(dead) != 1 {
+		t.Fatalf("dead letters a = %+v", dead)
+	}
 	if n, err := bus.Replay(ctx, handler.Filter{MessageIDs: []string{"a"}}); err != nil || n != 1 {
 		t.Fatalf("Replay = %d, %v", n, err)
 	}
+	// A copy with a new id, as servicebus.Bus.Replay sends it.
 	active, _ := q.Peek(ctx, "vendorflow-onboard", 10)
-	if len(active) != 1 || active[0].MessageID != "a" || active[0].DeliveryCount != 0 {
-		t.Errorf("active after replay = %+v", active)
+	if want := handler.ReplayMessageID("a", dead[0].SequenceNumber); len(active) != 1 || active[0].MessageID != want || active[0].CorrelationID != "req-a" || active[0].DeliveryCount != 0 {
+		t.Errorf("active after replay = %+v, want one message %s", active, want)
+	}
+	if got, _ := bus.List(ctx, handler.Filter{MessageIDs: []string{"a"}}); len(got) != 0 {
+		t.Errorf("the replayed original is still listed: %+v", got)
 	}
 	if n, err := bus.Purge(ctx, handler.Filter{}); err != nil || n != 1 {
 		t.Fatalf("Purge = %d, %v", n, err)
@@ -136,5 +144,66 @@ func TestQueueBusDeadLetterReplayAndPurge(t *testing.T) {
 	}
 	if _, err := bus.List(ctx, handler.Filter{Source: "elsewhere"}); err == nil {
 		t.Error("unknown source accepted")
+	}
+}
+
+// TestQueueBusReplayGivesRetriesNewIDs: a message whose delivery scheduled
+// its first retry and was then dead-lettered (the host crashed before
+// answering) is replayed. The replayed run's first retry must get an id
+// the queue has not seen, or duplicate detection, which includes scheduled
+// messages, would drop it silently; a redelivery of the replayed message
+// schedules the same id, which collapses.
+func TestQueueBusReplayGivesRetriesNewIDs(t *testing.T) {
+	ctx := context.Background()
+	clk := newFakeClock(t0)
+	q := openQueue(t, clk, 1)
+	bus, _ := NewQueueBus(q, QueueNames{})
+	const on = "vendorflow-onboard"
+	if err := bus.Send(ctx, handler.OutMessage{MessageID: "r-1", Kind: "onboard", Body: []byte(`{}`), Attempt: 2, CorrelationID: "r-1"}); err != nil {
+		t.Fatal(err)
+	}
+	retry := func(delivered queue.Message) handler.OutMessage {
+		return handler.OutMessage{
+			MessageID: handler.RetryMessageID("r-1", delivered.MessageID, 3), Kind: "onboard",
+			Body: delivered.Body, Attempt: 3, CorrelationID: "r-1",
+		}
+	}
+	at := t0.Add(time.Hour) // still scheduled when the replay runs
+
+	// First run: schedules its retry, then its delivery is abandoned and
+	// the queue dead-letters it (MaxDeliveryCount 1).
+	got, _ := q.Receive(ctx, on, 1)
+	if len(got) != 1 {
+		t.Fatalf("received %+v", got)
+	}
+	firstRetry := retry(got[0])
+	if err := bus.Schedule(ctx, firstRetry, at); err != nil {
+		t.Fatal(err)
+	}
+	if err := q.Abandon(ctx, on, got[0].LockToken); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := bus.Replay(ctx, handler.Filter{RequestIDs: []string{"r-1"}, Source: handler.SourceDeadLetter}); err != nil || n != 1 {
+		t.Fatalf("Replay = %d, %v", n, err)
+	}
+
+	// The replayed run: its delivery keeps the attempt count of the broker
+	// dead letter, and its retry is a new message.
+	got, _ = q.Receive(ctx, on, 1)
+	if len(got) != 1 || got[0].MessageID == "r-1" || got[0].ApplicationProperties[handler.PropAttempt] != json.Number("2") {
+		t.Fatalf("replayed delivery = %+v", got)
+	}
+	second := retry(got[0])
+	if second.MessageID == firstRetry.MessageID {
+		t.Fatalf("the replayed run's retry reuses %s", second.MessageID)
+	}
+	for range 2 { // the delivery and a redelivery of it
+		if err := bus.Schedule(ctx, retry(got[0]), at); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c, _ := q.Counts(ctx, on)
+	if c.Scheduled != 2 {
+		t.Errorf("scheduled retries = %d, want 2 (the first run's and the replayed run's, its redelivery collapsed)", c.Scheduled)
 	}
 }

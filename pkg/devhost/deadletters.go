@@ -4,15 +4,10 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strconv"
-	"strings"
 
 	"github.com/vendorflow/vendorflow/pkg/handler"
 	"github.com/vendorflow/vendorflow/pkg/queue"
 )
-
-// maxMessageID is Service Bus's MessageId length limit.
-const maxMessageID = 128
 
 // entry is one listed dead letter with where it lives.
 type entry struct {
@@ -37,13 +32,17 @@ func (b *QueueBus) List(ctx context.Context, f handler.Filter) ([]handler.DeadLe
 	return out, nil
 }
 
-// Replay sends each parked match back to the queue of its kind as a new
-// message — body and requestId (CorrelationID) unchanged, attempt count 0,
-// MessageID "<id>-replay-<parked sequence number>" so that a replay repeated
-// after a crash collapses by duplicate detection — and then deletes it from
-// the parking queue. Broker dead letters are moved back inside their own
-// queue with queue.ReplayDeadLetters (same MessageID, body and properties,
-// DeliveryCount 0). It returns how many messages were replayed.
+// Replay sends each match back to the queue of its kind as a new message,
+// as servicebus.Bus.Replay does on Service Bus — body and requestId
+// (CorrelationID) unchanged, MessageID handler.ReplayMessageID(id, sequence
+// number where it was set aside), attempt count 0 for a parked message and
+// unchanged for a broker dead letter, DeliveryCount 0 — and then deletes the
+// original. The new id matters: the replayed run's retries derive their ids
+// from it (handler.RetryMessageID), so they never repeat one that the
+// request's earlier run scheduled, which duplicate detection would drop. A
+// replay repeated after a crash between the send and the delete sends the
+// same id again, which duplicate detection drops. It returns how many
+// messages were replayed.
 func (b *QueueBus) Replay(ctx context.Context, f handler.Filter) (int, error) {
 	es, err := b.entries(ctx, f)
 	if err != nil {
@@ -51,29 +50,25 @@ func (b *QueueBus) Replay(ctx context.Context, f handler.Filter) (int, error) {
 	}
 	n := 0
 	for _, e := range es {
-		if e.dl.Source == handler.SourceParked {
-			target, err := b.names.ForKind(e.kind)
-			if err != nil {
-				return n, fmt.Errorf("devhost: replay parked message %s: %w", e.dl.MessageID, err)
-			}
-			id := replayID(e.dl.MessageID, e.seq)
-			if _, err := b.q.Send(ctx, target, queue.Message{
-				MessageID: id, Body: e.dl.Body, ContentType: contentTypeJSON,
-				CorrelationID: e.dl.RequestID, ApplicationProperties: map[string]any{PropAttempt: 0},
-			}); err != nil {
-				return n, fmt.Errorf("devhost: replay parked message %s: %w", e.dl.MessageID, err)
-			}
-			if _, err := b.q.PurgeDeadLetters(ctx, b.names.Parked, queue.Filter{MessageIDs: []string{e.dl.MessageID}, Since: e.dl.DeadLetteredAt, Limit: 1}); err != nil {
-				return n, fmt.Errorf("devhost: remove replayed message %s from the parking queue: %w", e.dl.MessageID, err)
-			}
-			n++
-			continue
-		}
-		k, err := b.q.ReplayDeadLetters(ctx, e.queue, queue.Filter{MessageIDs: []string{e.dl.MessageID}, Since: e.dl.DeadLetteredAt, Limit: 1})
-		n += k
+		target, err := b.names.ForKind(e.kind)
 		if err != nil {
-			return n, fmt.Errorf("devhost: replay dead letter %s: %w", e.dl.MessageID, err)
+			return n, fmt.Errorf("devhost: replay %s message %s: %w", e.dl.Source, e.dl.MessageID, err)
 		}
+		attempt := e.dl.Attempts
+		if e.dl.Source == handler.SourceParked {
+			attempt = 0
+		}
+		id := handler.ReplayMessageID(e.dl.MessageID, e.seq)
+		if _, err := b.q.Send(ctx, target, queue.Message{
+			MessageID: id, Body: e.dl.Body, ContentType: contentTypeJSON,
+			CorrelationID: e.dl.RequestID, ApplicationProperties: map[string]any{handler.PropAttempt: attempt},
+		}); err != nil {
+			return n, fmt.Errorf("devhost: replay %s message %s: %w", e.dl.Source, e.dl.MessageID, err)
+		}
+		if _, err := b.q.PurgeDeadLetters(ctx, e.queue, queue.Filter{MessageIDs: []string{e.dl.MessageID}, Since: e.dl.DeadLetteredAt, Limit: 1}); err != nil {
+			return n, fmt.Errorf("devhost: remove replayed message %s from %s: %w", e.dl.MessageID, e.queue, err)
+		}
+		n++
 	}
 	return n, nil
 }
@@ -93,15 +88,6 @@ func (b *QueueBus) Purge(ctx context.Context, f handler.Filter) (int, error) {
 		}
 	}
 	return n, nil
-}
-
-// replayID derives the MessageID of a replayed parked message.
-func replayID(id string, seq int64) string {
-	suffix := "-replay-" + strconv.FormatInt(seq, 10)
-	if len(id)+len(suffix) > maxMessageID {
-		id = id[:maxMessageID-len(suffix)]
-	}
-	return id + suffix
 }
 
 // entries collects the matching dead letters of the three queues.
@@ -126,8 +112,8 @@ func (b *QueueBus) entries(ctx context.Context, f handler.Filter) ([]entry, erro
 				Source: handler.SourceParked, Queue: b.names.Parked, MessageID: m.MessageID,
 				RequestID: m.CorrelationID, Reason: m.DeadLetterErrorDescription, Code: m.DeadLetterReason,
 				EnqueuedAt: m.EnqueuedTime, DeadLetteredAt: m.DeadLetteredTime,
-				Attempts: propInt(m.ApplicationProperties, PropAttempt), Body: m.Body,
-			}, kind: propString(m.ApplicationProperties, PropKind), seq: m.SequenceNumber, queue: b.names.Parked})
+				Attempts: propInt(m.ApplicationProperties, handler.PropAttempt), Body: m.Body,
+			}, kind: propString(m.ApplicationProperties, handler.PropKind), seq: m.SequenceNumber, queue: b.names.Parked})
 		}
 	}
 	if f.Source != handler.SourceParked {
@@ -146,23 +132,13 @@ func (b *QueueBus) entries(ctx context.Context, f handler.Filter) ([]entry, erro
 					Source: handler.SourceDeadLetter, Queue: name, MessageID: m.MessageID,
 					RequestID: m.CorrelationID, Reason: reason, Code: m.DeadLetterReason,
 					EnqueuedAt: m.EnqueuedTime, DeadLetteredAt: m.DeadLetteredTime,
-					Attempts: propInt(m.ApplicationProperties, PropAttempt), DeliveryCount: m.DeliveryCount, Body: m.Body,
+					Attempts: propInt(m.ApplicationProperties, handler.PropAttempt), DeliveryCount: m.DeliveryCount, Body: m.Body,
 				}, kind: kind, seq: m.SequenceNumber, queue: name})
 			}
 		}
 	}
-	out = slices.DeleteFunc(out, func(e entry) bool { return !matches(f, e.dl) })
+	// The queue's filter did MessageIDs and Since; Matches does the rest.
+	out = slices.DeleteFunc(out, func(e entry) bool { return !f.Matches(e.dl) })
 	slices.SortStableFunc(out, func(a, b entry) int { return a.dl.DeadLetteredAt.Compare(b.dl.DeadLetteredAt) })
 	return out, nil
-}
-
-// matches applies the parts of f that the queue's filter cannot express.
-func matches(f handler.Filter, d handler.DeadLetter) bool {
-	if len(f.RequestIDs) > 0 && !slices.Contains(f.RequestIDs, d.RequestID) {
-		return false
-	}
-	if f.Reason != "" && !strings.Contains(strings.ToLower(d.Reason), strings.ToLower(f.Reason)) {
-		return false
-	}
-	return true
 }

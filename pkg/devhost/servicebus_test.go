@@ -60,7 +60,7 @@ func TestServiceBusInvocationCompletes(t *testing.T) {
 		DeliveryCount                               int
 		Attempt                                     any
 		Enqueued                                    time.Time
-	}{string(m.Body), m.MessageID, m.CorrelationID, m.ContentType, m.DeliveryCount, m.ApplicationProperties[PropAttempt], m.EnqueuedTime}
+	}{string(m.Body), m.MessageID, m.CorrelationID, m.ContentType, m.DeliveryCount, m.ApplicationProperties[handler.PropAttempt], m.EnqueuedTime}
 	want := got
 	want.Body, want.MessageID, want.CorrelationID, want.ContentType = string(body), "m-1", "r-1", "application/json"
 	want.DeliveryCount, want.Attempt, want.Enqueued = 1, float64(2), t0

@@ -8,16 +8,12 @@ import (
 	"strings"
 )
 
-// AttemptProperty is the application property that counts how many times a
-// request has been rescheduled.
-const AttemptProperty = "vendorflowAttempt"
-
-// attemptOf reads AttemptProperty from a message's application properties.
+// attemptOf reads PropAttempt from a message's application properties.
 // The host hands numbers over as JSON numbers (float64 after decoding), but a
 // producer may have set a string; json.Number and integers are accepted too.
 // Absent is 0.
 func attemptOf(props map[string]any) (int, error) {
-	v, ok := props[AttemptProperty]
+	v, ok := props[PropAttempt]
 	if !ok || v == nil {
 		return 0, nil
 	}
@@ -32,20 +28,20 @@ func attemptOf(props map[string]any) (int, error) {
 	case json.Number:
 		n, err := t.Float64()
 		if err != nil {
-			return 0, fmt.Errorf("%s is not a number", AttemptProperty)
+			return 0, fmt.Errorf("%s is not a number", PropAttempt)
 		}
 		f = n
 	case string:
 		n, err := strconv.ParseFloat(strings.TrimSpace(t), 64)
 		if err != nil {
-			return 0, fmt.Errorf("%s is not a number", AttemptProperty)
+			return 0, fmt.Errorf("%s is not a number", PropAttempt)
 		}
 		f = n
 	default:
-		return 0, fmt.Errorf("%s has type %T", AttemptProperty, v)
+		return 0, fmt.Errorf("%s has type %T", PropAttempt, v)
 	}
 	if f < 0 || f != math.Trunc(f) || f > math.MaxInt32 {
-		return 0, fmt.Errorf("%s is not a count", AttemptProperty)
+		return 0, fmt.Errorf("%s is not a count", PropAttempt)
 	}
 	return int(f), nil
 }

@@ -11,8 +11,8 @@ import (
 
 func TestDeadLetters(t *testing.T) {
 	items := []DeadLetter{
-		{Source: SourceParked, Queue: "parking", MessageID: "m1", RequestID: "r1", Reason: "unknown vendor", Code: "invalid", Body: []byte(`{"a":1}`)},
-		{Source: SourceDeadLetter, Queue: "onboard", MessageID: "m2", RequestID: "r2", Reason: "MaxDeliveryCountExceeded", DeliveryCount: 10, Body: []byte(`{"b":2}`)},
+		{Source: SourceParked, Queue: "parking", MessageID: "m1", RequestID: "r1", Reason: "unknown vendor", Code: "invalid", DeadLetteredAt: t0, Body: []byte(`{"a":1}`)},
+		{Source: SourceDeadLetter, Queue: "onboard", MessageID: "m2", RequestID: "r2", Reason: "MaxDeliveryCountExceeded", DeliveryCount: 10, DeadLetteredAt: t0, Body: []byte(`{"b":2}`)},
 	}
 	dl := func(u, method string, params map[string]string, body string) funchost.HTTPRequest {
 		var b []byte

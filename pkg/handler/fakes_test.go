@@ -105,13 +105,9 @@ func (d *fakeDeadLetters) List(_ context.Context, f Filter) ([]DeadLetter, error
 	}
 	var out []DeadLetter
 	for _, it := range d.items {
-		if len(f.MessageIDs) > 0 && !contains(f.MessageIDs, it.MessageID) {
-			continue
+		if f.Matches(it) {
+			out = append(out, it)
 		}
-		if f.Source != "" && f.Source != it.Source {
-			continue
-		}
-		out = append(out, it)
 	}
 	return out, nil
 }
@@ -124,15 +120,6 @@ func (d *fakeDeadLetters) Replay(_ context.Context, f Filter) (int, error) {
 func (d *fakeDeadLetters) Purge(_ context.Context, f Filter) (int, error) {
 	d.purged = append(d.purged, f)
 	return len(d.items), d.err
-}
-
-func contains(ss []string, s string) bool {
-	for _, x := range ss {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 type fakeStatus struct {

@@ -91,7 +91,7 @@ func TestAttemptOf(t *testing.T) {
 	for _, tt := range tests {
 		props := map[string]any{}
 		if tt.v != nil {
-			props[AttemptProperty] = tt.v
+			props[PropAttempt] = tt.v
 		}
 		got, err := attemptOf(props)
 		if got != tt.want || (err != nil) != tt.wantErr {

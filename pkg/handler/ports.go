@@ -2,6 +2,8 @@ package handler
 
 import (
 	"context"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/vendorflow/vendorflow/pkg/domain"
@@ -17,13 +19,15 @@ type Processor interface {
 // properties that carry its history.
 type OutMessage struct {
 	// MessageID is deterministic where duplicates must collapse (sweep:
-	// "offboard-<upn>-<contract end>"; retry: "<requestId>-retry-<n>").
+	// "offboard-<upn>-<contract end>"; retry: RetryMessageID,
+	// "<requestId>-retry-<n>-<hash of the delivered message's id and n>",
+	// never reused by a later retry or a replay's retries).
 	MessageID string
 	// Kind is "onboard" or "offboard"; it selects the queue.
 	Kind string
 	Body []byte
 	// Attempt counts reschedules so far (application property
-	// "vendorflowAttempt").
+	// PropAttempt).
 	Attempt int
 	// CorrelationID is the requestId.
 	CorrelationID string
@@ -90,7 +94,7 @@ type DeadLetter struct {
 	Code           string    `json:"code,omitempty"`
 	EnqueuedAt     time.Time `json:"enqueuedAt,omitzero"`
 	DeadLetteredAt time.Time `json:"deadLetteredAt,omitzero"`
-	// Attempts is the reschedule count (vendorflowAttempt) of a parked
+	// Attempts is the reschedule count (PropAttempt) of a parked
 	// message; DeliveryCount the broker's count of a dead-lettered one.
 	Attempts      int `json:"attempts"`
 	DeliveryCount int `json:"deliveryCount"`
@@ -111,6 +115,26 @@ type Filter struct {
 	Since time.Time `json:"since,omitzero"`
 }
 
+// Matches reports whether d passes every set field of f.
+func (f Filter) Matches(d DeadLetter) bool {
+	if len(f.MessageIDs) > 0 && !slices.Contains(f.MessageIDs, d.MessageID) {
+		return false
+	}
+	if len(f.RequestIDs) > 0 && !slices.Contains(f.RequestIDs, d.RequestID) {
+		return false
+	}
+	if f.Reason != "" && !strings.Contains(strings.ToLower(d.Reason), strings.ToLower(f.Reason)) {
+		return false
+	}
+	if f.Source != "" && f.Source != d.Source {
+		return false
+	}
+	if !f.Since.IsZero() && d.DeadLetteredAt.Before(f.Since) {
+		return false
+	}
+	return true
+}
+
 // IsZero reports whether f matches every dead letter.
 func (f Filter) IsZero() bool {
 	return len(f.MessageIDs) == 0 && len(f.RequestIDs) == 0 && f.Reason == "" && f.Source == "" && f.Since.IsZero()
@@ -121,8 +145,10 @@ func (f Filter) IsZero() bool {
 type DeadLetterStore interface {
 	// List returns the dead letters matching f, oldest first.
 	List(ctx context.Context, f Filter) ([]DeadLetter, error)
-	// Replay sends each match back to the queue of its kind with its
-	// attempt count reset, removes it from where it was set aside, and
+	// Replay sends a copy of each match back to the queue of its kind
+	// with MessageID ReplayMessageID(id, sequence number) — a parked
+	// message with its attempt count reset to 0, a broker dead letter with
+	// its own — removes the original from where it was set aside, and
 	// returns how many it replayed. The engine resumes a replayed request
 	// from its first unfinished step.
 	Replay(ctx context.Context, f Filter) (int, error)

@@ -29,8 +29,9 @@ type sbReply struct {
 //     it after MaxDeliveryCount (nothing readable to park);
 //   - done or superseded: 200;
 //   - parked (Invalid, Conflict, NotFound, Business): Bus.Park, 200;
-//   - retrying: Bus.Schedule a copy with attempt+1 after the backoff, 200,
-//     or Bus.Park once MaxAttempts reschedules are spent;
+//   - retrying: Bus.Schedule a copy with attempt+1 after the backoff (its
+//     MessageID is RetryMessageID of the delivered message), 200, or
+//     Bus.Park once MaxAttempts reschedules are spent;
 //   - an unclassified error (journal down, run deadline, bus down): 500.
 //
 // A body that is not a valid request is the engine's to judge: it journals
@@ -110,11 +111,10 @@ func (h *Handler) retry(ctx context.Context, log *slog.Logger, out OutMessage, r
 	at := h.cfg.Clock.Now().Add(delay)
 	next := out
 	next.Attempt = out.Attempt + 1
-	id := res.RequestID
-	if id == "" {
-		id = out.MessageID
-	}
-	next.MessageID = fmt.Sprintf("%s-retry-%d", id, next.Attempt)
+	// Derived from the delivered message's id, so a replayed request's
+	// retries never reuse an id its earlier run scheduled (duplicate
+	// detection would drop them), yet a redelivery collapses.
+	next.MessageID = RetryMessageID(res.RequestID, out.MessageID, next.Attempt)
 	if err := h.cfg.Bus.Schedule(ctx, next, at); err != nil {
 		return "", "", fmt.Errorf("schedule retry: %w", err)
 	}

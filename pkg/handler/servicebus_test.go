@@ -23,7 +23,7 @@ func sbEnvelope(t *testing.T, attempt any) []byte {
 	t.Helper()
 	m := funchost.ServiceBusMessage{Body: []byte(body), MessageID: "msg-1", DeliveryCount: 1, EnqueuedTime: t0}
 	if attempt != nil {
-		m.ApplicationProperties = map[string]any{AttemptProperty: attempt}
+		m.ApplicationProperties = map[string]any{PropAttempt: attempt}
 	}
 	env, err := funchost.EncodeServiceBus("message", m)
 	if err != nil {
@@ -78,28 +78,28 @@ func TestServiceBus(t *testing.T) {
 			name:   "transient, first run: scheduled after the base backoff with attempt 1",
 			res:    engine.Result{RequestID: "req-1", Status: domain.RequestRetrying, Code: domain.Transient, Reason: "429"},
 			status: 200, action: "scheduled",
-			scheduled: []scheduled{{out("req-1-retry-1", 1), t0.Add(30 * time.Second)}},
+			scheduled: []scheduled{{out(RetryMessageID("req-1", "msg-1", 1), 1), t0.Add(30 * time.Second)}},
 		},
 		{
 			name:    "transient, attempt 3 (float64): backoff doubles",
 			attempt: float64(3),
 			res:     engine.Result{RequestID: "req-1", Status: domain.RequestRetrying, Code: domain.Transient},
 			status:  200, action: "scheduled",
-			scheduled: []scheduled{{out("req-1-retry-4", 4), t0.Add(240 * time.Second)}},
+			scheduled: []scheduled{{out(RetryMessageID("req-1", "msg-1", 4), 4), t0.Add(240 * time.Second)}},
 		},
 		{
 			name:    "transient, attempt as a string; Retry-After longer than the backoff wins",
 			attempt: "2",
 			res:     engine.Result{RequestID: "req-1", Status: domain.RequestRetrying, Code: domain.Transient, RetryAfter: 10 * time.Minute},
 			status:  200, action: "scheduled",
-			scheduled: []scheduled{{out("req-1-retry-3", 3), t0.Add(10 * time.Minute)}},
+			scheduled: []scheduled{{out(RetryMessageID("req-1", "msg-1", 3), 3), t0.Add(10 * time.Minute)}},
 		},
 		{
 			name:    "transient, attempt 7: backoff capped at 30m",
 			attempt: json.Number("7"),
 			res:     engine.Result{RequestID: "req-1", Status: domain.RequestRetrying, Code: domain.Transient},
 			status:  200, action: "scheduled",
-			scheduled: []scheduled{{out("req-1-retry-8", 8), t0.Add(30 * time.Minute)}},
+			scheduled: []scheduled{{out(RetryMessageID("req-1", "msg-1", 8), 8), t0.Add(30 * time.Minute)}},
 		},
 		{
 			name:    "attempt past max: parked, gave up",
@@ -113,7 +113,7 @@ func TestServiceBus(t *testing.T) {
 			attempt: "many",
 			res:     engine.Result{RequestID: "req-1", Status: domain.RequestRetrying, Code: domain.Internal},
 			status:  200, action: "scheduled",
-			scheduled: []scheduled{{out("req-1-retry-1", 1), t0.Add(30 * time.Second)}},
+			scheduled: []scheduled{{out(RetryMessageID("req-1", "msg-1", 1), 1), t0.Add(30 * time.Second)}},
 		},
 		{
 			name:   "processor error: 500 so the host abandons",
@@ -261,5 +261,87 @@ func TestServiceBusPanicIs500(t *testing.T) {
 	status, ctype, _ := r.invoke(t, "onboard", sbEnvelope(t, nil))
 	if status != 500 || ctype != "application/json" {
 		t.Fatalf("status %d %q", status, ctype)
+	}
+}
+
+// deliver hands the handler one delivery of message id with the given
+// attempt property and delivery count, as the host does.
+func (r *rig) deliver(t *testing.T, id string, attempt, deliveryCount int) int {
+	t.Helper()
+	m := funchost.ServiceBusMessage{
+		Body: []byte(body), MessageID: id, DeliveryCount: deliveryCount, EnqueuedTime: t0,
+		ApplicationProperties: map[string]any{PropAttempt: attempt},
+	}
+	env, err := funchost.EncodeServiceBus("message", m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	status, _, resp := r.invoke(t, "onboard", env)
+	if status != 200 {
+		t.Fatalf("delivery of %s: status %d; logs %v", id, status, resp.Logs)
+	}
+	return status
+}
+
+// TestRetryIDsAfterReplay follows a request through a run that retries
+// until it is parked, and a replay of the parked message: the replayed
+// run's first retry must not reuse "-retry-1" of the first run (Service Bus
+// duplicate detection includes scheduled messages and would drop it
+// silently), and a redelivery of one message must schedule the same id, so
+// that two hosts retrying one delivery collapse into one retry.
+func TestRetryIDsAfterReplay(t *testing.T) {
+	r := newRig(t)
+	r.h.cfg.MaxAttempts = 2
+	r.proc.res = engine.Result{RequestID: "req-1", Status: domain.RequestRetrying, Code: domain.Transient, Reason: "503"}
+	used := map[string]string{} // message id -> what used it
+
+	// First run: the original, its two retries, then parked.
+	id := "req-1"
+	used[id] = "original"
+	for attempt := 0; attempt < 2; attempt++ {
+		r.deliver(t, id, attempt, 1)
+		next := r.bus.scheduled[len(r.bus.scheduled)-1].Msg
+		if !strings.Contains(next.MessageID, fmt.Sprintf("-retry-%d-", attempt+1)) {
+			t.Fatalf("retry id %q lacks -retry-%d-", next.MessageID, attempt+1)
+		}
+		if what, ok := used[next.MessageID]; ok {
+			t.Fatalf("retry %d reuses %q of the %s", attempt+1, next.MessageID, what)
+		}
+		used[next.MessageID] = fmt.Sprintf("first run's retry %d", attempt+1)
+		id = next.MessageID
+	}
+	r.deliver(t, id, 2, 1)
+	if len(r.bus.parked) != 1 {
+		t.Fatalf("parked %v, want the last retry", r.bus.parked)
+	}
+	parkedID := r.bus.parked[0].MessageID
+
+	// The replay: a copy with the replay id and attempt 0, as both
+	// DeadLetterStores send it.
+	replayed := ReplayMessageID(parkedID, 17)
+	if _, ok := used[replayed]; ok {
+		t.Fatalf("replay id %q was used before", replayed)
+	}
+	used[replayed] = "replay"
+	before := len(r.bus.scheduled)
+	r.deliver(t, replayed, 0, 1)
+	first := r.bus.scheduled[before].Msg
+	if first.Attempt != 1 {
+		t.Errorf("replayed run's retry has attempt %d, want 1", first.Attempt)
+	}
+	if what, ok := used[first.MessageID]; ok {
+		t.Fatalf("replayed run's first retry reuses %q of the %s: duplicate detection would drop it", first.MessageID, what)
+	}
+
+	// A redelivery of the replayed message (the host abandoned it after
+	// the retry was scheduled, or a second host got it) schedules the same id.
+	r.deliver(t, replayed, 0, 2)
+	if again := r.bus.scheduled[before+1].Msg.MessageID; again != first.MessageID {
+		t.Errorf("redelivery scheduled %q, want the same id %q", again, first.MessageID)
+	}
+	for _, s := range r.bus.scheduled {
+		if len(s.Msg.MessageID) > MaxMessageID {
+			t.Errorf("retry id %q is longer than %d", s.Msg.MessageID, MaxMessageID)
+		}
 	}
 }

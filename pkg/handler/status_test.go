@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -91,5 +92,114 @@ func TestStatusErrorUsesOutcomeTable(t *testing.T) {
 	out, _ := callHTTP(t, r, "status", funchost.HTTPRequest{Method: "GET", URL: "http://localhost/api/status/req-1"})
 	if want := domain.OutcomeOf(domain.Conflict).HTTPStatus; out.StatusCode != want {
 		t.Errorf("status %d, want %d", out.StatusCode, want)
+	}
+}
+
+// TestStatusDeadLettered: a request the journal still has as running (or
+// received, retrying) reads as dead-lettered while the broker holds one of
+// its messages in a dead-letter subqueue; final and parked requests are
+// the journal's to tell; a replay (the dead letter gone) brings the
+// journal's status back.
+func TestStatusDeadLettered(t *testing.T) {
+	dead := func(id string, at time.Time) DeadLetter {
+		return DeadLetter{
+			Source: SourceDeadLetter, Queue: "vendorflow-onboard", MessageID: id, RequestID: "req-1",
+			Code: "MaxDeliveryCountExceeded", Reason: "MaxDeliveryCountExceeded: Message could not be consumed after 10 delivery attempts.",
+			EnqueuedAt: t0, DeadLetteredAt: at, DeliveryCount: 10, Body: []byte(`{"requestId":"req-1"}`),
+		}
+	}
+	later := t0.Add(time.Hour)
+	tests := []struct {
+		name       string
+		journal    domain.RequestStatus
+		items      []DeadLetter
+		listErr    error
+		want       string
+		wantDL     map[string]any // the deadLetter object; nil = absent
+		wantLookup bool
+	}{
+		{
+			name: "running, dead-lettered: the latest dead letter", journal: domain.RequestRunning,
+			items: []DeadLetter{dead("req-1", t0), dead("req-1-retry-2-abc", later)},
+			want:  "deadlettered", wantLookup: true,
+			wantDL: map[string]any{
+				"messageId": "req-1-retry-2-abc", "queue": "vendorflow-onboard", "code": "MaxDeliveryCountExceeded",
+				"reason":         "MaxDeliveryCountExceeded: Message could not be consumed after 10 delivery attempts.",
+				"deadLetteredAt": later.Format(time.RFC3339), "deliveryCount": float64(10),
+			},
+		},
+		{name: "received, dead-lettered", journal: domain.RequestReceived, items: []DeadLetter{dead("req-1", t0)}, want: "deadlettered", wantLookup: true},
+		{name: "retrying, dead-lettered", journal: domain.RequestRetrying, items: []DeadLetter{dead("req-1", t0)}, want: "deadlettered", wantLookup: true},
+		{name: "running, replayed (no dead letter)", journal: domain.RequestRunning, want: "running", wantLookup: true},
+		{
+			name: "another request's dead letter and a parked message do not count", journal: domain.RequestRunning,
+			items: []DeadLetter{
+				{Source: SourceDeadLetter, MessageID: "req-2", RequestID: "req-2", DeadLetteredAt: t0},
+				{Source: SourceParked, MessageID: "req-1", RequestID: "req-1", DeadLetteredAt: t0},
+			},
+			want: "running", wantLookup: true,
+		},
+		{name: "store down: the journal's view stands", journal: domain.RequestRunning, items: []DeadLetter{dead("req-1", t0)}, listErr: errJournalDown, want: "running", wantLookup: true},
+		{name: "done: not looked up", journal: domain.RequestDone, items: []DeadLetter{dead("req-1", t0)}, want: "done"},
+		{name: "superseded: not looked up", journal: domain.RequestSuperseded, items: []DeadLetter{dead("req-1", t0)}, want: "superseded"},
+		{name: "parked: not looked up", journal: domain.RequestParked, items: []DeadLetter{dead("req-1", t0)}, want: "parked"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := newRig(t)
+			r.status.records = map[string]domain.RequestRecord{"req-1": {ID: "req-1", Kind: "onboard", Status: tt.journal, CreatedAt: t0, UpdatedAt: t0}}
+			r.dl.items, r.dl.err = tt.items, tt.listErr
+			out, body := callHTTP(t, r, "status", funchost.HTTPRequest{Method: "GET", URL: "http://localhost/api/status/req-1"})
+			if out.StatusCode != 200 {
+				t.Fatalf("status %d: %s", out.StatusCode, out.Body)
+			}
+			req := body["request"].(map[string]any)
+			if req["status"] != tt.want {
+				t.Errorf("status %v, want %s: %s", req["status"], tt.want, out.Body)
+			}
+			if tt.want == "deadlettered" {
+				if req["journalStatus"] != string(tt.journal) {
+					t.Errorf("journalStatus %v, want %s", req["journalStatus"], tt.journal)
+				}
+				dl, ok := req["deadLetter"].(map[string]any)
+				if !ok {
+					t.Fatalf("no deadLetter object: %s", out.Body)
+				}
+				if tt.wantDL != nil {
+					if diff := cmp.Diff(tt.wantDL, dl); diff != "" {
+						t.Errorf("deadLetter (-want +got):\n%s", diff)
+					}
+				}
+			} else if _, ok := req["deadLetter"]; ok {
+				t.Errorf("deadLetter reported for a %s request: %s", tt.want, out.Body)
+			}
+			wantFilters := []Filter(nil)
+			if tt.wantLookup {
+				wantFilters = []Filter{{RequestIDs: []string{"req-1"}, Source: SourceDeadLetter}}
+			}
+			if diff := cmp.Diff(wantFilters, r.dl.listed); diff != "" {
+				t.Errorf("dead-letter lookups (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestStatusReplayBringsItBack: the same request reads dead-lettered, then,
+// once a replay has taken its message out of the dead-letter subqueue, as
+// the journal has it.
+func TestStatusReplayBringsItBack(t *testing.T) {
+	r := newRig(t)
+	r.status.records = map[string]domain.RequestRecord{"req-1": {ID: "req-1", Kind: "onboard", Status: domain.RequestRunning, CreatedAt: t0, UpdatedAt: t0}}
+	r.dl.items = []DeadLetter{{Source: SourceDeadLetter, MessageID: "req-1", RequestID: "req-1", Code: "MaxDeliveryCountExceeded", DeadLetteredAt: t0}}
+	get := func() string {
+		_, body := callHTTP(t, r, "status", funchost.HTTPRequest{Method: "GET", URL: "http://localhost/api/status/req-1"})
+		return body["request"].(map[string]any)["status"].(string)
+	}
+	if got := get(); got != "deadlettered" {
+		t.Fatalf("before the replay: %s, want deadlettered", got)
+	}
+	r.dl.items = nil // what Replay leaves in the dead-letter subqueue
+	if got := get(); got != "running" {
+		t.Errorf("after the replay: %s, want running", got)
 	}
 }

@@ -111,7 +111,7 @@ func (b *Bus) request(m handler.OutMessage) (sender, *azservicebus.Message, erro
 		return nil, nil, err
 	}
 	return b.senders[q], newMessage(m.MessageID, m.CorrelationID, m.Body, map[string]any{
-		PropAttempt: m.Attempt, PropKind: m.Kind,
+		handler.PropAttempt: m.Attempt, handler.PropKind: m.Kind,
 	}), nil
 }
 
@@ -127,7 +127,7 @@ func (b *Bus) Park(ctx context.Context, p handler.Parked) error {
 		code = defaultParkCode
 	}
 	msg := newMessage(p.MessageID, p.CorrelationID, p.Body, map[string]any{
-		PropAttempt: p.Attempt, PropKind: p.Kind, PropCode: code, PropReason: truncate(p.Reason, maxReason),
+		handler.PropAttempt: p.Attempt, handler.PropKind: p.Kind, handler.PropCode: code, handler.PropReason: truncate(p.Reason, maxReason),
 	})
 	if err := b.senders[b.cfg.Queues.Parked].SendMessage(ctx, msg, nil); err != nil {
 		return fmt.Errorf("servicebus: park message %s: %w", p.MessageID, err)
@@ -156,8 +156,8 @@ func checkMessageID(id string) error {
 	if id == "" {
 		return errors.New("servicebus: message id is empty; it is what duplicate detection keys on")
 	}
-	if len(id) > maxMessageID {
-		return fmt.Errorf("servicebus: message id %.40q… is %d characters, more than Service Bus's %d", id, len(id), maxMessageID)
+	if len(id) > handler.MaxMessageID {
+		return fmt.Errorf("servicebus: message id %.40q… is %d characters, more than Service Bus's %d", id, len(id), handler.MaxMessageID)
 	}
 	return nil
 }

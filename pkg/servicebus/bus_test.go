@@ -150,8 +150,8 @@ func TestTruncateAndReplayID(t *testing.T) {
 		{"short reason kept", truncate("abc", 5), "abc"},
 		{"cut at limit", truncate("abcdef", 4), "abcd"},
 		{"no split rune", truncate("aé", 2), "a"},
-		{"replay id", replayID("req-1", 42), "req-1-replay-42"},
-		{"replay id cut to 128", replayID(strings.Repeat("x", 128), 7), strings.Repeat("x", 119) + "-replay-7"},
+		{"replay id", handler.ReplayMessageID("req-1", 42), "req-1-replay-42"},
+		{"replay id cut to 128", handler.ReplayMessageID(strings.Repeat("x", 128), 7), strings.Repeat("x", 119) + "-replay-7"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

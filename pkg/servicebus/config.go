@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+
+	"github.com/vendorflow/vendorflow/pkg/clock"
 )
 
 // Defaults of Config.
@@ -15,7 +17,11 @@ const (
 	DefaultMaxReplay   = 1000
 	DefaultMaxList     = 5000
 	DefaultPageSize    = 100
+	DefaultBatchSize   = 50
 	DefaultReceiveWait = 5 * time.Second
+	// DefaultLockDuration is Service Bus's default lock duration, assumed
+	// for a received message that does not say when its lock expires.
+	DefaultLockDuration = time.Minute
 )
 
 // Default queue names: the values of local.settings.sample.json (and of
@@ -80,18 +86,28 @@ type Config struct {
 	// Logger receives replay and purge records (never message bodies).
 	Logger *slog.Logger
 	// MaxReplay bounds how many messages one Replay or Purge call receives
-	// (and so holds locked) from each source queue; a larger selection
-	// needs another call.
+	// (and so holds locked, renewing the locks) from each source queue; a
+	// larger selection needs another call.
 	MaxReplay int
+	// BatchSize is the number of messages per receive call of Replay and
+	// Purge (default 50); each batch's matches are settled before the next
+	// receive.
+	BatchSize int
 	// MaxList bounds how many messages List peeks from each source queue.
 	MaxList int
-	// PageSize is the number of messages per peek or receive call.
+	// PageSize is the number of messages per peek call.
 	PageSize int
 	// ReceiveWait is how long Replay and Purge wait for a message they
 	// peeked but cannot receive yet (locked by another receiver) before
 	// they give up on it: ReceiveMessages blocks until a message arrives.
 	ReceiveWait time.Duration
+	// Clock tells when held locks are due for renewal or have expired
+	// (compared with the broker's LockedUntil); default the real clock.
+	Clock Clock
 }
+
+// Clock is the Bus's time source.
+type Clock interface{ Now() time.Time }
 
 // SetDefaults fills unset fields.
 func (c *Config) SetDefaults() {
@@ -108,8 +124,14 @@ func (c *Config) SetDefaults() {
 	if c.PageSize == 0 {
 		c.PageSize = DefaultPageSize
 	}
+	if c.BatchSize == 0 {
+		c.BatchSize = DefaultBatchSize
+	}
 	if c.ReceiveWait == 0 {
 		c.ReceiveWait = DefaultReceiveWait
+	}
+	if c.Clock == nil {
+		c.Clock = clock.Real{}
 	}
 }
 
@@ -136,6 +158,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("servicebus: MaxList %d must be at least 1", c.MaxList)
 	case c.PageSize < 1 || c.PageSize > maxPageSize:
 		return fmt.Errorf("servicebus: PageSize %d must be between 1 and %d", c.PageSize, maxPageSize)
+	case c.BatchSize < 1 || c.BatchSize > maxPageSize:
+		return fmt.Errorf("servicebus: BatchSize %d must be between 1 and %d", c.BatchSize, maxPageSize)
 	case c.ReceiveWait <= 0:
 		return fmt.Errorf("servicebus: ReceiveWait %s must be positive", c.ReceiveWait)
 	}

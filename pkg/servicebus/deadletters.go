@@ -22,7 +22,7 @@ type source struct {
 	// hold the broker's dead letters (handler.SourceDeadLetter).
 	parked bool
 	// kind is the kind of a dead-letter source's messages; parked messages
-	// carry theirs in PropKind.
+	// carry theirs in handler.PropKind.
 	kind string
 }
 
@@ -92,17 +92,17 @@ func toItem(src source, m *azservicebus.ReceivedMessage) item {
 		RequestID:      deref(m.CorrelationID),
 		EnqueuedAt:     enqueued,
 		DeadLetteredAt: enqueued,
-		Attempts:       propInt(props, PropAttempt),
+		Attempts:       propInt(props, handler.PropAttempt),
 		Body:           m.Body,
 	}
 	if src.parked {
-		it.kind = propString(props, PropKind)
+		it.kind = propString(props, handler.PropKind)
 		d.Source = handler.SourceParked
-		d.Code = propString(props, PropCode)
+		d.Code = propString(props, handler.PropCode)
 		if d.Code == "" {
 			d.Code = defaultParkCode
 		}
-		d.Reason = propString(props, PropReason)
+		d.Reason = propString(props, handler.PropReason)
 		if src.deadLetter {
 			// Say why the broker moved it off the parking queue.
 			d.Reason = strings.TrimPrefix(d.Reason+" (dead-lettered from the parking queue: "+brokerReason(m)+")", " ")
@@ -135,23 +135,6 @@ func deref(s *string) string {
 		return ""
 	}
 	return *s
-}
-
-// matches applies f (but f.Source, which sources applies) to d.
-func matches(f handler.Filter, d handler.DeadLetter) bool {
-	if len(f.MessageIDs) > 0 && !slices.Contains(f.MessageIDs, d.MessageID) {
-		return false
-	}
-	if len(f.RequestIDs) > 0 && !slices.Contains(f.RequestIDs, d.RequestID) {
-		return false
-	}
-	if f.Reason != "" && !strings.Contains(strings.ToLower(d.Reason), strings.ToLower(f.Reason)) {
-		return false
-	}
-	if !f.Since.IsZero() && d.DeadLetteredAt.Before(f.Since) {
-		return false
-	}
-	return true
 }
 
 // List returns the parked messages (the parking queue and its dead-letter
@@ -209,7 +192,7 @@ func (b *Bus) peek(ctx context.Context, r receiver, src source, f handler.Filter
 			if it.seq >= next {
 				next = it.seq + 1
 			}
-			if matches(f, it.dl) {
+			if f.Matches(it.dl) { // f.Source was applied by sources
 				out = append(out, it)
 			}
 		}

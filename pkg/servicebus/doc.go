@@ -6,18 +6,23 @@
 //   - the message kind ("onboard"/"offboard") selects the queue;
 //   - every request message carries ContentType application/json, the
 //     requestId as CorrelationID, and the application properties
-//     vendorflowAttempt and vendorflowKind (the same names as devhost's
-//     PropAttempt and PropKind);
+//     handler.PropAttempt and handler.PropKind (vendorflowAttempt,
+//     vendorflowKind: one definition for both adapters);
 //   - Park sends the message to the parking queue with vendorflowCode and
 //     vendorflowReason; nothing consumes that queue, so parked messages stay
 //     there for ops;
 //   - Replay sends a copy of each matching message to its kind's queue with
-//     MessageID "<id>-replay-<sequence number>" (so that duplicate detection
-//     does not drop it as a resend of the original, yet a repeated replay of
-//     the same set-aside message collapses), then completes the original;
-//     a parked message's attempt count is reset to 0, a broker dead letter
-//     keeps its properties;
-//   - Purge completes the matches.
+//     MessageID handler.ReplayMessageID, "<id>-replay-<sequence number>" (so
+//     that duplicate detection does not drop it as a resend of the original,
+//     and the replayed run's retries, handler.RetryMessageID, get ids never
+//     used before, yet a repeated replay of the same set-aside message
+//     collapses), then completes the original; a parked message's attempt
+//     count is reset to 0, a broker dead letter keeps its properties;
+//     devhost.QueueBus.Replay names and fills the copy the same way;
+//   - Purge completes the matches;
+//   - Replay and Purge work in batches of BatchSize received messages and
+//     keep every lock they hold alive with RenewMessageLock (the SDK never
+//     renews locks by itself), and settle nothing whose lock has expired.
 //
 // The connection is identity-based: azservicebus.NewClient with the fully
 // qualified namespace and an azcore.TokenCredential, the same shape as the

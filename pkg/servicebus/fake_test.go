@@ -10,6 +10,9 @@ import (
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/messaging/azservicebus"
+
+	"github.com/vendorflow/vendorflow/pkg/clock"
+	"github.com/vendorflow/vendorflow/pkg/handler"
 )
 
 // t0 is the fake broker's epoch: message n of an entity is enqueued at
@@ -33,6 +36,15 @@ func (k entityKey) String() string {
 type stored struct {
 	msg    azservicebus.ReceivedMessage
 	locked bool
+	// token and until are the current lock's token and expiry.
+	token [16]byte
+	until time.Time
+}
+
+// lockedAt reports whether s is locked at now: a lock past its expiry is
+// released, as the broker releases it.
+func (s *stored) lockedAt(now time.Time) bool {
+	return s.locked && now.Before(s.until)
 }
 
 // fakeBroker is an in-memory stand-in for a Service Bus namespace with the
@@ -40,7 +52,11 @@ type stored struct {
 // locking from a sequence number, peek-lock receive of unlocked messages in
 // sequence order, complete (delete), abandon (unlock, DeliveryCount+1), and
 // a receive that blocks until ctx ends when nothing is available, as the
-// SDK's does. It records every send, schedule and settlement in events.
+// SDK's does, and locks that expire lockDuration after they were taken or
+// renewed on an injected clock, which every operation advances by opCost.
+// Settling or renewing with an expired or stale lock fails with
+// CodeLockLost and counts in lockLost. It records every send, schedule,
+// renewal and settlement in events.
 type fakeBroker struct {
 	mu       sync.Mutex
 	entities map[entityKey][]*stored
@@ -50,6 +66,12 @@ type fakeBroker struct {
 
 	failSend     map[string]error // by queue
 	failComplete error
+
+	clock        *clock.Fake
+	lockDuration time.Duration
+	opCost       time.Duration // how far each operation advances clock
+	nextToken    byte
+	lockLost     int
 	openedRecv   int
 	closedRecv   int
 	closed       bool
@@ -63,7 +85,16 @@ type sentMessage struct {
 }
 
 func newFakeBroker() *fakeBroker {
-	return &fakeBroker{entities: map[entityKey][]*stored{}, nextSeq: map[entityKey]int64{}, failSend: map[string]error{}}
+	return &fakeBroker{
+		entities: map[entityKey][]*stored{}, nextSeq: map[entityKey]int64{}, failSend: map[string]error{},
+		clock: clock.NewFake(t0), lockDuration: time.Minute,
+	}
+}
+
+// tick advances the clock by the cost of one operation; mu is held.
+func (f *fakeBroker) tick() time.Time {
+	f.clock.Advance(f.opCost)
+	return f.clock.Now()
 }
 
 // seed stores m in the entity as the broker would have, assigning the next
@@ -116,7 +147,7 @@ func (f *fakeBroker) lockAll(k entityKey) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	for _, s := range f.entities[k] {
-		s.locked = true
+		s.locked, s.until = true, f.clock.Now().Add(24*time.Hour)
 	}
 }
 
@@ -162,6 +193,7 @@ func (s *fakeSender) put(m *azservicebus.Message, at time.Time) error {
 	b := s.b
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	b.tick()
 	id := deref(m.MessageID)
 	if err := b.failSend[s.queue]; err != nil {
 		b.event("send-failed %s %s", s.queue, id)
@@ -208,12 +240,17 @@ func (r *fakeReceiver) PeekMessages(_ context.Context, max int, o *azservicebus.
 
 func (r *fakeReceiver) ReceiveMessages(ctx context.Context, max int, _ *azservicebus.ReceiveMessagesOptions) ([]*azservicebus.ReceivedMessage, error) {
 	r.b.mu.Lock()
+	now := r.b.tick()
 	var out []*azservicebus.ReceivedMessage
 	for _, s := range r.b.entities[r.key] {
-		if !s.locked && len(out) < max {
-			s.locked = true
+		if !s.lockedAt(now) && len(out) < max {
+			if s.locked { // its lock expired: that delivery counts
+				s.msg.DeliveryCount++
+			}
+			r.b.nextToken++
+			s.locked, s.token, s.until = true, [16]byte{r.b.nextToken, byte(*s.msg.SequenceNumber)}, now.Add(r.b.lockDuration)
 			m := s.msg
-			m.LockToken = [16]byte{byte(*m.SequenceNumber)}
+			m.LockToken, m.LockedUntil = s.token, ptr(s.until)
 			out = append(out, &m)
 		}
 	}
@@ -225,12 +262,19 @@ func (r *fakeReceiver) ReceiveMessages(ctx context.Context, max int, _ *azservic
 	return nil, ctx.Err()
 }
 
-// find returns the index of the locked message m in r's entity.
-func (r *fakeReceiver) find(m *azservicebus.ReceivedMessage) (int, error) {
+// find returns the index of the locked message m in r's entity; op names
+// the operation for the lock-lost event.
+func (r *fakeReceiver) find(op string, m *azservicebus.ReceivedMessage) (int, error) {
+	now := r.b.clock.Now()
 	for i, s := range r.b.entities[r.key] {
 		if *s.msg.SequenceNumber == *m.SequenceNumber {
 			if !s.locked {
 				return 0, fmt.Errorf("fake: message %s is not locked", m.MessageID)
+			}
+			if !s.lockedAt(now) || s.token != m.LockToken {
+				r.b.lockLost++
+				r.b.event("lock-lost %s %s %s", op, r.key, m.MessageID)
+				return 0, &azservicebus.Error{Code: azservicebus.CodeLockLost}
 			}
 			return i, nil
 		}
@@ -238,14 +282,30 @@ func (r *fakeReceiver) find(m *azservicebus.ReceivedMessage) (int, error) {
 	return 0, fmt.Errorf("fake: message %s is gone", m.MessageID)
 }
 
+func (r *fakeReceiver) RenewMessageLock(_ context.Context, m *azservicebus.ReceivedMessage, _ *azservicebus.RenewMessageLockOptions) error {
+	r.b.mu.Lock()
+	defer r.b.mu.Unlock()
+	now := r.b.tick()
+	i, err := r.find("renew", m)
+	if err != nil {
+		return err
+	}
+	s := r.b.entities[r.key][i]
+	s.until = now.Add(r.b.lockDuration)
+	m.LockedUntil = ptr(s.until)
+	r.b.event("renew %s %s", r.key, m.MessageID)
+	return nil
+}
+
 func (r *fakeReceiver) CompleteMessage(_ context.Context, m *azservicebus.ReceivedMessage, _ *azservicebus.CompleteMessageOptions) error {
 	r.b.mu.Lock()
 	defer r.b.mu.Unlock()
+	r.b.tick()
 	if r.b.failComplete != nil {
 		r.b.event("complete-failed %s %s", r.key, m.MessageID)
 		return r.b.failComplete
 	}
-	i, err := r.find(m)
+	i, err := r.find("complete", m)
 	if err != nil {
 		return err
 	}
@@ -257,7 +317,8 @@ func (r *fakeReceiver) CompleteMessage(_ context.Context, m *azservicebus.Receiv
 func (r *fakeReceiver) AbandonMessage(_ context.Context, m *azservicebus.ReceivedMessage, _ *azservicebus.AbandonMessageOptions) error {
 	r.b.mu.Lock()
 	defer r.b.mu.Unlock()
-	i, err := r.find(m)
+	r.b.tick()
+	i, err := r.find("abandon", m)
 	if err != nil {
 		return err
 	}
@@ -297,7 +358,8 @@ var (
 // testBus returns a Bus over a fresh fake broker; edit adjusts the config.
 func testBus(t *testing.T, edit func(*Config)) (*Bus, *fakeBroker) {
 	t.Helper()
-	cfg := Config{Namespace: "contoso.servicebus.windows.net", Credential: fakeCredential{}, ReceiveWait: time.Millisecond}
+	fb := newFakeBroker()
+	cfg := Config{Namespace: "contoso.servicebus.windows.net", Credential: fakeCredential{}, ReceiveWait: time.Millisecond, Clock: fb.clock}
 	if edit != nil {
 		edit(&cfg)
 	}
@@ -305,7 +367,6 @@ func testBus(t *testing.T, edit func(*Config)) (*Bus, *fakeBroker) {
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	fb := newFakeBroker()
 	b, err := newBus(cfg, fb)
 	if err != nil {
 		t.Fatal(err)
@@ -320,7 +381,7 @@ func parkedMsg(id, requestID, kind, code, reason string, attempt int) azserviceb
 		Body: []byte(`{"requestId":"` + requestID + `"}`),
 		ApplicationProperties: map[string]any{
 			// AMQP hands integers back as int64.
-			PropAttempt: int64(attempt), PropKind: kind, PropCode: code, PropReason: reason,
+			handler.PropAttempt: int64(attempt), handler.PropKind: kind, handler.PropCode: code, handler.PropReason: reason,
 		},
 	}
 }
@@ -332,7 +393,7 @@ func deadMsg(id, requestID string, attempt int, deliveries uint32) azservicebus.
 		Body:          []byte(`{"requestId":"` + requestID + `"}`),
 		DeliveryCount: deliveries,
 		ApplicationProperties: map[string]any{
-			PropAttempt: int64(attempt), PropKind: "ignored-for-dead-letters",
+			handler.PropAttempt: int64(attempt), handler.PropKind: "ignored-for-dead-letters",
 			"DeadLetterReason": "MaxDeliveryCountExceeded", "DeadLetterErrorDescription": "Message could not be consumed after 10 delivery attempts.",
 		},
 		DeadLetterReason:           ptr("MaxDeliveryCountExceeded"),

@@ -6,29 +6,20 @@ import (
 	"unicode/utf8"
 )
 
-// Application property names carried by vendorflow's messages. The values
-// are those of devhost.PropAttempt, PropKind, PropCode and PropReason, so a
-// message means the same on the embedded queue and on Service Bus.
-const (
-	// PropAttempt is the reschedule count (handler.OutMessage.Attempt).
-	PropAttempt = "vendorflowAttempt"
-	// PropKind is the message kind ("onboard"/"offboard").
-	PropKind = "vendorflowKind"
-	// PropCode and PropReason are a parked message's reason code and text.
-	PropCode   = "vendorflowCode"
-	PropReason = "vendorflowReason"
-)
+// The application property names are handler.PropAttempt, PropKind,
+// PropCode and PropReason, the same on the embedded queue and on Service
+// Bus.
 
 // contentTypeJSON is the ContentType of every request message.
 const contentTypeJSON = "application/json"
 
 // Limits on what vendorflow puts into a message's headers. Service Bus caps
-// MessageId at 128 characters and all headers together at 64 KB
+// MessageId at 128 characters (handler.MaxMessageID) and all headers
+// together at 64 KB
 // (learn.microsoft.com/azure/service-bus-messaging/service-bus-quotas).
 const (
-	maxMessageID = 128
-	maxCode      = 128
-	maxReason    = 1024
+	maxCode   = 128
+	maxReason = 1024
 )
 
 // defaultParkCode is the code of a parked message that carries none.
@@ -43,16 +34,6 @@ func truncate(s string, n int) string {
 		n--
 	}
 	return s[:n]
-}
-
-// replayID derives the MessageID of a replayed message from the original's
-// id and sequence number, cutting the id so the result fits maxMessageID.
-func replayID(id string, seq int64) string {
-	suffix := "-replay-" + strconv.FormatInt(seq, 10)
-	if len(id)+len(suffix) > maxMessageID {
-		id = id[:maxMessageID-len(suffix)]
-	}
-	return id + suffix
 }
 
 func propString(props map[string]any, key string) string {

@@ -19,7 +19,9 @@ const settleTimeout = 30 * time.Second
 // it from where it was set aside; it returns how many it replayed.
 //
 // Per source it peeks the matches, then receives with peek-lock from the
-// start of the source until it holds every match (or MaxReplay messages).
+// start of the source, in batches of BatchSize, until it has settled every
+// match (or received MaxReplay messages); see settleSource for how it keeps
+// the locks it holds.
 // For a match it sends a copy — body, CorrelationID (requestId) and kind
 // unchanged, MessageID "<id>-replay-<sequence number>", attempt 0 for a
 // parked message and unchanged for a broker dead letter, DeliveryCount 0 as
@@ -28,9 +30,9 @@ const settleTimeout = 30 * time.Second
 // again, which the idempotent steps absorb, and a second Replay of the same
 // original sends the same MessageID, which the queue's duplicate detection
 // (when enabled) drops. A failed send abandons the original, which stays
-// where it was. Messages received but not selected are held locked until
-// the source is done, so that the pass does not see them again, and are
-// then abandoned (learn.microsoft.com/azure/service-bus-messaging/
+// where it was. Messages received but not selected are held locked (their
+// locks renewed) until the source is done, so that the pass does not see
+// them again, and are then abandoned (learn.microsoft.com/azure/service-bus-messaging/
 // message-transfers-locks-settlement). Abandoning counts as a delivery: a
 // parked message abandoned MaxDeliveryCount times moves to the parking
 // queue's dead-letter subqueue, which List, Replay and Purge also read.
@@ -63,7 +65,57 @@ func (b *Bus) settle(ctx context.Context, f handler.Filter, verb string, act act
 	return n, nil
 }
 
+// lock is a message this pass holds with peek-lock, and what it knows of
+// the lock: when it was taken or last renewed and when it expires.
+type lock struct {
+	m     *azservicebus.ReceivedMessage
+	since time.Time
+	until time.Time
+	// lost marks a lock that expired or could not be renewed: the broker
+	// has released the message, so it must not be settled.
+	lost bool
+}
+
+func (b *Bus) newLock(m *azservicebus.ReceivedMessage) *lock {
+	now := b.cfg.Clock.Now()
+	l := &lock{m: m, since: now, until: now.Add(DefaultLockDuration)}
+	if m.LockedUntil != nil {
+		l.until = *m.LockedUntil
+	}
+	return l
+}
+
+// live reports whether the lock is still safely held at now: a tenth of
+// its duration is kept in reserve for the settle call in flight and for
+// clock skew against the broker.
+func (l *lock) live(now time.Time) bool {
+	if l.lost {
+		return false
+	}
+	return now.Before(l.until.Add(-l.until.Sub(l.since) / 10))
+}
+
+// due reports whether half the lock's duration has passed, when it is
+// renewed.
+func (l *lock) due(now time.Time) bool {
+	return !now.Before(l.since.Add(l.until.Sub(l.since) / 2))
+}
+
 // settleSource runs act on, and completes, the matches of f in src.
+//
+// Service Bus offers no receive by sequence number for active messages, so
+// to reach the matches the pass must receive, and hold locked, the messages
+// ahead of them; abandoning one would put it back at the head of the queue
+// to be received again. It works in batches of BatchSize: each match of a
+// batch is acted on and completed at once, and before each receive and each
+// match every held lock that is half through its duration is renewed
+// (RenewMessageLock; the SDK never renews by itself). A lock that expired
+// or could not be renewed is given up — the broker has released that
+// message — and nothing is ever settled on it, so the pass meets no
+// lock-lost errors; a match whose lock was lost after its copy was sent is
+// received again and completed (the repeated copy has the same MessageID,
+// which duplicate detection drops). At most MaxReplay messages are received
+// per source.
 func (b *Bus) settleSource(ctx context.Context, src source, f handler.Filter, verb string, act action) (n int, err error) {
 	r, err := b.broker.receiver(src.queue, src.deadLetter)
 	if err != nil {
@@ -80,10 +132,11 @@ func (b *Bus) settleSource(ctx context.Context, src source, f handler.Filter, ve
 			wanted[it.seq] = true
 		}
 	}
-	var held []*azservicebus.ReceivedMessage
-	defer func() { b.abandon(ctx, r, src, held) }()
+	var held, batch []*lock
+	defer func() { b.abandon(ctx, r, src, append(held, batch...)) }()
 	for received := 0; len(wanted) > 0 && received < b.cfg.MaxReplay; {
-		msgs, err := b.receive(ctx, r, min(b.cfg.PageSize, b.cfg.MaxReplay-received))
+		b.keepLocks(ctx, r, src, held)
+		msgs, err := b.receive(ctx, r, min(b.cfg.BatchSize, b.cfg.MaxReplay-received))
 		if err != nil {
 			return n, fmt.Errorf("servicebus: %s: receive from %s: %w", verb, src, err)
 		}
@@ -91,25 +144,43 @@ func (b *Bus) settleSource(ctx context.Context, src source, f handler.Filter, ve
 			break
 		}
 		received += len(msgs)
-		for i, m := range msgs {
-			it := toItem(src, m)
+		batch = batch[:0]
+		for _, m := range msgs {
+			batch = append(batch, b.newLock(m))
+		}
+		for len(batch) > 0 {
+			l := batch[0]
+			it := toItem(src, l.m)
 			if !wanted[it.seq] {
-				held = append(held, m)
+				held = append(held, l)
+				batch = batch[1:]
 				continue
 			}
-			delete(wanted, it.seq)
+			b.keepLocks(ctx, r, src, held, batch)
+			if !l.live(b.cfg.Clock.Now()) {
+				// Released: a later receive of this pass gets it again.
+				b.cfg.Logger.WarnContext(ctx, verb+": lock lost before acting; the message stays", "source", src.String(), "messageId", l.m.MessageID)
+				batch = batch[1:]
+				continue
+			}
 			if act != nil {
-				if err := act(ctx, src, m); err != nil {
-					held = append(held, msgs[i:]...) // m included: abandoned, not completed
-					return n, err
+				if err := act(ctx, src, l.m); err != nil {
+					return n, err // l is still in batch: abandoned, not completed
 				}
 			}
-			if err := r.CompleteMessage(ctx, m, nil); err != nil {
-				held = append(held, msgs[i:]...) // m too: release its lock if we still hold it
-				return n, fmt.Errorf("servicebus: %s: complete %s on %s: %w", verb, m.MessageID, src, err)
+			if !l.live(b.cfg.Clock.Now()) {
+				l.lost = true
+				b.cfg.Logger.WarnContext(ctx, verb+": lock lost before completing; the message stays and is tried again", "source", src.String(), "messageId", l.m.MessageID)
+				batch = batch[1:]
+				continue
 			}
+			if err := r.CompleteMessage(ctx, l.m, nil); err != nil {
+				return n, fmt.Errorf("servicebus: %s: complete %s on %s: %w", verb, l.m.MessageID, src, err)
+			}
+			batch = batch[1:]
+			delete(wanted, it.seq)
 			n++
-			b.cfg.Logger.InfoContext(ctx, verb+" done", "source", src.String(), "messageId", m.MessageID, "requestId", it.dl.RequestID)
+			b.cfg.Logger.InfoContext(ctx, verb+" done", "source", src.String(), "messageId", l.m.MessageID, "requestId", it.dl.RequestID)
 		}
 	}
 	if len(wanted) > 0 {
@@ -117,6 +188,35 @@ func (b *Bus) settleSource(ctx context.Context, src source, f handler.Filter, ve
 			"source", src.String(), "left", len(wanted))
 	}
 	return n, nil
+}
+
+// keepLocks renews every live lock of the groups that is half through its
+// duration, and marks expired ones and those whose renewal failed as lost.
+func (b *Bus) keepLocks(ctx context.Context, r receiver, src source, groups ...[]*lock) {
+	for _, ls := range groups {
+		for _, l := range ls {
+			now := b.cfg.Clock.Now()
+			if l.lost || !l.due(now) {
+				continue
+			}
+			if !l.live(now) {
+				l.lost = true
+				b.cfg.Logger.WarnContext(ctx, "lock expired before it could be renewed; the broker released the message", "source", src.String(), "messageId", l.m.MessageID)
+				continue
+			}
+			if err := r.RenewMessageLock(ctx, l.m, nil); err != nil {
+				l.lost = true
+				b.cfg.Logger.WarnContext(ctx, "renewing a lock failed; the broker will release the message", "source", src.String(), "messageId", l.m.MessageID, "err", err)
+				continue
+			}
+			l.since = b.cfg.Clock.Now()
+			if l.m.LockedUntil != nil {
+				l.until = *l.m.LockedUntil
+			} else {
+				l.until = l.since.Add(DefaultLockDuration)
+			}
+		}
+	}
 }
 
 // replayOne sends the copy of m, a selected message of src, to its kind's
@@ -131,8 +231,8 @@ func (b *Bus) replayOne(ctx context.Context, src source, m *azservicebus.Receive
 	if src.parked {
 		attempt = 0
 	}
-	id := replayID(m.MessageID, it.seq)
-	copied := newMessage(id, it.dl.RequestID, m.Body, map[string]any{PropAttempt: attempt, PropKind: it.kind})
+	id := handler.ReplayMessageID(m.MessageID, it.seq)
+	copied := newMessage(id, it.dl.RequestID, m.Body, map[string]any{handler.PropAttempt: attempt, handler.PropKind: it.kind})
 	if err := b.senders[q].SendMessage(ctx, copied, nil); err != nil {
 		return fmt.Errorf("servicebus: replay %s from %s to %s: %w", m.MessageID, src, q, err)
 	}
@@ -155,17 +255,21 @@ func (b *Bus) receive(ctx context.Context, r receiver, max int) ([]*azservicebus
 	return msgs, nil
 }
 
-// abandon releases the locks of ms; failures are logged (the lock then
-// expires on its own, with the same effect).
-func (b *Bus) abandon(ctx context.Context, r receiver, src source, ms []*azservicebus.ReceivedMessage) {
-	if len(ms) == 0 {
+// abandon releases the locks still held among ls; a lost lock is skipped
+// (the broker has released that message already) and failures are logged
+// (the lock then expires on its own, with the same effect).
+func (b *Bus) abandon(ctx context.Context, r receiver, src source, ls []*lock) {
+	if len(ls) == 0 {
 		return
 	}
 	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), settleTimeout)
 	defer cancel()
-	for _, m := range ms {
-		if err := r.AbandonMessage(actx, m, nil); err != nil {
-			b.cfg.Logger.WarnContext(ctx, "abandon failed; the lock will expire", "source", src.String(), "messageId", m.MessageID, "err", err)
+	for _, l := range ls {
+		if !l.live(b.cfg.Clock.Now()) {
+			continue
+		}
+		if err := r.AbandonMessage(actx, l.m, nil); err != nil {
+			b.cfg.Logger.WarnContext(ctx, "abandon failed; the lock will expire", "source", src.String(), "messageId", l.m.MessageID, "err", err)
 		}
 	}
 }

@@ -1,0 +1,79 @@
+package handler
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"strconv"
+	"unicode/utf8"
+)
+
+// Application property names carried by vendorflow's messages, on the
+// embedded queue (devhost) and on Service Bus (servicebus) alike: this is
+// their one definition.
+const (
+	// PropAttempt is the reschedule count (OutMessage.Attempt).
+	PropAttempt = "vendorflowAttempt"
+	// PropKind is the message kind ("onboard"/"offboard"); a parked message
+	// needs it to be replayed to the right queue.
+	PropKind = "vendorflowKind"
+	// PropCode and PropReason are a parked message's reason code and text.
+	PropCode   = "vendorflowCode"
+	PropReason = "vendorflowReason"
+)
+
+// MaxMessageID is Service Bus's limit on a MessageId, in characters
+// (learn.microsoft.com/azure/service-bus-messaging/service-bus-quotas).
+const MaxMessageID = 128
+
+// retryHashLen is how many hex digits of the delivered message's hash a
+// retry id carries (64 bits).
+const retryHashLen = 16
+
+// RetryMessageID is the MessageID of the retry that a delivery of the
+// message deliveredID schedules as attempt `attempt`:
+//
+//	<requestId>-retry-<attempt>-<16 hex digits of sha256(deliveredID, attempt)>
+//
+// (deliveredID stands in for an empty requestId). Duplicate detection
+// includes scheduled messages and silently drops an id it has seen within
+// its window (up to 7 days), so the id must never repeat for a new retry:
+// it is derived from the delivered message's id, which differs for every
+// message in a request's history — the original, each retry (whose id holds
+// its own predecessor's hash) and each replay ("<id>-replay-<seq>", see
+// ReplayMessageID) — while a redelivery of the same message, or two hosts
+// handling the same delivery, derive the same id and collapse into one
+// retry. The result fits MaxMessageID.
+func RetryMessageID(requestID, deliveredID string, attempt int) string {
+	sum := sha256.Sum256([]byte(deliveredID + "\x00" + strconv.Itoa(attempt)))
+	suffix := "-retry-" + strconv.Itoa(attempt) + "-" + hex.EncodeToString(sum[:])[:retryHashLen]
+	prefix := requestID
+	if prefix == "" {
+		prefix = deliveredID
+	}
+	return cut(prefix, MaxMessageID-len(suffix)) + suffix
+}
+
+// ReplayMessageID is the MessageID of the copy that a replay sends of the
+// set-aside message id with sequence number seq: "<id>-replay-<seq>", id cut
+// so that the result fits MaxMessageID. The sequence number makes it differ
+// from every id the request used before (so duplicate detection does not
+// drop it, and the replayed run's retries get new ids, see RetryMessageID),
+// while a replay repeated after a crash sends the same id and collapses.
+func ReplayMessageID(id string, seq int64) string {
+	suffix := "-replay-" + strconv.FormatInt(seq, 10)
+	return cut(id, MaxMessageID-len(suffix)) + suffix
+}
+
+// cut shortens s to at most n bytes without splitting a UTF-8 sequence.
+func cut(s string, n int) string {
+	if n <= 0 {
+		return ""
+	}
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}
