@@ -40,7 +40,7 @@ type Directory interface {
 	AddMember(ctx context.Context, groupID, userID string) error
 	// RemoveMember removes a user from a group; not a member is success.
 	RemoveMember(ctx context.Context, groupID, userID string) error
-	// MemberOf lists the ids of the groups the user is a direct member of.
+	// MemberOf lists the ids of the user's groups, direct or nested (Graph transitiveMemberOf).
 	MemberOf(ctx context.Context, userID string) ([]string, error)
 	// CreateTAP issues a Temporary Access Pass (replacing any existing one).
 	CreateTAP(ctx context.Context, userID string, lifetime time.Duration) (domain.TAP, error)

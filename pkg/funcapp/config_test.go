@@ -201,14 +201,21 @@ func TestLocalSettingsSample(t *testing.T) {
 		"FUNCTIONS_WORKER_RUNTIME":                         "custom",
 		"AzureWebJobsStorage":                              "UseDevelopmentStorage=true",
 		ServiceBusConnection + "__fullyQualifiedNamespace": "<namespace>.servicebus.windows.net",
-		"OnboardQueue":                                     "vendorflow-onboard",
-		"OffboardQueue":                                    "vendorflow-offboard",
-		"ParkingQueue":                                     "vendorflow-parked",
-		"ExpirySweepSchedule":                              "0 0 2 * * *",
-		"VENDORFLOW_CONFIG":                                "vendorflow.yaml",
-		"VENDORFLOW_MANAGED_IDENTITY":                      "true",
-		"AZURE_TENANT_ID":                                  "<tenant-id>",
-		"AZURE_CLIENT_ID":                                  "<client-id>",
+		// Identity-based connections (docs/permissions.md; DOCS
+		// functions-identity-based-connections-configuration).
+		ServiceBusConnection + "__credential": "managedidentity",
+		ServiceBusConnection + "__clientId":   "<user-assigned-identity-client-id>",
+		"AzureWebJobsStorage__accountName":    "<storage-account-name>",
+		"AzureWebJobsStorage__credential":     "managedidentity",
+		"AzureWebJobsStorage__clientId":       "<user-assigned-identity-client-id>",
+		"OnboardQueue":                        "vendorflow-onboard",
+		"OffboardQueue":                       "vendorflow-offboard",
+		"ParkingQueue":                        "vendorflow-parked",
+		"ExpirySweepSchedule":                 "0 0 2 * * *",
+		"VENDORFLOW_CONFIG":                   "vendorflow.yaml",
+		"VENDORFLOW_MANAGED_IDENTITY":         "true",
+		"AZURE_TENANT_ID":                     "<tenant-id>",
+		"AZURE_CLIENT_ID":                     "<client-id>",
 	}
 	if diff := cmp.Diff(want, values); diff != "" {
 		t.Errorf("Values mismatch (-want +got):\n%s", diff)

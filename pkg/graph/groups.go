@@ -48,10 +48,15 @@ func (c *Client) RemoveMember(ctx context.Context, groupID, userID string) error
 	return err
 }
 
-// MemberOf lists the ids of the groups userID is a direct member of,
-// following @odata.nextLink. Directory roles and administrative units in
-// memberOf are skipped; an entry without @odata.type is taken as a group.
-// (learn.microsoft.com/graph/api/user-list-memberof)
+// MemberOf lists the ids of the groups userID is a member of, directly or
+// through nested groups, with GET /users/{id}/transitiveMemberOf, following
+// @odata.nextLink. transitiveMemberOf needs only User.Read.All where
+// memberOf of another user needs Directory.Read.All (docs/permissions.md).
+// Directory roles and administrative units in the answer are skipped here
+// rather than with the /microsoft.graph.group cast, which would need an
+// advanced query (ConsistencyLevel: eventual and $count); an entry without
+// @odata.type is taken as a group.
+// (learn.microsoft.com/graph/api/user-list-transitivememberof)
 func (c *Client) MemberOf(ctx context.Context, userID string) ([]string, error) {
 	if userID == "" {
 		return nil, domain.Errorf(domain.Invalid, "%s: empty user id", opMemberOf)
@@ -60,9 +65,9 @@ func (c *Client) MemberOf(ctx context.Context, userID string) ([]string, error) 
 	err := c.withLag(ctx, func() error {
 		ids = nil
 		top := int32(c.cfg.PageSize)
-		b := c.sdk.Users().ByUserId(userID).MemberOf()
-		resp, err := b.Get(ctx, &users.ItemMemberOfRequestBuilderGetRequestConfiguration{
-			QueryParameters: &users.ItemMemberOfRequestBuilderGetQueryParameters{Select: []string{"id"}, Top: &top},
+		b := c.sdk.Users().ByUserId(userID).TransitiveMemberOf()
+		resp, err := b.Get(ctx, &users.ItemTransitiveMemberOfRequestBuilderGetRequestConfiguration{
+			QueryParameters: &users.ItemTransitiveMemberOfRequestBuilderGetQueryParameters{Select: []string{"id"}, Top: &top},
 		})
 		for {
 			if err != nil {

@@ -19,7 +19,7 @@
 //
 //	GET|POST /users, GET /users/$count, GET|PATCH|DELETE /users/{id|upn}
 //	POST /users/{id}/assignLicense, POST /users/{id}/revokeSignInSessions
-//	GET /users/{id}/memberOf, POST /users/{id}/sendMail
+//	GET /users/{id}/memberOf, GET /users/{id}/transitiveMemberOf, POST /users/{id}/sendMail
 //	GET|POST /users/{id}/authentication/temporaryAccessPassMethods[/{methodId}] (+ DELETE)
 //	GET /subscribedSkus
 //	GET /groups, GET /groups/{id}, GET /groups/{id}/members

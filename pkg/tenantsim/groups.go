@@ -132,7 +132,8 @@ func handleListMembers(c *call) reply {
 	return c.page(items, q, "directoryObjects")
 }
 
-// handleMemberOf answers GET /users/{id}/memberOf.
+// handleMemberOf answers GET /users/{id}/memberOf: the groups that list the
+// user as a direct member, as directoryObjects with @odata.type.
 func handleMemberOf(c *call) reply {
 	q, err := c.listQuery(groupOptions(c))
 	if err != nil {
@@ -152,6 +153,14 @@ func handleMemberOf(c *call) reply {
 	}
 	return c.page(items, q, "directoryObjects")
 }
+
+// handleTransitiveMemberOf answers GET /users/{id}/transitiveMemberOf
+// (learn.microsoft.com/graph/api/user-list-transitivememberof): direct and
+// nested memberships. The emulator's groups hold only users (a seed or a
+// $ref add of anything else is refused), so there is no nesting and the
+// transitive answer is exactly the direct one; should groups ever take
+// groups as members, this is where to expand them.
+func handleTransitiveMemberOf(c *call) reply { return handleMemberOf(c) }
 
 // refID extracts the object id from an @odata.id such as
 // "https://graph.microsoft.com/v1.0/directoryObjects/{id}".

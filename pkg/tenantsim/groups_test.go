@@ -27,9 +27,14 @@ func TestGroupMembers(t *testing.T) {
 	if len(vs) != 1 || vs[0]["id"] != id || vs[0]["@odata.type"] != "#microsoft.graph.user" {
 		t.Errorf("members = %v", vs)
 	}
-	mo := h.do(http.MethodGet, "/users/"+id+"/memberOf", nil).mustStatus(t, http.StatusOK).values(t)
-	if len(mo) != 1 || mo[0]["displayName"] != "IB-Vendor1" || mo[0]["@odata.type"] != "#microsoft.graph.group" {
-		t.Errorf("memberOf = %v", mo)
+	// Groups hold only users (a group as member is refused), so transitive
+	// membership is direct membership.
+	wantErr(t, h.do(http.MethodPost, members+"/$ref", ref(GroupIBExpertsID)), http.StatusNotFound, CodeResourceNotFound, MsgNotFound(GroupIBExpertsID))
+	for _, rel := range []string{"memberOf", "transitiveMemberOf"} {
+		mo := h.do(http.MethodGet, "/users/"+id+"/"+rel, nil).mustStatus(t, http.StatusOK).values(t)
+		if len(mo) != 1 || mo[0]["id"] != GroupIBVendor1ID || mo[0]["displayName"] != "IB-Vendor1" || mo[0]["@odata.type"] != "#microsoft.graph.group" {
+			t.Errorf("%s = %v", rel, mo)
+		}
 	}
 	if u, _ := h.srv.UserByUPN("Vendor1_A_SA@ABC.com"); !slices.Equal(u.MemberOf, []string{GroupIBVendor1ID}) {
 		t.Errorf("MemberOf = %v", u.MemberOf)

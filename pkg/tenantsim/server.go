@@ -259,6 +259,7 @@ func routeTable() []route {
 		newRoute(http.MethodPost, "/users/{id}/assignLicense", handleAssignLicense),
 		newRoute(http.MethodPost, "/users/{id}/revokeSignInSessions", handleRevokeSessions),
 		newRoute(http.MethodGet, "/users/{id}/memberOf", handleMemberOf),
+		newRoute(http.MethodGet, "/users/{id}/transitiveMemberOf", handleTransitiveMemberOf),
 		newRoute(http.MethodPost, "/users/{id}/sendMail", handleSendMail),
 		newRoute(http.MethodGet, "/users/{id}/authentication/temporaryAccessPassMethods", handleListTAPs),
 		newRoute(http.MethodPost, "/users/{id}/authentication/temporaryAccessPassMethods", handleCreateTAP),
