@@ -8,8 +8,15 @@ if [[ "${1:-}" == "-h" || "${1:-}" == "--help" ]]; then
   cat <<'USAGE'
 usage: scripts/test.sh [--short]
   Runs gofmt (check only), go vet, go test ./... and go test -race on the
-  packages with concurrency (queue, journal, sqlitedb, engine).
+  packages with concurrency (queue, journal, sqlitedb, tablejournal).
+  The Table Storage tests need Azurite: unless VENDORFLOW_TEST_TABLES is
+  already set, this installs the pinned Azurite into tools/azurite (npm ci,
+  first run only), starts it on 127.0.0.1:${AZURITE_TABLE_PORT:-10102} and
+  stops it at the end. Needs Go, Node.js and npm.
   --short  skip the race pass
+example:
+  scripts/test.sh
+  AZURITE_TABLE_PORT=10202 scripts/test.sh --short
 USAGE
   exit 0
 fi
@@ -20,6 +27,13 @@ if [[ -n "$unformatted" ]]; then
   echo "gofmt would change:"; echo "$unformatted"; exit 1
 fi
 
+if [[ -z "${VENDORFLOW_TEST_TABLES:-}" ]]; then
+  echo "== azurite (Table Storage emulator)"
+  trap 'scripts/azurite.sh stop' EXIT
+  scripts/azurite.sh start
+  eval "$(scripts/azurite.sh env)"
+fi
+
 echo "== go vet"
 go vet ./...
 
@@ -28,5 +42,5 @@ go test -count=1 ./...
 
 if [[ "${1:-}" != "--short" ]]; then
   echo "== go test -race (concurrent packages)"
-  go test -count=1 -race ./pkg/queue/... ./pkg/journal/... ./pkg/sqlitedb/...
+  go test -count=1 -race ./pkg/queue/... ./pkg/journal/... ./pkg/sqlitedb/... ./pkg/tablejournal/...
 fi

@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/vendorflow/vendorflow/pkg/app"
 	"github.com/vendorflow/vendorflow/pkg/config"
 	"github.com/vendorflow/vendorflow/pkg/queue"
 	"github.com/vendorflow/vendorflow/pkg/servicebus"
@@ -140,7 +141,7 @@ func TestCommandErrors(t *testing.T) {
 }
 
 // TestOpenBusChoosesServiceBus checks the wiring without a network: with a
-// namespace and an identity, openBus returns the Service Bus adapter (the
+// namespace and an identity, app.OpenBus returns the Service Bus adapter (the
 // SDK connects only on first use, so nothing is sent here).
 func TestOpenBusChoosesServiceBus(t *testing.T) {
 	cfg, err := config.Parse(config.Sample(), testEnv(map[string]string{
@@ -153,12 +154,12 @@ func TestOpenBusChoosesServiceBus(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := openBus(context.Background(), cfg, slog.New(slog.DiscardHandler))
+	b, err := app.OpenBus(context.Background(), cfg, slog.New(slog.DiscardHandler))
 	if err != nil {
-		t.Fatalf("openBus: %v", err)
+		t.Fatalf("OpenBus: %v", err)
 	}
 	defer func() {
-		if err := b.close(); err != nil {
+		if err := b.Close(); err != nil {
 			t.Errorf("close: %v", err)
 		}
 	}()
@@ -170,7 +171,7 @@ func TestOpenBusChoosesServiceBus(t *testing.T) {
 	if diff := cmp.Diff(want, sb.Queues()); diff != "" {
 		t.Errorf("queues (-want +got):\n%s", diff)
 	}
-	if diff := cmp.Diff("Service Bus namespace contoso.servicebus.windows.net", b.where); diff != "" {
+	if diff := cmp.Diff("Service Bus namespace contoso.servicebus.windows.net", b.Where); diff != "" {
 		t.Errorf("where (-want +got):\n%s", diff)
 	}
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/vendorflow/vendorflow/pkg/app"
 	"github.com/vendorflow/vendorflow/pkg/handler"
 )
 
@@ -44,11 +45,11 @@ func (m *Main) withDeadLetters(ctx context.Context, g *globals, fn func(handler.
 	if err != nil {
 		return err
 	}
-	bus, err := openBus(ctx, cfg, log)
+	bus, err := app.OpenBus(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
-	defer bus.close()
+	defer bus.Close()
 	return fn(bus)
 }
 

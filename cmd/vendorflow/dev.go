@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/vendorflow/vendorflow/pkg/app"
 	"github.com/vendorflow/vendorflow/pkg/config"
 
 	"github.com/vendorflow/vendorflow/pkg/demo"
@@ -158,12 +159,12 @@ func (m *Main) runDevHost(ctx context.Context, g *globals, addr, sweepSchedule s
 	if err != nil {
 		return err
 	}
-	q, err := openLocalQueue(ctx, cfg)
+	q, err := app.OpenQueue(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer q.Close()
-	settings := localSettings(cfg)
+	settings := app.HostSettings(cfg)
 	if sweepSchedule != "" {
 		settings[devhost.SettingSweepSchedule] = sweepSchedule
 	}

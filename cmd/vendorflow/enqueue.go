@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/vendorflow/vendorflow/pkg/app"
 	"github.com/vendorflow/vendorflow/pkg/domain"
 	"github.com/vendorflow/vendorflow/pkg/handler"
 )
@@ -48,11 +49,11 @@ is parked (see ` + "`vendorflow deadletters`" + `).`,
 			if err != nil {
 				return err
 			}
-			bus, err := openBus(cmd.Context(), cfg, log)
+			bus, err := app.OpenBus(cmd.Context(), cfg, log)
 			if err != nil {
 				return err
 			}
-			defer bus.close()
+			defer bus.Close()
 			if err := bus.Send(cmd.Context(), handler.OutMessage{
 				MessageID:     id,
 				Kind:          kind,
@@ -61,11 +62,11 @@ is parked (see ` + "`vendorflow deadletters`" + `).`,
 			}); err != nil {
 				return fmt.Errorf("send %s: %w", id, err)
 			}
-			name, err := bus.names.ForKind(kind)
+			name, err := bus.Names.ForKind(kind)
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "enqueued %s request %s on queue %s in %s\n", kind, id, name, bus.where)
+			fmt.Fprintf(cmd.OutOrStdout(), "enqueued %s request %s on queue %s in %s\n", kind, id, name, bus.Where)
 			return nil
 		},
 	}

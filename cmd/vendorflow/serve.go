@@ -7,19 +7,13 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/vendorflow/vendorflow/pkg/app"
 	"github.com/vendorflow/vendorflow/pkg/config"
-	"github.com/vendorflow/vendorflow/pkg/devhost"
-	"github.com/vendorflow/vendorflow/pkg/graph"
 	"github.com/vendorflow/vendorflow/pkg/handler"
-	"github.com/vendorflow/vendorflow/pkg/queue"
-	"github.com/vendorflow/vendorflow/pkg/servicebus"
 )
 
 // serveShutdownGrace bounds how long `serve` waits for invocations in flight
@@ -28,136 +22,8 @@ import (
 const serveShutdownGrace = 30 * time.Second
 
 // busFactory builds the message-system side of the handler from the
-// configuration. The returned close function releases what the bus holds
-// (the queue file, the Service Bus connection); it is called once the
-// handler has stopped.
-type busFactory func(ctx context.Context, cfg config.Config, log *slog.Logger) (handler.Bus, handler.DeadLetterStore, func() error, error)
-
-// newServeBus returns the Bus and DeadLetterStore that `serve` uses: Azure
-// Service Bus when cfg.Queue.ServiceBusNamespace is set, else the embedded
-// queue at cfg.Queue.Path (the one `vendorflow dev` feeds the handler from).
-func newServeBus(ctx context.Context, cfg config.Config, log *slog.Logger) (handler.Bus, handler.DeadLetterStore, func() error, error) {
-	b, err := openBus(ctx, cfg, log)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	return b, b, b.close, nil
-}
-
-// busCloseTimeout bounds closing the Service Bus connection.
-const busCloseTimeout = 10 * time.Second
-
-// openedBus is the message system the handler and the operator commands
-// use, with its queue names and a description of where it is.
-type openedBus struct {
-	handler.Bus
-	handler.DeadLetterStore
-	names devhost.QueueNames
-	// where names the queue file or the Service Bus namespace.
-	where string
-	close func() error
-}
-
-// openBus opens Service Bus when cfg.Queue.ServiceBusNamespace is set, else
-// the embedded queue; the caller calls close.
-func openBus(ctx context.Context, cfg config.Config, log *slog.Logger) (*openedBus, error) {
-	names := localQueueNames(cfg)
-	if cfg.Queue.ServiceBusNamespace == "" {
-		bus, q, err := openLocalBus(ctx, cfg)
-		if err != nil {
-			return nil, err
-		}
-		return &openedBus{Bus: bus, DeadLetterStore: bus, names: bus.Names(), where: cfg.Queue.Path, close: q.Close}, nil
-	}
-	bus, err := openServiceBus(ctx, cfg, names, log)
-	if err != nil {
-		return nil, err
-	}
-	return &openedBus{
-		Bus: bus, DeadLetterStore: bus, names: names,
-		where: "Service Bus namespace " + cfg.Queue.ServiceBusNamespace,
-		close: func() error {
-			cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), busCloseTimeout)
-			defer cancel()
-			return bus.Close(cctx)
-		},
-	}, nil
-}
-
-// openServiceBus connects to cfg.Queue.ServiceBusNamespace with the app's
-// identity: the credential of the graph.* auth settings (managed identity,
-// certificate or client secret), which must also hold the Azure Service Bus
-// Data Sender and Data Receiver roles on the namespace.
-func openServiceBus(ctx context.Context, cfg config.Config, names devhost.QueueNames, log *slog.Logger) (*servicebus.Bus, error) {
-	cred, err := graph.CredentialFromSettings(graph.AuthSettings{
-		TenantID:           cfg.Graph.TenantID,
-		ClientID:           cfg.Graph.ClientID,
-		ClientSecret:       cfg.Graph.ClientSecret,
-		CertificatePath:    cfg.Graph.CertificatePath,
-		UseManagedIdentity: cfg.Graph.ManagedIdentity,
-	})
-	if err != nil {
-		return nil, fmt.Errorf("service bus %s needs the app's identity (the graph.* auth settings, e.g. VENDORFLOW_MANAGED_IDENTITY=true): %w", cfg.Queue.ServiceBusNamespace, err)
-	}
-	return servicebus.New(ctx, servicebus.Config{
-		Namespace:  cfg.Queue.ServiceBusNamespace,
-		Credential: cred,
-		Queues:     servicebus.Queues{Onboard: names.Onboard, Offboard: names.Offboard, Parked: names.Parked},
-		Logger:     log,
-	})
-}
-
-// openLocalQueue opens (creating if needed) the embedded queue file at
-// cfg.Queue.Path.
-func openLocalQueue(ctx context.Context, cfg config.Config) (*queue.Queue, error) {
-	path := cfg.Queue.Path
-	if path != ":memory:" {
-		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-			return nil, fmt.Errorf("queue directory: %w", err)
-		}
-	}
-	q, err := queue.Open(ctx, queue.Config{Path: path})
-	if err != nil {
-		return nil, fmt.Errorf("open queue %s: %w", path, err)
-	}
-	return q, nil
-}
-
-// localQueueNames are the queue names of cfg.Queue, as app settings.
-func localQueueNames(cfg config.Config) devhost.QueueNames {
-	return devhost.QueueNamesFrom(localSettings(cfg))
-}
-
-// localSettings are the app settings of the local host taken from cfg.Queue
-// (names missing from cfg keep their DefaultSettings values).
-func localSettings(cfg config.Config) map[string]string {
-	s := devhost.DefaultSettings()
-	for k, v := range map[string]string{
-		devhost.SettingOnboardQueue:  cfg.Queue.OnboardQueue,
-		devhost.SettingOffboardQueue: cfg.Queue.OffboardQueue,
-		devhost.SettingParkingQueue:  cfg.Queue.ParkingQueue,
-	} {
-		if v != "" {
-			s[k] = v
-		}
-	}
-	return s
-}
-
-// openLocalBus opens the embedded queue and the QueueBus over it; the caller
-// closes the queue.
-func openLocalBus(ctx context.Context, cfg config.Config) (*devhost.QueueBus, *queue.Queue, error) {
-	q, err := openLocalQueue(ctx, cfg)
-	if err != nil {
-		return nil, nil, err
-	}
-	bus, err := devhost.NewQueueBus(q, localQueueNames(cfg))
-	if err != nil {
-		q.Close()
-		return nil, nil, err
-	}
-	return bus, q, nil
-}
+// configuration (app.OpenBus; tests inject fakes).
+type busFactory func(ctx context.Context, cfg config.Config, log *slog.Logger) (*app.Bus, error)
 
 func (m *Main) serveCommand(g *globals) *cobra.Command {
 	var addr string
@@ -169,12 +35,19 @@ it, and the host invokes each function with POST /<function> on
 127.0.0.1:$FUNCTIONS_CUSTOMHANDLER_PORT, after polling GET / until it answers.
 It processes onboard and offboard messages (rescheduling with backoff or
 parking what fails), runs the expiry sweep, and answers the deadletters and
-status HTTP functions. It stops gracefully on SIGTERM.`,
+status HTTP functions. It stops gracefully on SIGTERM.
+
+In Azure (WEBSITE_INSTANCE_ID is set, or VENDORFLOW_RUNTIME=azure) it refuses
+to start, naming what to set, unless it has an explicit configuration
+(VENDORFLOW_CONFIG or VENDORFLOW_CONFIG_CONTENT, never the embedded demo
+tenant), the shared Table Storage journal (VENDORFLOW_JOURNAL_TABLE_ENDPOINT)
+and a Service Bus namespace (ServiceBusConnection__fullyQualifiedNamespace):
+many instances must share one state. VENDORFLOW_RUNTIME=local overrides.`,
 		Example: `  FUNCTIONS_CUSTOMHANDLER_PORT=7071 vendorflow serve --config vendorflow.yaml
   vendorflow serve --addr 127.0.0.1:8080`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return m.runServe(cmd.Context(), g, addr, newServeBus)
+			return m.runServe(cmd.Context(), g, addr, app.OpenBus)
 		},
 	}
 	c.Flags().StringVar(&addr, "addr", "", "loopback address to listen on (default 127.0.0.1:$FUNCTIONS_CUSTOMHANDLER_PORT)")
@@ -192,12 +65,21 @@ func (m *Main) runServe(ctx context.Context, g *globals, addr string, newBus bus
 	if err != nil {
 		return err
 	}
-	bus, deadLetters, closeBus, err := newBus(ctx, cfg, log)
+	inAzure, err := app.InAzure(m.LookupEnv)
+	if err != nil {
+		return err
+	}
+	if inAzure {
+		if err := app.CheckAzure(cfg); err != nil {
+			return err
+		}
+	}
+	bus, err := newBus(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
 	defer func() {
-		if err := closeBus(); err != nil {
+		if err := bus.Close(); err != nil {
 			log.Warn("closing the message bus", "err", err)
 		}
 	}()
@@ -209,7 +91,7 @@ func (m *Main) runServe(ctx context.Context, g *globals, addr string, newBus bus
 	h, err := handler.New(handler.Config{
 		Processor:   st.Engine,
 		Bus:         bus,
-		DeadLetters: deadLetters,
+		DeadLetters: bus,
 		Status:      st.Journal,
 		Sweeper:     st.Engine,
 		Logger:      log,

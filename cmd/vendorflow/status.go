@@ -7,7 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/vendorflow/vendorflow/pkg/journal"
+	"github.com/vendorflow/vendorflow/pkg/app"
 )
 
 func (m *Main) statusCommand(g *globals) *cobra.Command {
@@ -15,13 +15,20 @@ func (m *Main) statusCommand(g *globals) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "status REQUEST_ID",
 		Short: "Show a request and its steps from the journal",
-		Args:  cobra.ExactArgs(1),
+		Long: `status reads a request and its steps from the configured journal: the
+embedded SQLite file (journal.path), or the Table Storage journal that every
+instance in Azure shares (VENDORFLOW_JOURNAL_TABLE_ENDPOINT with the app's
+identity, or VENDORFLOW_JOURNAL_TABLE_CONNECTION_STRING).`,
+		Example: `  vendorflow status req-42
+  VENDORFLOW_JOURNAL_TABLE_ENDPOINT=https://contosovf.table.core.windows.net \
+    VENDORFLOW_MANAGED_IDENTITY=true vendorflow status req-42 --json`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			cfg, err := m.loadConfig(g)
 			if err != nil {
 				return err
 			}
-			j, err := journal.Open(cmd.Context(), journal.Config{Path: cfg.Journal.Path})
+			j, err := app.OpenJournal(cmd.Context(), cfg, nil)
 			if err != nil {
 				return err
 			}

@@ -1,19 +1,28 @@
-// Package app wires vendorflow together from its configuration: the
-// journal, the Graph directory and the engine. The binary's commands and
-// the end-to-end tests both build on it.
+// Package app is the one place that turns vendorflow's configuration into
+// adapters: the journal (embedded SQLite, or Table Storage shared by every
+// instance), the message bus (the embedded queue, or Azure Service Bus),
+// the Graph directory and the app's credential, and the engine over them.
+// The binary's commands and the end-to-end tests build on it; they hold no
+// wiring of their own.
 package app
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
+	"os"
+	"path/filepath"
 
 	"github.com/vendorflow/vendorflow/pkg/clock"
 	"github.com/vendorflow/vendorflow/pkg/config"
+	"github.com/vendorflow/vendorflow/pkg/domain"
 	"github.com/vendorflow/vendorflow/pkg/engine"
 	"github.com/vendorflow/vendorflow/pkg/graph"
 	"github.com/vendorflow/vendorflow/pkg/journal"
+	"github.com/vendorflow/vendorflow/pkg/tablejournal"
+	"github.com/vendorflow/vendorflow/pkg/tables"
 )
 
 // Options are the parts a caller may inject (tests, the dev host).
@@ -26,12 +35,59 @@ type Options struct {
 	Engine engine.Config
 }
 
+// Journal is what the commands need of a journal: the engine's port, the
+// status counts of ops views, and Close.
+type Journal interface {
+	engine.Journal
+	Stats(ctx context.Context) (map[domain.RequestStatus]int, error)
+	io.Closer
+}
+
 // Stack is an opened vendorflow: close it when done.
 type Stack struct {
 	Config  config.Config
-	Journal *journal.Journal
+	Journal Journal
 	Graph   *graph.Client
 	Engine  *engine.Engine
+}
+
+// OpenJournal opens the journal cfg.Journal names: Table Storage when a
+// table endpoint (with the app's credential) or connection string is set,
+// else the SQLite file at cfg.Journal.Path (its directory is created).
+func OpenJournal(ctx context.Context, cfg config.Config, clk journal.Clock) (Journal, error) {
+	if clk == nil {
+		clk = clock.Real{}
+	}
+	jc := cfg.Journal
+	if !jc.Shared() {
+		if jc.Path != ":memory:" {
+			if err := os.MkdirAll(filepath.Dir(jc.Path), 0o700); err != nil {
+				return nil, fmt.Errorf("journal directory: %w", err)
+			}
+		}
+		j, err := journal.Open(ctx, journal.Config{Path: jc.Path, Clock: clk})
+		if err != nil {
+			return nil, fmt.Errorf("open journal %s: %w", jc.Path, err)
+		}
+		return j, nil
+	}
+	s := tables.Settings{ConnectionString: jc.TableConnectionString, Endpoint: jc.TableEndpoint, Prefix: jc.TablePrefix}
+	if s.Endpoint != "" {
+		cred, err := Credential(cfg)
+		if err != nil {
+			return nil, fmt.Errorf("journal %s needs the app's identity (the graph.* auth settings, e.g. VENDORFLOW_MANAGED_IDENTITY=true): %w", jc.Describe(), err)
+		}
+		s.Credential = cred
+	}
+	svc, err := tables.Open(s)
+	if err != nil {
+		return nil, fmt.Errorf("journal: %w", err)
+	}
+	j, err := tablejournal.Open(ctx, svc, clk)
+	if err != nil {
+		return nil, fmt.Errorf("open journal %s: %w", jc.Describe(), err)
+	}
+	return j, nil
 }
 
 // Open opens the journal, builds the Graph client (authenticated unless the
@@ -43,20 +99,14 @@ func Open(ctx context.Context, cfg config.Config, o Options) (*Stack, error) {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	j, err := journal.Open(ctx, journal.Config{Path: cfg.Journal.Path, Clock: o.Clock})
+	j, err := OpenJournal(ctx, cfg, o.Clock)
 	if err != nil {
-		return nil, fmt.Errorf("open journal %s: %w", cfg.Journal.Path, err)
+		return nil, err
 	}
 	s := &Stack{Config: cfg, Journal: j}
 	gc := graph.Config{BaseURL: cfg.Graph.BaseURL, Clock: o.Clock, Logger: o.Logger}
 	if !cfg.Graph.UsesEmulator() {
-		cred, err := graph.CredentialFromSettings(graph.AuthSettings{
-			TenantID:           cfg.Graph.TenantID,
-			ClientID:           cfg.Graph.ClientID,
-			ClientSecret:       cfg.Graph.ClientSecret,
-			CertificatePath:    cfg.Graph.CertificatePath,
-			UseManagedIdentity: cfg.Graph.ManagedIdentity,
-		})
+		cred, err := Credential(cfg)
 		if err != nil {
 			return nil, errors.Join(fmt.Errorf("graph credential: %w", err), s.Close())
 		}

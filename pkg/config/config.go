@@ -30,7 +30,21 @@ type Config struct {
 	Graph   Graph         `json:"graph"`
 	Journal Journal       `json:"journal"`
 	Queue   Queue         `json:"queue"`
+	// Source says where the configuration came from: a file's path,
+	// ContentSetting, or SampleSource (the embedded demo tenant).
+	Source string `json:"-"`
 }
+
+// Where a configuration can come from.
+const (
+	// SampleSource is the Source of the embedded demo tenant, used when
+	// no file or content is given (local runs only: `serve` in Azure
+	// refuses it).
+	SampleSource = "the embedded demo tenant"
+	// ContentSetting is the app setting (environment variable) that may
+	// hold the whole configuration, YAML or JSON, instead of a file.
+	ContentSetting = "VENDORFLOW_CONFIG_CONTENT"
+)
 
 // Graph says where Microsoft Graph is and how to authenticate. With
 // BaseURL on a loopback address (the emulator) no credential is needed.
@@ -45,9 +59,36 @@ type Graph struct {
 	ManagedIdentity bool         `json:"managedIdentity"`
 }
 
-// Journal locates the embedded journal.
+// Journal locates the journal: the embedded SQLite file at Path, or Table
+// Storage when a table endpoint or connection string is set (the shared
+// journal that many instances need).
 type Journal struct {
 	Path string `json:"path"`
+	// TableEndpoint (https://ACCOUNT.table.core.windows.net) selects the
+	// Table Storage journal with the app's identity (Storage Table Data
+	// Contributor).
+	TableEndpoint string `json:"tableEndpoint"`
+	// TableConnectionString selects the Table Storage journal with an
+	// account key (Azurite locally). A secret: read from the environment
+	// only (VENDORFLOW_JOURNAL_TABLE_CONNECTION_STRING), never the file.
+	TableConnectionString secret.Value `json:"-"`
+	// TablePrefix starts the journal's table names (default "vendorflow").
+	TablePrefix string `json:"tablePrefix"`
+}
+
+// Shared reports whether the journal is Table Storage, which every
+// instance shares (the SQLite file is one instance's own).
+func (j Journal) Shared() bool { return j.TableEndpoint != "" || !j.TableConnectionString.IsZero() }
+
+// Describe names the journal for messages, never with a secret.
+func (j Journal) Describe() string {
+	switch {
+	case j.TableEndpoint != "":
+		return "Table Storage " + j.TableEndpoint
+	case j.Shared():
+		return "Table Storage (connection string)"
+	}
+	return "SQLite " + j.Path
 }
 
 // Queue locates the embedded queue, or names Service Bus.
@@ -78,6 +119,9 @@ func envVars() []envVar {
 		{"AZURE_CLIENT_CERTIFICATE_PATH", "graph.certificatePath"},
 		{"VENDORFLOW_MANAGED_IDENTITY", "graph.managedIdentity (true/false)"},
 		{"VENDORFLOW_JOURNAL_PATH", "journal.path"},
+		{"VENDORFLOW_JOURNAL_TABLE_ENDPOINT", "journal.tableEndpoint"},
+		{"VENDORFLOW_JOURNAL_TABLE_CONNECTION_STRING", "journal Table Storage connection string (environment only)"},
+		{"VENDORFLOW_JOURNAL_TABLE_PREFIX", "journal.tablePrefix"},
 		{"VENDORFLOW_QUEUE_PATH", "queue.path"},
 		{"ServiceBusConnection__fullyQualifiedNamespace", "queue.serviceBusNamespace"},
 		{"OnboardQueue", "queue.onboardQueue"},
@@ -95,11 +139,19 @@ func EnvHelp() string {
 	return b.String()
 }
 
-// Load reads path (YAML or JSON; "" = the embedded sample), applies the
-// environment (lookup, usually os.LookupEnv), sets defaults and validates.
+// Load reads path (YAML or JSON). With path "", it reads the content of
+// the ContentSetting variable, else the embedded sample (the demo tenant).
+// It then applies the environment (lookup, usually os.LookupEnv), sets
+// defaults and validates. Config.Source says which was read.
 func Load(path string, lookup func(string) (string, bool)) (Config, error) {
-	data := sample
+	data, source := sample, SampleSource
+	if path == "" && lookup != nil {
+		if v, ok := lookup(ContentSetting); ok && strings.TrimSpace(v) != "" {
+			data, source = []byte(v), ContentSetting
+		}
+	}
 	if path != "" {
+		source = path
 		b, err := os.ReadFile(path)
 		if errors.Is(err, fs.ErrNotExist) {
 			return Config{}, fmt.Errorf("config file %s does not exist (write one with `vendorflow config sample > %s`)", path, path)
@@ -109,7 +161,12 @@ func Load(path string, lookup func(string) (string, bool)) (Config, error) {
 		}
 		data = b
 	}
-	return Parse(data, lookup)
+	c, err := Parse(data, lookup)
+	if err != nil && source == ContentSetting {
+		return Config{}, fmt.Errorf("%s: %w", ContentSetting, err)
+	}
+	c.Source = source
+	return c, err
 }
 
 // Parse is Load for bytes already read.
@@ -144,6 +201,11 @@ func (c *Config) apply(lookup func(string) (string, bool)) error {
 	set("AZURE_CLIENT_ID", &c.Graph.ClientID)
 	set("AZURE_CLIENT_CERTIFICATE_PATH", &c.Graph.CertificatePath)
 	set("VENDORFLOW_JOURNAL_PATH", &c.Journal.Path)
+	set("VENDORFLOW_JOURNAL_TABLE_ENDPOINT", &c.Journal.TableEndpoint)
+	set("VENDORFLOW_JOURNAL_TABLE_PREFIX", &c.Journal.TablePrefix)
+	if v, ok := lookup("VENDORFLOW_JOURNAL_TABLE_CONNECTION_STRING"); ok && v != "" {
+		c.Journal.TableConnectionString = secret.New(v)
+	}
 	set("VENDORFLOW_QUEUE_PATH", &c.Queue.Path)
 	set("ServiceBusConnection__fullyQualifiedNamespace", &c.Queue.ServiceBusNamespace)
 	set("OnboardQueue", &c.Queue.OnboardQueue)
@@ -189,6 +251,9 @@ func (c *Config) SetDefaults() {
 func (c Config) Validate() error {
 	if err := c.Tenant.Validate(); err != nil {
 		return err
+	}
+	if c.Journal.TableEndpoint != "" && !c.Journal.TableConnectionString.IsZero() {
+		return domain.Errorf(domain.Invalid, "journal: set journal.tableEndpoint or VENDORFLOW_JOURNAL_TABLE_CONNECTION_STRING, not both")
 	}
 	g := c.Graph
 	if g.BaseURL != "" && !strings.HasPrefix(g.BaseURL, "https://") && !loopback(g.BaseURL) {

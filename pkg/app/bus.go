@@ -1,0 +1,116 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/vendorflow/vendorflow/pkg/config"
+	"github.com/vendorflow/vendorflow/pkg/devhost"
+	"github.com/vendorflow/vendorflow/pkg/handler"
+	"github.com/vendorflow/vendorflow/pkg/queue"
+	"github.com/vendorflow/vendorflow/pkg/servicebus"
+)
+
+// busCloseTimeout bounds closing the Service Bus connection.
+const busCloseTimeout = 10 * time.Second
+
+// Bus is the message system the handler and the operator commands use:
+// the embedded queue, or Azure Service Bus.
+type Bus struct {
+	handler.Bus
+	handler.DeadLetterStore
+	// Names are the queue names in use.
+	Names devhost.QueueNames
+	// Where names the queue file or the Service Bus namespace.
+	Where string
+	// Shared reports whether the bus is Service Bus (shared by every
+	// instance) rather than the embedded file.
+	Shared bool
+	close  func() error
+}
+
+// Close releases the queue file or the Service Bus connection.
+func (b *Bus) Close() error { return b.close() }
+
+// OpenBus opens Service Bus when cfg.Queue.ServiceBusNamespace is set (with
+// the app's credential, which needs the Azure Service Bus Data Sender and
+// Data Receiver roles), else the embedded queue at cfg.Queue.Path. The
+// caller calls Close.
+func OpenBus(ctx context.Context, cfg config.Config, log *slog.Logger) (*Bus, error) {
+	names := QueueNames(cfg)
+	if cfg.Queue.ServiceBusNamespace == "" {
+		q, err := OpenQueue(ctx, cfg)
+		if err != nil {
+			return nil, err
+		}
+		bus, err := devhost.NewQueueBus(q, names)
+		if err != nil {
+			q.Close()
+			return nil, err
+		}
+		return &Bus{Bus: bus, DeadLetterStore: bus, Names: bus.Names(), Where: cfg.Queue.Path, close: q.Close}, nil
+	}
+	cred, err := Credential(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("service bus %s needs the app's identity (the graph.* auth settings, e.g. VENDORFLOW_MANAGED_IDENTITY=true): %w", cfg.Queue.ServiceBusNamespace, err)
+	}
+	bus, err := servicebus.New(ctx, servicebus.Config{
+		Namespace:  cfg.Queue.ServiceBusNamespace,
+		Credential: cred,
+		Queues:     servicebus.Queues{Onboard: names.Onboard, Offboard: names.Offboard, Parked: names.Parked},
+		Logger:     log,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &Bus{
+		Bus: bus, DeadLetterStore: bus, Names: names, Shared: true,
+		Where: "Service Bus namespace " + cfg.Queue.ServiceBusNamespace,
+		close: func() error {
+			cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), busCloseTimeout)
+			defer cancel()
+			return bus.Close(cctx)
+		},
+	}, nil
+}
+
+// OpenQueue opens (creating if needed) the embedded queue file at
+// cfg.Queue.Path.
+func OpenQueue(ctx context.Context, cfg config.Config) (*queue.Queue, error) {
+	path := cfg.Queue.Path
+	if path != ":memory:" {
+		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+			return nil, fmt.Errorf("queue directory: %w", err)
+		}
+	}
+	q, err := queue.Open(ctx, queue.Config{Path: path})
+	if err != nil {
+		return nil, fmt.Errorf("open queue %s: %w", path, err)
+	}
+	return q, nil
+}
+
+// QueueNames are the queue names of cfg.Queue.
+func QueueNames(cfg config.Config) devhost.QueueNames {
+	return devhost.QueueNamesFrom(HostSettings(cfg))
+}
+
+// HostSettings are the app settings of the local host taken from cfg.Queue
+// (names missing from cfg keep their devhost.DefaultSettings values).
+func HostSettings(cfg config.Config) map[string]string {
+	s := devhost.DefaultSettings()
+	for k, v := range map[string]string{
+		devhost.SettingOnboardQueue:  cfg.Queue.OnboardQueue,
+		devhost.SettingOffboardQueue: cfg.Queue.OffboardQueue,
+		devhost.SettingParkingQueue:  cfg.Queue.ParkingQueue,
+	} {
+		if v != "" {
+			s[k] = v
+		}
+	}
+	return s
+}
