@@ -160,4 +160,3 @@ func (j *Journal) ReleaseLease(ctx context.Context, upn, owner string) error {
 	}
 	return busy(op)
 }
-

@@ -183,7 +183,6 @@ func parseTime(s string) (time.Time, error) {
 	return t.UTC(), nil
 }
 
-
 // jsonUnmarshal decodes a listed row; the service's own fields (odata.etag,
 // Timestamp, @odata.type annotations) are ignored.
 func jsonUnmarshal(raw []byte, v any) error {

@@ -336,4 +336,3 @@ func (j *Journal) Stats(ctx context.Context) (map[domain.RequestStatus]int, erro
 	}
 	return out, nil
 }
-
