@@ -38,13 +38,16 @@ type Client struct {
 //  4. RedirectHandler — follows redirects, dropping Authorization on a
 //     host change (the client itself never follows them);
 //  5. retryMiddleware — ours, in place of kiota's RetryHandler (see retry.go);
-//  6. errorBodyMiddleware — drops a non-JSON error body (such as a proxy's
+//  6. paceMiddleware — writes reserve from Config.WriteBudget (default: the
+//     in-process pacer of WriteLimit/WriteWindow) and report 429s and
+//     x-ms-throttle-limit-percentage back to it (see pace.go);
+//  7. errorBodyMiddleware — drops a non-JSON error body (such as a proxy's
 //     HTML error page) so that kiota reports the status, not a parse error;
-//  7. CompressionHandler — gzips request bodies (Graph and tenantsim accept
+//  8. CompressionHandler — gzips request bodies (Graph and tenantsim accept
 //     Content-Encoding: gzip; on 415 it resends uncompressed); it sits
 //     inside the retry so that every attempt is compressed afresh from the
 //     replayed body;
-//  8. countingMiddleware — Stats, one count per attempt on the wire;
+//  9. countingMiddleware — Stats, one count per attempt on the wire;
 //
 // then Config.HTTPClient's transport (or kiota's default). Left out on
 // purpose: UrlReplaceHandler (rewrites /users/me-token-to-replace for Me(),
@@ -92,8 +95,12 @@ func New(cfg Config) (*Client, error) {
 		khttp.NewRedirectHandler(),
 		retry,
 	}
-	if cfg.WriteLimit > 0 {
-		chain = append(chain, paceMiddleware{pacer: newWritePacer(cfg.Clock, cfg.WriteLimit, cfg.WriteWindow), stats: stats})
+	budget := cfg.WriteBudget
+	if budget == nil && cfg.WriteLimit > 0 {
+		budget = newWritePacer(cfg.Clock, cfg.WriteLimit, cfg.WriteWindow)
+	}
+	if budget != nil {
+		chain = append(chain, paceMiddleware{budget: budget, clock: cfg.Clock, stats: stats, log: cfg.Logger})
 	}
 	chain = append(chain,
 		errorBodyMiddleware{},

@@ -72,6 +72,13 @@ type Config struct {
 	// WriteLimit turns pacing off.
 	WriteLimit  int
 	WriteWindow time.Duration
+	// WriteBudget optionally replaces the in-process pacer built from
+	// WriteLimit and WriteWindow: writes then reserve from it, and 429s and
+	// x-ms-throttle-limit-percentage headers are reported to it. Set it to
+	// a budget shared by every instance (pkg/writebudget) when the service
+	// scales out; an in-process pacer paces one process only. When set,
+	// WriteLimit and WriteWindow are ignored.
+	WriteBudget WriteBudget
 	// Logger receives retry and classification diagnostics (never bodies).
 	Logger *slog.Logger
 }
@@ -135,7 +142,7 @@ func (c *Config) Validate() error {
 	if c.PageSize < 1 || c.PageSize > MaxPageSize {
 		return fmt.Errorf("graph: PageSize %d must be within 1..%d", c.PageSize, MaxPageSize)
 	}
-	if c.WriteLimit > 0 && c.WriteWindow <= 0 {
+	if c.WriteBudget == nil && c.WriteLimit > 0 && c.WriteWindow <= 0 {
 		return fmt.Errorf("graph: WriteWindow must be positive when WriteLimit is set")
 	}
 	return nil

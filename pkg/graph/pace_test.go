@@ -2,12 +2,24 @@ package graph
 
 import (
 	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/vendorflow/vendorflow/pkg/clock"
+	"github.com/vendorflow/vendorflow/pkg/domain"
+	"github.com/vendorflow/vendorflow/pkg/writebudget"
+)
+
+// Both budgets satisfy the port.
+var (
+	_ WriteBudget = (*writePacer)(nil)
+	_ WriteBudget = (*writebudget.Budget)(nil)
 )
 
 // The pacer admits `limit` writes per window and spaces the rest so that
@@ -63,5 +75,237 @@ func TestWritePacerNeverExceedsTheWindow(t *testing.T) {
 	}
 	if span := at[len(at)-1].Sub(at[0]); span < 2*time.Second {
 		t.Fatalf("12 writes took %v, want at least 2s", span)
+	}
+}
+
+// A 429's Retry-After pauses every later write until it has passed; the
+// pause does not stack on top of the window.
+func TestWritePacerThrottledPauses(t *testing.T) {
+	t0 := time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name       string
+		retryAfter time.Duration
+		advance    time.Duration // clock advance after the 429
+		want       time.Duration // wait of the next write
+	}{
+		{"fractional Retry-After", 2128 * time.Millisecond, 0, 2128 * time.Millisecond},
+		{"partly waited out", 2128 * time.Millisecond, 2 * time.Second, 128 * time.Millisecond},
+		{"over", time.Second, 3 * time.Second, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			clk := clock.NewFake(t0)
+			p := newWritePacer(clk, 100, time.Second)
+			if err := p.Throttled(context.Background(), tt.retryAfter); err != nil {
+				t.Fatal(err)
+			}
+			clk.Advance(tt.advance)
+			if got := p.reserve(); got != tt.want {
+				t.Fatalf("wait = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+// x-ms-throttle-limit-percentage lowers the pacer's limit to
+// limit·0.8/use, recovering linearly over one window.
+func TestWritePacerPressureSlowsDown(t *testing.T) {
+	t0 := time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name    string
+		use     []float64     // pressure signals at t0
+		advance time.Duration // before the burst
+		admit   int           // writes admitted without waiting out of 10
+	}{
+		{"no signal", nil, 0, 10},
+		{"at 80 % nothing changes", []float64{0.8}, 0, 10},
+		{"use 1.0 → 8 of 10", []float64{1.0}, 0, 8},
+		{"the lowest of several signals", []float64{1.6, 0.9}, 0, 5},
+		{"half recovered", []float64{1.6}, 5 * time.Second, 7},
+		{"recovered after a window", []float64{1.6}, 10 * time.Second, 10},
+		{"never below minSlowFactor", []float64{1.8, 1e3}, 0, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			clk := clock.NewFake(t0)
+			p := newWritePacer(clk, 10, 10*time.Second)
+			for _, u := range tt.use {
+				if err := p.Pressure(context.Background(), u); err != nil {
+					t.Fatal(err)
+				}
+			}
+			clk.Advance(tt.advance)
+			admitted := 0
+			for range 10 {
+				if p.reserve() == 0 {
+					admitted++
+				}
+			}
+			if admitted != tt.admit {
+				t.Fatalf("admitted %d at once, want %d", admitted, tt.admit)
+			}
+		})
+	}
+}
+
+func TestParseThrottlePercentage(t *testing.T) {
+	tests := []struct {
+		in   string
+		want float64
+		ok   bool
+	}{
+		{"0.85", 0.85, true}, {" 1.8 ", 1.8, true}, {"85", 0.85, true}, {"85%", 0.85, true},
+		{"", 0, false}, {"x", 0, false}, {"-1", 0, false}, {"NaN", 0, false},
+	}
+	for _, tt := range tests {
+		got, ok := ParseThrottlePercentage(tt.in)
+		if ok != tt.ok || got != tt.want {
+			t.Errorf("ParseThrottlePercentage(%q) = %v, %v; want %v, %v", tt.in, got, ok, tt.want, tt.ok)
+		}
+	}
+}
+
+// fakeBudget records what the middleware reserves and reports.
+type fakeBudget struct {
+	mu        sync.Mutex
+	wait      time.Duration
+	err       error
+	reserved  int
+	throttles []time.Duration
+	pressure  []float64
+}
+
+func (b *fakeBudget) Reserve(context.Context) (time.Duration, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.reserved++
+	return b.wait, b.err
+}
+
+func (b *fakeBudget) Throttled(_ context.Context, d time.Duration) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.throttles = append(b.throttles, d)
+	return nil
+}
+
+func (b *fakeBudget) Pressure(_ context.Context, u float64) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.pressure = append(b.pressure, u)
+	return nil
+}
+
+// pipelineFunc answers the middleware's Next.
+type pipelineFunc func(*http.Request) (*http.Response, error)
+
+func (f pipelineFunc) Next(req *http.Request, _ int) (*http.Response, error) { return f(req) }
+
+// The middleware reserves for writes only, waits on the clock, and feeds
+// a 429's Retry-After (fractional) and the throttle percentage back.
+func TestPaceMiddlewareFeedback(t *testing.T) {
+	t0 := time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name         string
+		method       string
+		status       int
+		header       map[string]string
+		wantReserved int
+		wantThrottle []time.Duration
+		wantPressure []float64
+	}{
+		{"read is not paced", http.MethodGet, 429, map[string]string{"Retry-After": "3", ThrottlePercentageHeader: "0.9"}, 0, nil, nil},
+		{"write, plain success", http.MethodPatch, 204, nil, 1, nil, nil},
+		{"429 with fractional Retry-After", http.MethodPost, 429, map[string]string{"Retry-After": "2.128"}, 1, []time.Duration{2128 * time.Millisecond}, nil},
+		{"429 without Retry-After", http.MethodDelete, 429, nil, 1, []time.Duration{DefaultThrottlePause}, nil},
+		{"throttle percentage", http.MethodPost, 201, map[string]string{ThrottlePercentageHeader: "0.93"}, 1, nil, []float64{0.93}},
+		{"429 with both", http.MethodPost, 429, map[string]string{"Retry-After": "1", ThrottlePercentageHeader: "1.2"}, 1, []time.Duration{time.Second}, []float64{1.2}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			clk := clock.NewFake(t0)
+			b := &fakeBudget{wait: 250 * time.Millisecond}
+			m := paceMiddleware{budget: b, clock: clk, stats: newStatsRecorder()}
+			req := httptest.NewRequest(tt.method, "https://graph.microsoft.com/v1.0/users", nil)
+			resp, err := m.Intercept(pipelineFunc(func(*http.Request) (*http.Response, error) {
+				h := http.Header{}
+				for k, v := range tt.header {
+					h.Set(k, v)
+				}
+				return &http.Response{StatusCode: tt.status, Header: h, Body: http.NoBody}, nil
+			}), 0, req)
+			if err != nil || resp.StatusCode != tt.status {
+				t.Fatalf("Intercept = %v, %v", resp, err)
+			}
+			if b.reserved != tt.wantReserved {
+				t.Errorf("reserved %d, want %d", b.reserved, tt.wantReserved)
+			}
+			if d := cmp.Diff(tt.wantThrottle, b.throttles); d != "" {
+				t.Errorf("throttles (-want +got)\n%s", d)
+			}
+			if d := cmp.Diff(tt.wantPressure, b.pressure); d != "" {
+				t.Errorf("pressure (-want +got)\n%s", d)
+			}
+			wantSleeps := []time.Duration(nil)
+			if tt.wantReserved > 0 {
+				wantSleeps = []time.Duration{250 * time.Millisecond}
+			}
+			if d := cmp.Diff(wantSleeps, clk.Sleeps()); d != "" {
+				t.Errorf("sleeps (-want +got)\n%s", d)
+			}
+		})
+	}
+}
+
+// A budget that cannot be consulted fails the write as Transient without
+// sending it.
+func TestPaceMiddlewareBudgetError(t *testing.T) {
+	b := &fakeBudget{err: errors.New("table unreachable")}
+	stats := newStatsRecorder()
+	m := paceMiddleware{budget: b, clock: clock.NewFake(time.Unix(0, 0)), stats: stats}
+	sent := false
+	_, err := m.Intercept(pipelineFunc(func(*http.Request) (*http.Response, error) {
+		sent = true
+		return nil, nil
+	}), 0, httptest.NewRequest(http.MethodPost, "https://graph.microsoft.com/v1.0/users", nil))
+	if domain.ErrorCode(err) != domain.Transient || sent {
+		t.Fatalf("err = %v (code %q), sent = %v; want Transient, not sent", err, domain.ErrorCode(err), sent)
+	}
+	if st := stats.snapshot(); st.WriteBudgetErrors != 1 {
+		t.Fatalf("WriteBudgetErrors = %d", st.WriteBudgetErrors)
+	}
+}
+
+// A Client built with Config.WriteBudget reserves its writes from it (not
+// from a pacer of its own) and reports Graph's 429s to it: the lead wires
+// pkg/writebudget in here.
+func TestConfigWriteBudgetReplacesPacer(t *testing.T) {
+	var calls int
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls++
+		if calls == 1 {
+			w.Header().Set("Retry-After", "0.5")
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusTooManyRequests)
+			_, _ = w.Write([]byte(`{"error":{"code":"TooManyRequests","message":"slow down"}}`))
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	defer srv.Close()
+	b := &fakeBudget{}
+	clk := clock.NewFake(time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC))
+	c, err := New(Config{BaseURL: srv.URL + "/v1.0", HTTPClient: srv.Client(), Clock: clk, WriteBudget: b, WriteLimit: 1, WriteWindow: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.DeleteUser(context.Background(), "u1"); err != nil {
+		t.Fatal(err)
+	}
+	if b.reserved != 2 || len(b.throttles) != 1 || b.throttles[0] != 500*time.Millisecond {
+		t.Fatalf("reserved %d, throttles %v; want 2 reservations (one per attempt) and one 0.5s throttle", b.reserved, b.throttles)
+	}
+	if st := c.Stats(); st.WriteThrottles != 1 || st.PacedWrites != 0 {
+		t.Fatalf("stats %+v", st)
 	}
 }

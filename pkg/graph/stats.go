@@ -22,6 +22,13 @@ type Stats struct {
 	// delay (write quota pacing).
 	PacedWrites int           `json:"pacedWrites"`
 	PacedFor    time.Duration `json:"pacedFor"`
+	// WriteThrottles counts 429s to writes passed to the write budget as a
+	// pause, WritePressure the x-ms-throttle-limit-percentage signals
+	// (above 80 %) passed on as a slow-down, and WriteBudgetErrors the writes
+	// not sent because the budget could not be consulted.
+	WriteThrottles    int `json:"writeThrottles,omitempty"`
+	WritePressure     int `json:"writePressure,omitempty"`
+	WriteBudgetErrors int `json:"writeBudgetErrors,omitempty"`
 }
 
 // statsRecorder accumulates Stats; it is shared by the middlewares of one
@@ -59,6 +66,24 @@ func (r *statsRecorder) paced(d time.Duration) {
 	defer r.mu.Unlock()
 	r.s.PacedWrites++
 	r.s.PacedFor += d
+}
+
+func (r *statsRecorder) throttled() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.s.WriteThrottles++
+}
+
+func (r *statsRecorder) pressured() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.s.WritePressure++
+}
+
+func (r *statsRecorder) budgetFailed() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.s.WriteBudgetErrors++
 }
 
 func (r *statsRecorder) snapshot() Stats {

@@ -241,3 +241,46 @@ func TestFaultsValidate(t *testing.T) {
 		t.Errorf("valid faults rejected: %v", err)
 	}
 }
+
+// The scaled write quota (300 per 15 s, as the dev host runs it) sends
+// x-ms-throttle-limit-percentage once use is above 80 %, on the writes
+// served and on the 429 that refuses the 301st, which carries a
+// Retry-After in seconds until the oldest write leaves the window.
+func TestWriteQuotaThrottlePercentage(t *testing.T) {
+	h := newHarness(t)
+	h.srv.SetFaults(Faults{WriteQuota: 300, WriteWindow: 15 * time.Second})
+	want := map[int]string{1: "", 240: "", 241: "0.80", 270: "0.90", 300: "1.00"}
+	for i := 1; i <= 300; i++ {
+		r := h.do(http.MethodPatch, "/users/"+DemoExpert1ID, map[string]any{"jobTitle": "Expert " + strconv.Itoa(i)}).mustStatus(t, http.StatusNoContent)
+		if w, ok := want[i]; ok {
+			if got := r.header.Get(throttlePercentHeader); got != w {
+				t.Errorf("write %d: %s = %q, want %q", i, throttlePercentHeader, got, w)
+			}
+		}
+		if i%20 == 0 {
+			h.clock.Advance(time.Second / 4) // 300 writes over 3.75 s
+		}
+	}
+	tests := []struct {
+		name       string
+		advance    time.Duration
+		status     int
+		retryAfter string
+		percent    string
+	}{
+		// now = t0+3.75 s; the first write (t0) leaves at t0+15 s.
+		{"over the quota", 0, http.StatusTooManyRequests, "12", "1.00"},
+		{"fractional wait rounds up", 10500 * time.Millisecond, http.StatusTooManyRequests, "1", "1.00"},
+		{"the first 20 have left", 750 * time.Millisecond, http.StatusNoContent, "", "0.94"},
+	}
+	for _, tt := range tests {
+		h.clock.Advance(tt.advance)
+		r := h.do(http.MethodPatch, "/users/"+DemoExpert1ID, map[string]any{"jobTitle": tt.name}).mustStatus(t, tt.status)
+		if got := r.header.Get("Retry-After"); got != tt.retryAfter {
+			t.Errorf("%s: Retry-After = %q, want %q", tt.name, got, tt.retryAfter)
+		}
+		if got := r.header.Get(throttlePercentHeader); got != tt.percent {
+			t.Errorf("%s: %s = %q, want %q", tt.name, throttlePercentHeader, got, tt.percent)
+		}
+	}
+}
