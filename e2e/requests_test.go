@@ -11,10 +11,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/vendorflow/vendorflow/pkg/app"
+	"github.com/vendorflow/vendorflow/pkg/config"
 	"github.com/vendorflow/vendorflow/pkg/devhost"
 	"github.com/vendorflow/vendorflow/pkg/domain"
 	"github.com/vendorflow/vendorflow/pkg/engine"
-	"github.com/vendorflow/vendorflow/pkg/journal"
 	"github.com/vendorflow/vendorflow/pkg/queue"
 )
 
@@ -163,13 +164,18 @@ func (s *stack) waitRun(id string, want domain.RequestStatus, run int, timeout t
 	return last
 }
 
-// requests are the journal's requests of one kind (read from the journal
-// file, which the handler child keeps open).
+// requests are the journal's requests of one kind, read from the journal
+// the stack's environment names (the file the handlers keep open, or
+// Table Storage).
 func (s *stack) requests(kind string) []domain.RequestRecord {
 	s.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	j, err := journal.Open(ctx, journal.Config{Path: filepath.Join(s.dir, "journal.db")})
+	cfg, err := config.Load("", envLookup(s.env))
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	j, err := app.OpenJournal(ctx, cfg, nil)
 	if err != nil {
 		s.t.Fatal(err)
 	}
@@ -271,4 +277,17 @@ func (s *stack) waitDrained() {
 		}
 		return true, ""
 	})
+}
+
+// envLookup looks variables up in a KEY=VALUE list (the last one wins).
+func envLookup(env []string) func(string) (string, bool) {
+	return func(k string) (string, bool) {
+		v, ok := "", false
+		for _, kv := range env {
+			if key, val, found := strings.Cut(kv, "="); found && key == k {
+				v, ok = val, true
+			}
+		}
+		return v, ok
+	}
 }

@@ -34,14 +34,18 @@ type stack struct {
 	// under /_sim/); frontDoor is http://ADDR of the host's front door;
 	// handlerURL is the handler child's base URL.
 	simURL, frontDoor, handlerURL string
-	sim, dev                      *process
-	client                        *http.Client
+	// handlerURLs are every instance's (handlerURL is the first).
+	handlerURLs []string
+	sim, dev    *process
+	client      *http.Client
 }
 
 // stackOptions tune a stack.
 type stackOptions struct {
 	// devArgs are extra flags for `vendorflow dev`.
 	devArgs []string
+	// env is added to the environment of every process of the stack.
+	env []string
 }
 
 // process is a started vendorflow process in its own process group.
@@ -54,7 +58,7 @@ type process struct {
 var (
 	simAddrRE     = regexp.MustCompile(`emulated at (http://127\.0\.0\.1:\d+)/v1\.0`)
 	frontDoorRE   = regexp.MustCompile(`front door\s+(http://127\.0\.0\.1:\d+)/api/`)
-	handlerAddrRE = regexp.MustCompile(`handler\s+(http://127\.0\.0\.1:\d+) \(vendorflow serve\)`)
+	handlerAddrRE = regexp.MustCompile(`handler \d+\s+(http://127\.0\.0\.1:\d+) \(vendorflow serve`)
 )
 
 // startStack starts `vendorflow tenantsim` and `vendorflow dev` on free
@@ -64,7 +68,7 @@ func startStack(t *testing.T, o stackOptions) *stack {
 	t.Helper()
 	dir := t.TempDir()
 	s := &stack{t: t, dir: dir, client: &http.Client{Timeout: 20 * time.Second}}
-	base := cleanEnviron()
+	base := append(cleanEnviron(), o.env...)
 	// At debug level the emulator logs every Graph request and every one
 	// whose client went away while its response was delayed.
 	s.sim = s.start("tenantsim", base, "tenantsim", "--addr", "127.0.0.1:0", "--log-level", "debug")
@@ -79,6 +83,10 @@ func startStack(t *testing.T, o stackOptions) *stack {
 	s.dev = s.start("dev", s.env, args...)
 	s.frontDoor = waitMatch(t, s.dev, frontDoorRE)
 	s.handlerURL = waitMatch(t, s.dev, handlerAddrRE)
+	b, _ := os.ReadFile(s.dev.stdout)
+	for _, m := range handlerAddrRE.FindAllSubmatch(b, -1) {
+		s.handlerURLs = append(s.handlerURLs, string(m[1]))
+	}
 	s.waitHandlerUp()
 	return s
 }
@@ -179,12 +187,14 @@ func waitMatch(t *testing.T, p *process, re *regexp.Regexp) string {
 // readiness probe).
 func (s *stack) waitHandlerUp() {
 	s.t.Helper()
-	waitFor(s.t, startTimeout, "the handler to answer GET /", func() (bool, string) {
-		resp, err := s.client.Get(s.handlerURL + "/")
-		if err != nil {
-			return false, err.Error()
+	waitFor(s.t, startTimeout, "every handler to answer GET /", func() (bool, string) {
+		for _, u := range s.handlerURLs {
+			resp, err := s.client.Get(u + "/")
+			if err != nil {
+				return false, err.Error()
+			}
+			resp.Body.Close()
 		}
-		resp.Body.Close()
 		return true, ""
 	})
 }

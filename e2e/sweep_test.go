@@ -227,7 +227,7 @@ type sweepReply struct {
 }
 
 // raceSweeps invokes expiry-sweep twice at the same moment, as two
-// overlapping timer runs would.
+// overlapping timer runs would (on two instances when there are several).
 func (s *stack) raceSweeps() ([2]sweepReply, [2]error) {
 	env := sweepEnvelope(s.t)
 	var (
@@ -239,7 +239,7 @@ func (s *stack) raceSweeps() ([2]sweepReply, [2]error) {
 	for i := range replies {
 		wg.Go(func() {
 			<-start
-			replies[i], errs[i] = s.invokeSweep(env)
+			replies[i], errs[i] = s.invokeSweep(s.handlerURLs[i%len(s.handlerURLs)], env)
 		})
 	}
 	close(start)
@@ -269,12 +269,12 @@ func sweepEnvelope(t *testing.T) []byte {
 	return env
 }
 
-// invokeSweep POSTs a timer invocation of expiry-sweep to the handler child,
-// as the host does, and returns its ReturnValue.
-func (s *stack) invokeSweep(env []byte) (sweepReply, error) {
+// invokeSweep POSTs a timer invocation of expiry-sweep to the handler at
+// url, as the host does, and returns its ReturnValue.
+func (s *stack) invokeSweep(url string, env []byte) (sweepReply, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	req, err := funchost.NewRequest(ctx, s.handlerURL, funcapp.ExpirySweep, fmt.Sprintf("e2e-%d", time.Now().UnixNano()), env)
+	req, err := funchost.NewRequest(ctx, url, funcapp.ExpirySweep, fmt.Sprintf("e2e-%d", time.Now().UnixNano()), env)
 	if err != nil {
 		return sweepReply{}, err
 	}

@@ -23,6 +23,7 @@ func (m *Main) devCommand(g *globals) *cobra.Command {
 		runDemo       bool
 		addr          string
 		sweepSchedule string
+		hostOpts      devOptions
 	)
 	c := &cobra.Command{
 		Use:   "dev [--demo]",
@@ -39,6 +40,12 @@ aside with ` + "`vendorflow deadletters`" + `. Graph must point somewhere: a rea
 tenant, or the emulator started separately with ` + "`vendorflow tenantsim`" + ` and
 VENDORFLOW_GRAPH_BASE_URL=http://ADDR/v1.0; dev does not start one for you.
 
+--instances N runs N handlers, as Azure scales the app out: each is its own
+` + "`vendorflow serve`" + ` process on its own port taking up to --concurrency
+invocations per queue (host.json's maxConcurrentCalls), deliveries go to the
+least busy one, and all share the queue and the journal: the SQLite file, or
+Table Storage (VENDORFLOW_JOURNAL_TABLE_CONNECTION_STRING, e.g. Azurite).
+
 --demo needs no cloud and nothing else running: the Graph-compatible tenant
 emulator, the embedded journal and the real engine and Graph adapter talking
 HTTP. It plays the seed scenario: four vendor people (two of Vendor1, one of
@@ -50,6 +57,9 @@ and an expiry sweep dated after the contractor's one-month contract offboards
 that account. It exits 0 only if all four reached the end.`,
 		Example: `  vendorflow tenantsim --addr 127.0.0.1:8089 &
   VENDORFLOW_GRAPH_BASE_URL=http://127.0.0.1:8089/v1.0 vendorflow dev
+  VENDORFLOW_GRAPH_BASE_URL=http://127.0.0.1:8089/v1.0 \
+    VENDORFLOW_JOURNAL_TABLE_CONNECTION_STRING="$(scripts/azurite.sh env | cut -d"'" -f2)" \
+    vendorflow dev --instances 3
   vendorflow dev --demo
   vendorflow dev --demo --json
   vendorflow dev --demo --faults 0.2 --lag 2s     # 20% 429/503 and replication lag`,
@@ -61,9 +71,9 @@ that account. It exits 0 only if all four reached the end.`,
 						return fmt.Errorf("--%s applies to --demo only", name)
 					}
 				}
-				return m.runDevHost(cmd.Context(), g, addr, sweepSchedule)
+				return m.runDevHost(cmd.Context(), g, addr, sweepSchedule, hostOpts)
 			}
-			for _, name := range []string{"addr", "sweep-schedule"} {
+			for _, name := range []string{"addr", "sweep-schedule", "instances", "concurrency"} {
 				if cmd.Flags().Changed(name) {
 					return fmt.Errorf("--%s applies to the local host only, not to --demo", name)
 				}
@@ -95,6 +105,8 @@ that account. It exits 0 only if all four reached the end.`,
 	f.StringVar(&addr, "addr", devhost.DefaultHTTPAddr, "the local host's front door (loopback; 127.0.0.1:0 picks a free port)")
 	f.StringVar(&sweepSchedule, "sweep-schedule", "", "six-field NCRONTAB (UTC) for the expiry sweep, the app setting "+
 		devhost.SettingSweepSchedule+` (default "`+devhost.DefaultSettings()[devhost.SettingSweepSchedule]+`"), e.g. "*/5 * * * * *"`)
+	f.IntVar(&hostOpts.instances, "instances", 1, "number of handler instances (serve processes) sharing the queue and the journal")
+	f.IntVar(&hostOpts.concurrency, "concurrency", devhost.DefaultConcurrency, "concurrent invocations per queue on each instance (host.json's maxConcurrentCalls)")
 	f.BoolVar(&o.JSON, "json", false, "print only the summary, as one JSON object")
 	f.Float64Var(&o.FaultRate, "faults", 0, "inject 429 and 503 answers on every Graph route at this rate (0 to 0.9)")
 	f.DurationVar(&o.Lag, "lag", 0, "emulate replication lag: new objects stay invisible to reads this long")
@@ -117,10 +129,24 @@ var errDevServiceBus = errors.New("queue.serviceBusNamespace (ServiceBusConnecti
 	"but `vendorflow dev` feeds the handler from the embedded queue; unset it to run locally " +
 	"(in Azure, the Functions host feeds `vendorflow serve` from Service Bus)")
 
-// runDevHost runs the local Functions host: the handler as a supervised
-// child (`vendorflow serve`) fed from the embedded queue, until ctx ends.
+// devOptions tune the local host.
+type devOptions struct {
+	instances, concurrency int
+}
+
+// maxDevInstances bounds --instances: each is a process of its own.
+const maxDevInstances = 16
+
+// runDevHost runs the local Functions host: the handlers as supervised
+// children (`vendorflow serve`) fed from the embedded queue, until ctx ends.
 // sweepSchedule, when set, is the ExpirySweepSchedule app setting.
-func (m *Main) runDevHost(ctx context.Context, g *globals, addr, sweepSchedule string) error {
+func (m *Main) runDevHost(ctx context.Context, g *globals, addr, sweepSchedule string, o devOptions) error {
+	if o.instances < 1 || o.instances > maxDevInstances {
+		return fmt.Errorf("--instances must be between 1 and %d", maxDevInstances)
+	}
+	if o.concurrency < 1 || o.concurrency > 64 {
+		return errors.New("--concurrency must be between 1 and 64")
+	}
 	cfg, err := m.loadConfig(g)
 	if err != nil {
 		return err
@@ -135,12 +161,17 @@ func (m *Main) runDevHost(ctx context.Context, g *globals, addr, sweepSchedule s
 	if err != nil {
 		return err
 	}
-	// The child resolves the queue path from its own working directory and
-	// environment; give it the absolute path so both use the same file.
-	if cfg.Queue.Path != ":memory:" {
-		if cfg.Queue.Path, err = filepath.Abs(cfg.Queue.Path); err != nil {
-			return err
+	// The children resolve paths from their own working directory and
+	// environment; give them absolute paths so that all use the same files.
+	for _, p := range []*string{&cfg.Queue.Path, &cfg.Journal.Path} {
+		if *p != ":memory:" {
+			if *p, err = filepath.Abs(*p); err != nil {
+				return err
+			}
 		}
+	}
+	if o.instances > 1 && !cfg.Journal.Shared() && cfg.Journal.Path == ":memory:" {
+		return errors.New("--instances needs a journal the instances can share: a file (journal.path) or Table Storage, not :memory:")
 	}
 	exe, err := os.Executable()
 	if err != nil {
@@ -150,14 +181,19 @@ func (m *Main) runDevHost(ctx context.Context, g *globals, addr, sweepSchedule s
 	if g.configPath != "" {
 		args = append(args, "--config", g.configPath)
 	}
-	sup, err := devhost.NewSupervisor(devhost.SupervisorConfig{
-		Command: exe,
-		Args:    args,
-		Env:     devChildEnv(cfg),
-		Logger:  log,
-	})
-	if err != nil {
-		return err
+	sups := make([]*devhost.Supervisor, o.instances)
+	handlers := make([]devhost.Handler, o.instances)
+	for i := range sups {
+		sup, err := devhost.NewSupervisor(devhost.SupervisorConfig{
+			Command: exe,
+			Args:    args,
+			Env:     devChildEnv(cfg),
+			Logger:  log.With("instance", i),
+		})
+		if err != nil {
+			return err
+		}
+		sups[i], handlers[i] = sup, devhost.Handler{URL: sup.URL(), Ready: sup.WaitReady}
 	}
 	q, err := app.OpenQueue(ctx, cfg)
 	if err != nil {
@@ -169,12 +205,12 @@ func (m *Main) runDevHost(ctx context.Context, g *globals, addr, sweepSchedule s
 		settings[devhost.SettingSweepSchedule] = sweepSchedule
 	}
 	host, err := devhost.New(devhost.Config{
-		Queue:        q,
-		HandlerURL:   sup.URL(),
-		HandlerReady: sup.WaitReady,
-		Settings:     settings,
-		HTTPAddr:     addr,
-		Logger:       log,
+		Queue:       q,
+		Handlers:    handlers,
+		Concurrency: o.concurrency,
+		Settings:    settings,
+		HTTPAddr:    addr,
+		Logger:      log,
 	})
 	if err != nil {
 		return err
@@ -183,21 +219,30 @@ func (m *Main) runDevHost(ctx context.Context, g *globals, addr, sweepSchedule s
 	fmt.Fprintf(out, "vendorflow dev: local Functions host\n")
 	fmt.Fprintf(out, "  front door  %s/api/\n", host.FrontDoorURL())
 	fmt.Fprintf(out, "  queue       %s\n", cfg.Queue.Path)
-	fmt.Fprintf(out, "  handler     %s (vendorflow serve)\n", sup.URL())
+	for i, sup := range sups {
+		fmt.Fprintf(out, "  handler %-3d %s (vendorflow serve, %d at a time per queue)\n", i, sup.URL(), o.concurrency)
+	}
+	fmt.Fprintf(out, "  journal     %s\n", cfg.Journal.Describe())
 	fmt.Fprintf(out, "  graph       %s\n", cfg.Graph.BaseURL)
 	fmt.Fprintf(out, "send requests with `vendorflow enqueue onboard FILE`; Ctrl-C stops\n")
 
 	runCtx, stop := context.WithCancel(ctx)
 	defer stop()
-	supDone := make(chan error, 1)
-	go func() {
-		err := sup.Run(runCtx)
-		stop() // the handler cannot be started: stop the host too
-		supDone <- err
-	}()
+	supDone := make(chan error, len(sups))
+	for _, sup := range sups {
+		go func() {
+			err := sup.Run(runCtx)
+			stop() // a handler cannot be started: stop the host too
+			supDone <- err
+		}()
+	}
 	hostErr := host.Run(runCtx)
 	stop()
-	supErr := <-supDone
+	var supErrs []error
+	for range sups {
+		supErrs = append(supErrs, <-supDone)
+	}
+	supErr := errors.Join(supErrs...)
 	if hostErr != nil {
 		return fmt.Errorf("local host: %w", hostErr)
 	}
@@ -208,11 +253,13 @@ func (m *Main) runDevHost(ctx context.Context, g *globals, addr, sweepSchedule s
 }
 
 // devChildEnv is the handler's environment: ours (VENDORFLOW_* and the
-// Azure variables pass through), with the Graph endpoint, queue file and
-// queue names the host resolved, so that handler and host agree.
+// Azure variables pass through, the Table journal's among them), with the
+// Graph endpoint, queue and journal files and queue names the host
+// resolved, so that handlers and host agree.
 func devChildEnv(cfg config.Config) []string {
 	return append(os.Environ(),
 		"VENDORFLOW_QUEUE_PATH="+cfg.Queue.Path,
+		"VENDORFLOW_JOURNAL_PATH="+cfg.Journal.Path,
 		"VENDORFLOW_GRAPH_BASE_URL="+cfg.Graph.BaseURL,
 		devhost.SettingOnboardQueue+"="+cfg.Queue.OnboardQueue,
 		devhost.SettingOffboardQueue+"="+cfg.Queue.OffboardQueue,

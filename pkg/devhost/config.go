@@ -36,6 +36,8 @@ type Invocation struct {
 	InvocationID  string
 	MessageID     string // Service Bus only
 	DeliveryCount int    // Service Bus only
+	// Instance is the index of the handler (Config.Handlers) invoked.
+	Instance int
 	// Status is the handler's HTTP status; 0 on a transport error.
 	Status int
 	// Outcome is "completed", "abandoned", "lock lost" (settling failed
@@ -58,12 +60,18 @@ type Config struct {
 	// Queue is the embedded queue feeding the Service Bus functions. It must
 	// have been opened with the same clock as Clock.
 	Queue *queue.Queue
-	// HandlerURL is the custom handler's base URL ("http://127.0.0.1:PORT").
+	// HandlerURL is the custom handler's base URL ("http://127.0.0.1:PORT"),
+	// when there is one instance; Handlers lists several.
 	HandlerURL string
 	// HandlerReady, when set, is awaited before each invocation (e.g.
 	// (*Supervisor).WaitReady), so that deliveries are not burnt while the
 	// handler restarts.
 	HandlerReady func(ctx context.Context) error
+	// Handlers are the instances of the app, as Azure scales it out: each
+	// takes up to Concurrency invocations per Service Bus function, and
+	// deliveries go to the least busy one. Empty means one instance,
+	// HandlerURL with HandlerReady.
+	Handlers []Handler
 	// Functions are the app's functions; default funcapp.Functions().
 	Functions []funcapp.Function
 	// Settings are the app settings that resolve %Setting% (queue names, the
@@ -97,8 +105,19 @@ type Config struct {
 	Observe func(Invocation)
 }
 
+// Handler is one instance of the custom handler.
+type Handler struct {
+	// URL is its base URL ("http://127.0.0.1:PORT").
+	URL string
+	// Ready, when set, is awaited before each invocation.
+	Ready func(ctx context.Context) error
+}
+
 // SetDefaults fills zero fields.
 func (c *Config) SetDefaults() {
+	if len(c.Handlers) == 0 && c.HandlerURL != "" {
+		c.Handlers = []Handler{{URL: c.HandlerURL, Ready: c.HandlerReady}}
+	}
 	if c.Functions == nil {
 		c.Functions = funcapp.Functions()
 	}
@@ -138,7 +157,7 @@ func (c *Config) Validate() error {
 	switch {
 	case c.Queue == nil:
 		return errors.New("devhost: config: Queue is nil")
-	case c.HandlerURL == "":
+	case len(c.Handlers) == 0:
 		return errors.New("devhost: config: HandlerURL is empty")
 	case c.LockDuration <= 0:
 		return fmt.Errorf("devhost: config: LockDuration %s <= 0", c.LockDuration)
@@ -148,6 +167,11 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("devhost: config: TransportErrorDelay %s < 0", c.TransportErrorDelay)
 	case c.PollInterval <= 0:
 		return fmt.Errorf("devhost: config: PollInterval %s <= 0", c.PollInterval)
+	}
+	for i, hd := range c.Handlers {
+		if hd.URL == "" {
+			return fmt.Errorf("devhost: config: handler %d has no URL", i)
+		}
 	}
 	for _, f := range c.Functions {
 		switch f.Trigger {

@@ -15,7 +15,11 @@ func TestConfigValidate(t *testing.T) {
 	}{
 		{"defaults", func(*Config) {}, true},
 		{"no queue", func(c *Config) { c.Queue = nil }, false},
-		{"no handler", func(c *Config) { c.HandlerURL = "" }, false},
+		{"no handler", func(c *Config) { c.HandlerURL, c.Handlers = "", nil }, false},
+		{"an instance without URL", func(c *Config) { c.Handlers = append(c.Handlers, Handler{}) }, false},
+		{"three instances", func(c *Config) {
+			c.Handlers = []Handler{{URL: "http://127.0.0.1:1"}, {URL: "http://127.0.0.1:2"}, {URL: "http://127.0.0.1:3"}}
+		}, true},
 		{"bad schedule", func(c *Config) { c.TimerSchedule = "0 0 2 * *" }, false},
 		{"empty queue setting", func(c *Config) { c.Settings[SettingOnboardQueue] = "" }, false},
 		{"negative concurrency", func(c *Config) { c.Concurrency = -1 }, false},

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/vendorflow/vendorflow/pkg/funcapp"
@@ -85,7 +86,8 @@ func (h *Host) forward(w http.ResponseWriter, r *http.Request, f funcapp.Functio
 	})
 	var rep reply
 	if err == nil {
-		rep, err = h.invoke(r.Context(), f.Name, inv.InvocationID, env)
+		inv.Instance = h.next()
+		rep, err = h.invoke(r.Context(), inv.Instance, f.Name, inv.InvocationID, env)
 	}
 	inv.Status = rep.status
 	var out funchost.HTTPOutput
@@ -107,9 +109,16 @@ func (h *Host) forward(w http.ResponseWriter, r *http.Request, f funcapp.Functio
 	for k, v := range out.Headers {
 		w.Header().Set(k, v)
 	}
+	// Which instance answered (the real host has no such header; here it
+	// lets a test see that any instance answers from the shared journal).
+	w.Header().Set(InstanceHeader, strconv.Itoa(inv.Instance))
 	w.WriteHeader(out.StatusCode)
 	_, _ = io.WriteString(w, out.Body) // the client hung up
 }
+
+// InstanceHeader names the instance (index of Config.Handlers) that
+// answered a front-door request.
+const InstanceHeader = "X-Vendorflow-Dev-Instance"
 
 // httpOutput reads the http output binding named name from a handler reply.
 func httpOutput(body []byte, name string) (funchost.HTTPOutput, error) {

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/vendorflow/vendorflow/pkg/funcapp"
@@ -19,6 +20,7 @@ type Host struct {
 	cfg Config
 	enc *funchost.Encoder
 	ln  net.Listener
+	rr  atomic.Uint64 // round robin over Handlers for timer and HTTP invocations
 }
 
 // New validates cfg and, if any HTTP function is configured, opens the front
@@ -97,7 +99,7 @@ func (h *Host) Run(ctx context.Context) error {
 			return nil
 		})
 	}
-	h.cfg.Logger.InfoContext(ctx, "local functions host started", "handler", h.cfg.HandlerURL, "frontDoor", h.FrontDoorURL())
+	h.cfg.Logger.InfoContext(ctx, "local functions host started", "handlers", len(h.cfg.Handlers), "frontDoor", h.FrontDoorURL())
 	wg.Wait()
 	return errors.Join(errs...)
 }

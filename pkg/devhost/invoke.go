@@ -30,18 +30,19 @@ type reply struct {
 	body   []byte
 }
 
-// invoke POSTs envelope to the handler's /<function>, within LockDuration,
+// invoke POSTs envelope to instance's /<function>, within LockDuration,
 // and returns its reply. A transport error (the handler died, refused, timed
 // out) is returned as an error.
-func (h *Host) invoke(ctx context.Context, function, invocationID string, envelope []byte) (reply, error) {
-	if h.cfg.HandlerReady != nil {
-		if err := h.cfg.HandlerReady(ctx); err != nil {
-			return reply{}, fmt.Errorf("devhost: waiting for the handler: %w", err)
+func (h *Host) invoke(ctx context.Context, instance int, function, invocationID string, envelope []byte) (reply, error) {
+	hd := h.cfg.Handlers[instance]
+	if hd.Ready != nil {
+		if err := hd.Ready(ctx); err != nil {
+			return reply{}, fmt.Errorf("devhost: waiting for handler %d: %w", instance, err)
 		}
 	}
 	ctx, cancel := context.WithTimeout(ctx, h.cfg.LockDuration)
 	defer cancel()
-	req, err := funchost.NewRequest(ctx, h.cfg.HandlerURL, function, invocationID, envelope)
+	req, err := funchost.NewRequest(ctx, hd.URL, function, invocationID, envelope)
 	if err != nil {
 		return reply{}, err
 	}
@@ -55,6 +56,12 @@ func (h *Host) invoke(ctx context.Context, function, invocationID string, envelo
 		return reply{status: resp.StatusCode}, fmt.Errorf("devhost: invoke %s: reading reply: %w", function, err)
 	}
 	return reply{status: resp.StatusCode, body: body}, nil
+}
+
+// next picks an instance for an invocation that is not a queue delivery
+// (timer, HTTP): round robin.
+func (h *Host) next() int {
+	return int(h.rr.Add(1)-1) % len(h.cfg.Handlers)
 }
 
 func ok2xx(status int) bool { return status >= 200 && status < 300 }

@@ -12,14 +12,23 @@ import (
 )
 
 // dispatch feeds function f from queue name with up to Concurrency
-// invocations in flight. It waits, without polling the store, on the first
+// invocations in flight on each instance, each delivery going to an
+// instance with a free slot (slots are handed out interleaved, so
+// deliveries spread evenly). It waits, without polling the store, on the first
 // of: a change signalled by the queue handle, an invocation finishing, the
 // next visible time (scheduled message or lock expiry), or PollInterval
 // (sends from other processes). Store errors are logged and retried after
 // PollInterval.
 func (h *Host) dispatch(ctx context.Context, f funcapp.Function, name string) error {
 	log := h.cfg.Logger.With("function", f.Name, "queue", name)
-	done := make(chan struct{}, h.cfg.Concurrency)
+	total := h.cfg.Concurrency * len(h.cfg.Handlers)
+	slots := make(chan int, total)
+	for range h.cfg.Concurrency {
+		for i := range h.cfg.Handlers {
+			slots <- i
+		}
+	}
+	done := make(chan struct{}, total)
 	inFlight := 0
 	defer func() {
 		for ; inFlight > 0; inFlight-- {
@@ -30,7 +39,7 @@ func (h *Host) dispatch(ctx context.Context, f funcapp.Function, name string) er
 		// Take the change channel before looking, so that a send between the
 		// look and the wait is not missed.
 		changes := h.cfg.Queue.Changes()
-		free := h.cfg.Concurrency - inFlight
+		free := total - inFlight
 		var msgs []queue.Message
 		if free > 0 {
 			var err error
@@ -47,9 +56,10 @@ func (h *Host) dispatch(ctx context.Context, f funcapp.Function, name string) er
 		}
 		for _, m := range msgs {
 			inFlight++
+			instance := <-slots // inFlight < total: one is free
 			go func() {
-				defer func() { done <- struct{}{} }()
-				h.deliver(ctx, f, name, m)
+				defer func() { slots <- instance; done <- struct{}{} }()
+				h.deliver(ctx, instance, f, name, m)
 			}()
 		}
 		if len(msgs) > 0 {
@@ -87,8 +97,8 @@ func (h *Host) dispatch(ctx context.Context, f funcapp.Function, name string) er
 // deliver invokes f with m and settles m: Complete on 2xx, Abandon
 // otherwise. Settling uses a context that outlives ctx by the lock, so a
 // shutdown does not strand a finished invocation.
-func (h *Host) deliver(ctx context.Context, f funcapp.Function, name string, m queue.Message) {
-	inv := Invocation{Function: f.Name, InvocationID: newInvocationID(), MessageID: m.MessageID, DeliveryCount: m.DeliveryCount}
+func (h *Host) deliver(ctx context.Context, instance int, f funcapp.Function, name string, m queue.Message) {
+	inv := Invocation{Function: f.Name, InvocationID: newInvocationID(), MessageID: m.MessageID, DeliveryCount: m.DeliveryCount, Instance: instance}
 	env, err := h.enc.ServiceBus(f.Name, f.Binding, funchost.ServiceBusMessage{
 		Body: m.Body, MessageID: m.MessageID, CorrelationID: m.CorrelationID, ContentType: m.ContentType,
 		Subject: m.Subject, LockToken: m.LockToken, DeliveryCount: m.DeliveryCount, SequenceNumber: m.SequenceNumber,
@@ -96,7 +106,7 @@ func (h *Host) deliver(ctx context.Context, f funcapp.Function, name string, m q
 	})
 	var rep reply
 	if err == nil {
-		rep, err = h.invoke(ctx, f.Name, inv.InvocationID, env)
+		rep, err = h.invoke(ctx, instance, f.Name, inv.InvocationID, env)
 	}
 	inv.Status = rep.status
 	settleCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
@@ -123,6 +133,6 @@ func (h *Host) deliver(ctx context.Context, f funcapp.Function, name string, m q
 		inv.Outcome = OutcomeLockLost
 	}
 	h.cfg.Logger.InfoContext(ctx, "invocation finished", "function", f.Name, "invocationId", inv.InvocationID,
-		"messageId", m.MessageID, "deliveryCount", m.DeliveryCount, "status", inv.Status, "outcome", inv.Outcome, "err", inv.Err)
+		"messageId", m.MessageID, "instance", instance, "deliveryCount", m.DeliveryCount, "status", inv.Status, "outcome", inv.Outcome, "err", inv.Err)
 	h.observe(inv)
 }

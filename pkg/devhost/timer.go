@@ -41,7 +41,8 @@ func (h *Host) runTimer(ctx context.Context, f funcapp.Function, sched *Schedule
 		env, err := h.enc.Timer(f.Name, f.Binding, info)
 		var rep reply
 		if err == nil {
-			rep, err = h.invoke(ctx, f.Name, inv.InvocationID, env)
+			inv.Instance = h.next()
+			rep, err = h.invoke(ctx, inv.Instance, f.Name, inv.InvocationID, env)
 		}
 		inv.Status = rep.status
 		switch {
