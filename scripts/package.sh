@@ -13,7 +13,7 @@ set -euo pipefail
 
 usage() {
   cat <<'USAGE'
-Usage: scripts/package.sh [--binary PATH] [--out DIR]
+Usage: scripts/package.sh [--binary PATH] [--out DIR] [--config FILE]
 
 Assembles the Azure Functions app root in DIR/app and archives it.
 
@@ -22,6 +22,10 @@ Assembles the Azure Functions app root in DIR/app and archives it.
                  go build -o DIR/app/vendorflow ./cmd/vendorflow)
   --out DIR      output directory (default: <repo>/dist); DIR/app and the
                  archives in DIR are replaced
+  --config FILE  ship FILE (checked with `vendorflow config check`) as
+                 vendorflow.yaml at the app root; set the app setting
+                 VENDORFLOW_CONFIG=vendorflow.yaml (or put the configuration
+                 in VENDORFLOW_CONFIG_CONTENT instead)
   -h, --help     show this help
 
 The archive is DIR/vendorflow-app.zip when `zip` is installed, otherwise
@@ -34,6 +38,7 @@ die() { echo "package.sh: $*" >&2; exit 1; }
 
 root=$(cd "${BASH_SOURCE[0]%/*}/.." && pwd)
 binary=""
+config=""
 out="$root/dist"
 
 while [ $# -gt 0 ]; do
@@ -42,12 +47,18 @@ while [ $# -gt 0 ]; do
     --binary=*) binary=${1#--binary=}; shift ;;
     --out) [ $# -ge 2 ] || die "--out needs a directory"; out=$2; shift 2 ;;
     --out=*) out=${1#--out=}; shift ;;
+    --config) [ $# -ge 2 ] || die "--config needs a file"; config=$2; shift 2 ;;
+    --config=*) config=${1#--config=}; shift ;;
     -h|--help) usage; exit 0 ;;
     *) usage >&2; echo "package.sh: unknown argument: $1" >&2; exit 2 ;;
   esac
 done
 
 [ -f "$root/host.json" ] || die "missing $root/host.json"
+if [ -n "$config" ]; then
+  [ -f "$config" ] || die "--config $config: no such file"
+  config=$(cd "$(dirname "$config")" && pwd)/$(basename "$config")
+fi
 if [ -n "$binary" ]; then
   [ -f "$binary" ] || die "--binary $binary: no such file"
   case "$binary" in
@@ -83,6 +94,11 @@ else
   (cd "$root" && GOOS=linux GOARCH=amd64 CGO_ENABLED=0 go build -trimpath -o "$app/vendorflow" ./cmd/vendorflow)
 fi
 chmod 0755 "$app/vendorflow"
+if [ -n "$config" ]; then
+  (cd "$root" && go run ./cmd/vendorflow config check --config "$config" >/dev/null) ||
+    die "--config $config: vendorflow config check refused it"
+  cp -- "$config" "$app/vendorflow.yaml"
+fi
 
 # Check the layout the host expects before archiving it.
 [ -f "$app/host.json" ] || die "layout: host.json missing"
@@ -92,6 +108,7 @@ for name in "${functions[@]}"; do
 done
 
 entries=(host.json vendorflow "${functions[@]}")
+[ -z "$config" ] || entries+=(vendorflow.yaml)
 if command -v zip >/dev/null; then
   archive="$out/vendorflow-app.zip"
   (cd "$app" && zip -q -r -X "$archive" "${entries[@]}")
