@@ -157,6 +157,9 @@ func TestHandlerKilledMidRequest(t *testing.T) {
 		if n < 1 || n > runs {
 			t.Errorf("%s: %d credential mails, want 1..%d (runs of %s)", p.email(), n, runs, domain.StepDeliverCredentials)
 		}
+		if !s.validCredential(p) {
+			t.Errorf("%s: the last credential mailed is not the only valid one", p.email())
+		}
 		d := deliveriesOf(invs, id(p))
 		summary = append(summary, fmt.Sprintf("%s: %d deliveries (max count %d), %d runs, credential step %d runs, %d mails",
 			id(p), len(d), maxDelivery(d), r.Request.Attempts, runs, n))

@@ -168,3 +168,40 @@ func (s *stack) abandonedResponses() int {
 	}
 	return strings.Count(string(b), "client gave up during slow response")
 }
+
+// validCredential reports whether the last credential mailed to p signs
+// p in, and no earlier one does, judged by the emulator (POST /_sim/signin).
+func (s *stack) validCredential(p person) bool {
+	s.t.Helper()
+	var passes []string
+	for _, m := range s.outbox() {
+		if len(m.To) == 1 && strings.EqualFold(m.To[0], p.email()) {
+			if pass := mailedPass(m.Body); pass != "" {
+				passes = append(passes, pass)
+			}
+		}
+	}
+	if len(passes) == 0 {
+		return false
+	}
+	for i, pass := range passes {
+		var r struct{ Valid bool }
+		s.simDo(http.MethodPost, "signin", tenantsim.SignInCheck{UserPrincipalName: p.upn(), TemporaryAccessPass: pass}, &r)
+		if r.Valid != (i == len(passes)-1) {
+			s.t.Logf("%s: pass %d of %d mailed: valid=%v", p.upn(), i+1, len(passes), r.Valid)
+			return false
+		}
+	}
+	return true
+}
+
+// mailedPass is the Temporary Access Pass in a credential mail's body.
+func mailedPass(body string) string {
+	const key = "Temporary Access Pass:"
+	i := strings.Index(body, key)
+	if i < 0 {
+		return ""
+	}
+	line, _, _ := strings.Cut(body[i+len(key):], "\n")
+	return strings.TrimSpace(line)
+}

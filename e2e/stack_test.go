@@ -78,6 +78,9 @@ func startStack(t *testing.T, o stackOptions) *stack {
 		"VENDORFLOW_GRAPH_BASE_URL="+s.simURL+"/v1.0",
 		"VENDORFLOW_QUEUE_PATH="+filepath.Join(dir, "queue.db"),
 		"VENDORFLOW_JOURNAL_PATH="+filepath.Join(dir, "journal.db"),
+		// A killed handler's account leases lapse after this; its
+		// redelivery waits that long before it takes over (default 1m).
+		"VENDORFLOW_LEASE_TTL="+leaseTTL.String(),
 	)
 	args := append([]string{"dev", "--addr", "127.0.0.1:0", "--log-level", "info"}, o.devArgs...)
 	s.dev = s.start("dev", s.env, args...)
@@ -90,6 +93,10 @@ func startStack(t *testing.T, o stackOptions) *stack {
 	s.waitHandlerUp()
 	return s
 }
+
+// leaseTTL is the stacks' account lease: short, so that the crash tests'
+// redeliveries take over a killed run's accounts within seconds.
+const leaseTTL = 5 * time.Second
 
 // cleanEnviron is our environment without vendorflow, Azure and Functions
 // settings, so that the tests see the built-in demo configuration.

@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/vendorflow/vendorflow/pkg/clock"
 	"github.com/vendorflow/vendorflow/pkg/config"
@@ -117,8 +118,14 @@ func Open(ctx context.Context, cfg config.Config, o Options) (*Stack, error) {
 	}
 	ec := o.Engine
 	ec.Tenant, ec.Directory, ec.Journal = cfg.Tenant, s.Graph, j
+	if ec.LeaseTTL == 0 {
+		ec.LeaseTTL = time.Duration(cfg.Journal.LeaseTTL)
+	}
 	ec.Clock, ec.Logger, ec.Observer, ec.Hooks = o.Clock, o.Logger, o.Observer, o.Hooks
 	if s.Engine, err = engine.New(ec); err != nil {
+		if cfg.Journal.LeaseTTL != 0 {
+			err = fmt.Errorf("journal.leaseTtl (VENDORFLOW_LEASE_TTL): %w", err)
+		}
 		return nil, errors.Join(err, s.Close())
 	}
 	return s, nil

@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"os"
 	"strings"
+	"time"
 
 	"sigs.k8s.io/yaml"
 
@@ -74,6 +75,18 @@ type Journal struct {
 	TableConnectionString secret.Value `json:"-"`
 	// TablePrefix starts the journal's table names (default "vendorflow").
 	TablePrefix string `json:"tablePrefix"`
+	// LeaseTTL is how long a run holds an account unless it renews the
+	// hold (e.g. "1m", the default; it must be shorter than the 2m run
+	// budget). A crashed run's redelivery waits at most this long.
+	LeaseTTL domain.Duration `json:"leaseTtl"`
+}
+
+func parseDuration(s string) (time.Duration, error) {
+	v, err := time.ParseDuration(s)
+	if err != nil || v <= 0 {
+		return 0, fmt.Errorf("duration %q: want a positive Go duration such as \"90s\" or \"1m\"", s)
+	}
+	return v, nil
 }
 
 // Shared reports whether the journal is Table Storage, which every
@@ -122,6 +135,7 @@ func envVars() []envVar {
 		{"VENDORFLOW_JOURNAL_TABLE_ENDPOINT", "journal.tableEndpoint"},
 		{"VENDORFLOW_JOURNAL_TABLE_CONNECTION_STRING", "journal Table Storage connection string (environment only)"},
 		{"VENDORFLOW_JOURNAL_TABLE_PREFIX", "journal.tablePrefix"},
+		{"VENDORFLOW_LEASE_TTL", "journal.leaseTtl (e.g. 1m)"},
 		{"VENDORFLOW_QUEUE_PATH", "queue.path"},
 		{"ServiceBusConnection__fullyQualifiedNamespace", "queue.serviceBusNamespace"},
 		{"OnboardQueue", "queue.onboardQueue"},
@@ -203,6 +217,13 @@ func (c *Config) apply(lookup func(string) (string, bool)) error {
 	set("VENDORFLOW_JOURNAL_PATH", &c.Journal.Path)
 	set("VENDORFLOW_JOURNAL_TABLE_ENDPOINT", &c.Journal.TableEndpoint)
 	set("VENDORFLOW_JOURNAL_TABLE_PREFIX", &c.Journal.TablePrefix)
+	if v, ok := lookup("VENDORFLOW_LEASE_TTL"); ok && v != "" {
+		d, err := parseDuration(v)
+		if err != nil {
+			return fmt.Errorf("VENDORFLOW_LEASE_TTL: %w", err)
+		}
+		c.Journal.LeaseTTL = domain.Duration(d)
+	}
 	if v, ok := lookup("VENDORFLOW_JOURNAL_TABLE_CONNECTION_STRING"); ok && v != "" {
 		c.Journal.TableConnectionString = secret.New(v)
 	}
@@ -251,6 +272,9 @@ func (c *Config) SetDefaults() {
 func (c Config) Validate() error {
 	if err := c.Tenant.Validate(); err != nil {
 		return err
+	}
+	if c.Journal.LeaseTTL < 0 {
+		return domain.Errorf(domain.Invalid, "journal.leaseTtl %s: want a positive duration such as \"1m\"", time.Duration(c.Journal.LeaseTTL))
 	}
 	if c.Journal.TableEndpoint != "" && !c.Journal.TableConnectionString.IsZero() {
 		return domain.Errorf(domain.Invalid, "journal: set journal.tableEndpoint or VENDORFLOW_JOURNAL_TABLE_CONNECTION_STRING, not both")

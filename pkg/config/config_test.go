@@ -37,11 +37,12 @@ func TestEnvOverrides(t *testing.T) {
 		"VENDORFLOW_GRAPH_BASE_URL": "http://127.0.0.1:9999/v1.0",
 		"AZURE_CLIENT_SECRET":       "s3cr3t-value",
 		"VENDORFLOW_JOURNAL_PATH":   "/tmp/j.db",
+		"VENDORFLOW_LEASE_TTL":      "5s",
 	}))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Tenant.Domain != "contoso.com" || c.Journal.Path != "/tmp/j.db" || !c.Graph.UsesEmulator() {
+	if c.Tenant.Domain != "contoso.com" || c.Journal.Path != "/tmp/j.db" || !c.Graph.UsesEmulator() || time.Duration(c.Journal.LeaseTTL) != 5*time.Second {
 		t.Fatalf("overrides not applied: %+v", c)
 	}
 	if c.Graph.ClientSecret.Reveal() != "s3cr3t-value" {
@@ -69,6 +70,9 @@ func TestLoadErrors(t *testing.T) {
 		{"invalid tenant", write("i.yaml", "tenant:\n  domain: not a domain\n"), nil, "domain: must be a DNS domain"},
 		{"plain http to a real host", "", map[string]string{"VENDORFLOW_GRAPH_BASE_URL": "http://graph.example.com/v1.0"}, "plain http is allowed only"},
 		{"bad bool", "", map[string]string{"VENDORFLOW_MANAGED_IDENTITY": "maybe"}, "want true or false"},
+		{"bad lease env", "", map[string]string{"VENDORFLOW_LEASE_TTL": "soon"}, `VENDORFLOW_LEASE_TTL: duration "soon"`},
+		{"zero lease env", "", map[string]string{"VENDORFLOW_LEASE_TTL": "0s"}, "want a positive Go duration"},
+		{"negative lease in the file", write("l.yaml", strings.Replace(string(Sample()), "journal:\n", "journal:\n  leaseTtl: -5s\n", 1)), nil, "journal.leaseTtl -5s: want a positive duration"},
 		{"json works too", write("c.json", `{"tenant":{"domain":"x.com"}}`), nil, "sender: must be a mailbox"},
 	}
 	for _, tt := range tests {

@@ -40,6 +40,11 @@ type Config struct {
 	// attempts (default 2m, well under a Service Bus lock of 5m). When it is
 	// spent the request is left "retrying" for the caller to reschedule.
 	RunBudget time.Duration
+	// LeaseTTL is how long a run's hold on an account lasts unless renewed
+	// (default 1m, less than RunBudget). A run renews it before every step
+	// attempt and every wait, so it lapses only when the run has crashed or
+	// stalled; another delivery of the same request then takes over.
+	LeaseTTL time.Duration
 	// Observer, when set, is told of every step transition (the demo prints
 	// them). It must not block.
 	Observer func(Event)
@@ -77,6 +82,9 @@ func (c *Config) SetDefaults() {
 	if c.RunBudget == 0 {
 		c.RunBudget = 2 * time.Minute
 	}
+	if c.LeaseTTL == 0 {
+		c.LeaseTTL = min(time.Minute, c.RunBudget/2)
+	}
 }
 
 // Validate checks the configuration.
@@ -88,6 +96,9 @@ func (c Config) Validate() error {
 		return errors.New("engine: Journal is required")
 	case c.MaxAttempts < 1:
 		return errors.New("engine: MaxAttempts must be at least 1")
+	case c.LeaseTTL <= 0 || c.LeaseTTL >= c.RunBudget:
+		// a redelivery must be able to outwait a crashed run's lease
+		return fmt.Errorf("engine: LeaseTTL (%s) must be positive and shorter than RunBudget (%s)", c.LeaseTTL, c.RunBudget)
 	}
 	return c.Tenant.Validate()
 }
@@ -187,10 +198,15 @@ type state struct {
 	kind      string
 	upn       string
 	intentAt  time.Time
-	leased    bool
-	outputs   map[string]string
-	onboard   domain.Onboarding
-	offboard  domain.Offboarding
+	// owner is this run's name on the account lease: the request id and a
+	// nonce, so that two runs of one request exclude each other too.
+	owner      string
+	leased     bool
+	leaseUntil time.Time
+	finished   map[domain.Step]bool
+	outputs    map[string]string
+	onboard    domain.Onboarding
+	offboard   domain.Offboarding
 }
 
 func (s *state) out(key string) string { return s.outputs[key] }
@@ -222,21 +238,15 @@ func (e *Engine) run(ctx context.Context, kind, id string, payload []byte, o Pro
 		return Result{}, err
 	}
 	if err := e.j.SetStatus(ctx, id, domain.RequestRunning, "", ""); err != nil {
-		return Result{}, err
-	}
-	done, err := e.j.Steps(ctx, id)
-	if err != nil {
-		return Result{}, err
-	}
-	st := &state{requestID: id, kind: kind, upn: rec.UPN, intentAt: rec.IntentAt, outputs: map[string]string{}}
-	finished := map[domain.Step]bool{}
-	for _, s := range done {
-		if s.Status == domain.StepDone {
-			finished[s.Step] = true
-			for k, v := range s.Outputs {
-				st.outputs[k] = v
-			}
+		if domain.ErrorCode(err) == domain.Conflict {
+			// another run of this request finished it meanwhile
+			return e.finishedElsewhere(ctx, res)
 		}
+		return Result{}, err
+	}
+	st := &state{requestID: id, kind: kind, upn: rec.UPN, intentAt: rec.IntentAt, owner: runOwner(id), outputs: map[string]string{}}
+	if err := e.loadSteps(ctx, st); err != nil {
+		return Result{}, err
 	}
 	log := e.log.With("requestId", id, "kind", kind)
 	budget := e.clk.Now().Add(e.cfg.RunBudget)
@@ -244,20 +254,20 @@ func (e *Engine) run(ctx context.Context, kind, id string, payload []byte, o Pro
 	defer func() {
 		if st.leased && !crashed {
 			// a crash keeps its lease, as a dead process would; it expires
-			if err := e.j.ReleaseLease(context.WithoutCancel(ctx), st.upn, id); err != nil {
+			if err := e.j.ReleaseLease(context.WithoutCancel(ctx), st.upn, st.owner); err != nil {
 				log.Warn("lease not released; it will expire", "error", err)
 			}
 		}
 	}()
 	for _, s := range plan {
-		if finished[s] {
+		if st.finished[s] {
 			// validate runs again without a journal entry: it is pure, and
 			// later steps need its result.
 			if s == domain.StepValidate {
 				if _, err := r.step(ctx, s, st); err != nil {
 					return e.stop(ctx, log, res, st, s, err)
 				}
-				if out, stop, err := e.claim(ctx, log, res, st); stop {
+				if out, stop, err := e.claim(ctx, log, res, st, budget); stop {
 					return out, err
 				}
 			}
@@ -269,6 +279,13 @@ func (e *Engine) run(ctx context.Context, kind, id string, payload []byte, o Pro
 			if errors.As(err, &crash) || ctx.Err() != nil {
 				crashed = errors.As(err, &crash)
 				return res, err
+			}
+			var lost *leaseLostError
+			if errors.As(err, &lost) {
+				if lost.yours(id) {
+					return e.yield(log, res, st, lost.holder), nil
+				}
+				err = &domain.Error{Code: domain.Transient, RetryAfter: e.cfg.BaseBackoff, Message: lost.Error()}
 			}
 			return e.stop(ctx, log, res, st, s, err)
 		}
@@ -288,7 +305,7 @@ func (e *Engine) run(ctx context.Context, kind, id string, payload []byte, o Pro
 			return res, err
 		}
 		if s == domain.StepValidate {
-			if out, stop, err := e.claim(ctx, log, res, st); stop {
+			if out, stop, err := e.claim(ctx, log, res, st, budget); stop {
 				return out, err
 			}
 		}
@@ -306,6 +323,9 @@ func (e *Engine) run(ctx context.Context, kind, id string, payload []byte, o Pro
 func (e *Engine) attempt(ctx context.Context, log *slog.Logger, r runner, s domain.Step, st *state, budget time.Time) (map[string]string, error) {
 	var last error
 	for n := 1; n <= e.cfg.MaxAttempts; n++ {
+		if err := e.renewLease(ctx, st, 0); err != nil {
+			return nil, err
+		}
 		if _, err := e.j.StartStep(ctx, st.requestID, s); err != nil {
 			return nil, fmt.Errorf("journal start %s/%s: %w", st.requestID, s, err)
 		}
@@ -331,6 +351,9 @@ func (e *Engine) attempt(ctx context.Context, log *slog.Logger, r runner, s doma
 		wait := e.backoff(n, domain.RetryAfterOf(err))
 		if e.clk.Now().Add(wait).After(budget) {
 			break
+		}
+		if err := e.renewLease(ctx, st, wait); err != nil {
+			return nil, err
 		}
 		if err := e.clk.Sleep(ctx, wait); err != nil {
 			return nil, err

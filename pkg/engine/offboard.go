@@ -29,7 +29,7 @@ func (r offboardRunner) step(ctx context.Context, s domain.Step, st *state) (map
 		return map[string]string{outUPN: o.UPN}, nil
 	}
 	if s == domain.StepFindAccount {
-		return e.findAccount(ctx, st.offboard)
+		return e.findAccount(ctx, st)
 	}
 	if st.out(outGone) == "true" {
 		// nothing left to take away: the account is in the deleted items
@@ -85,8 +85,12 @@ func (r offboardRunner) step(ctx context.Context, s domain.Step, st *state) (map
 }
 
 // findAccount resolves the account; one that is already soft-deleted needs
-// nothing more, one that is not ours is refused.
-func (e *Engine) findAccount(ctx context.Context, o domain.Offboarding) (map[string]string, error) {
+// nothing more, one that is not ours is refused. When there is no account
+// at all the request is parked (a mistyped UPN is worth a look), but its
+// intent is recorded first: an older onboard of the same person, still on
+// its way, is then superseded instead of creating the account after it.
+func (e *Engine) findAccount(ctx context.Context, st *state) (map[string]string, error) {
+	o := st.offboard
 	u, err := e.dir.FindUser(ctx, o.UPN)
 	switch domain.ErrorCode(err) {
 	case "":
@@ -102,7 +106,12 @@ func (e *Engine) findAccount(ctx context.Context, o domain.Offboarding) (map[str
 		if derr != nil && domain.ErrorCode(derr) != domain.NotFound {
 			return nil, derr
 		}
-		return nil, domain.Errorf(domain.NotFound, "no account %s exists (nor in the deleted items)", o.UPN)
+		if err := e.saveAccount(ctx, o.UPN, func(a *domain.AccountRecord) {
+			a.State, a.LastRequest, a.IntentAt = domain.AccountOffboarded, st.requestID, st.intentAt
+		}); err != nil {
+			return nil, err
+		}
+		return nil, domain.Errorf(domain.NotFound, "no account %s exists (nor in the deleted items); recorded, so that an older onboard of it is superseded", o.UPN)
 	}
 	return nil, err
 }

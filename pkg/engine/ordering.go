@@ -2,22 +2,53 @@ package engine
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/vendorflow/vendorflow/pkg/domain"
 )
 
-// leaseMargin is added to the run budget for an account lease, so that a
-// run that waits out its whole budget still holds its lease, and a crashed
-// run's lease expires soon after.
+// leaseMargin is how long a sweep holds an account while it warns the
+// sponsor (one mail): a crashed sweep's hold expires soon after.
 const leaseMargin = 2 * time.Minute
+
+// leasePoll is how often a run waiting for another run of the same request
+// looks at the account lease again.
+const leasePoll = time.Second
+
+// ownerSep separates the request id from the run's nonce in a lease owner.
+const ownerSep = "#"
+
+// runOwner names one run of a request on the account lease: the request
+// id, so that the holder can be named, and a random nonce, so that a
+// duplicate delivery of the same request running at the same moment (on
+// another instance, after a lost message lock) does not share the lease.
+func runOwner(requestID string) string {
+	var b [8]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		// crypto/rand does not fail on supported platforms; keep going
+		// with a nonce that is still unique within this process.
+		return fmt.Sprintf("%s%s%x", requestID, ownerSep, time.Now().UnixNano())
+	}
+	return requestID + ownerSep + hex.EncodeToString(b[:])
+}
+
+// holderRequest is the request id in a lease owner (a sweep's owner, or a
+// lease written before owners carried a nonce, is returned whole).
+func holderRequest(owner string) string {
+	id, _, _ := strings.Cut(owner, ownerSep)
+	return id
+}
 
 // claim makes this run the only one changing the account and checks that
 // no newer intent for it has been applied. It returns stop=true with the
 // result to return when the run must end here: superseded by a newer
-// request, or waiting its turn (retrying).
+// request, finished meanwhile by another run of the same request, or
+// waiting its turn (retrying).
 //
 // The rule: each account has one lease (the journal's), and remembers the
 // intent time of the last request applied to it. A request whose intent is
@@ -25,19 +56,57 @@ const leaseMargin = 2 * time.Minute
 // that followed it, say — and is marked superseded, with the reason, instead
 // of undoing the newer request's work. Equal intent times (the host keeps
 // whole seconds) resolve in processing order.
-func (e *Engine) claim(ctx context.Context, log *slog.Logger, res Result, st *state) (Result, bool, error) {
-	until := e.clk.Now().Add(e.cfg.RunBudget + leaseMargin)
-	holder, err := e.j.AcquireLease(ctx, st.upn, st.requestID, until)
+//
+// Two runs of the same request (a duplicate delivery) hold the lease under
+// different owners. The later one waits for the earlier, up to the run
+// budget, and then reads the journal again: usually it finds the request
+// done and changes nothing. A crashed run's lease lapses after LeaseTTL,
+// which is shorter than the budget, so its redelivery takes over.
+func (e *Engine) claim(ctx context.Context, log *slog.Logger, res Result, st *state, budget time.Time) (Result, bool, error) {
+	for {
+		until := e.clk.Now().Add(e.cfg.LeaseTTL)
+		holder, err := e.j.AcquireLease(ctx, st.upn, st.owner, until)
+		if err != nil {
+			return res, true, err
+		}
+		if holder == "" {
+			st.leased, st.leaseUntil = true, until
+			break
+		}
+		if holderRequest(holder) != st.requestID {
+			wait := &domain.Error{Code: domain.Transient, RetryAfter: e.cfg.BaseBackoff,
+				Message: fmt.Sprintf("request %s is changing %s now; this request waits its turn", holderRequest(holder), st.upn)}
+			out, err := e.stop(ctx, log, res, st, domain.StepValidate, wait)
+			return out, true, err
+		}
+		if !e.clk.Now().Add(leasePoll).Before(budget) {
+			return e.yield(log, res, st, holder), true, nil
+		}
+		if err := e.clk.Sleep(ctx, leasePoll); err != nil {
+			return res, true, err
+		}
+	}
+	// Under the lease: what another run of this request did before it let
+	// go is in the journal now.
+	rec, err := e.j.Request(ctx, st.requestID)
 	if err != nil {
 		return res, true, err
 	}
-	if holder != "" {
-		wait := &domain.Error{Code: domain.Transient, RetryAfter: e.cfg.BaseBackoff,
-			Message: fmt.Sprintf("request %s is changing %s now; this request waits its turn", holder, st.upn)}
-		out, err := e.stop(ctx, log, res, st, domain.StepValidate, wait)
-		return out, true, err
+	switch rec.Status {
+	case domain.RequestDone, domain.RequestSuperseded:
+		log.Info("another run of this request finished it", "status", rec.Status)
+		res.Status, res.AlreadyDone, res.Code, res.Reason, res.UPN = rec.Status, true, rec.ReasonCode, rec.Reason, st.upn
+		return res, true, nil
+	case domain.RequestRunning:
+	default:
+		// another run stopped it (retrying, parked); this run goes on
+		if err := e.j.SetStatus(ctx, st.requestID, domain.RequestRunning, "", ""); err != nil {
+			return res, true, err
+		}
 	}
-	st.leased = true
+	if err := e.loadSteps(ctx, st); err != nil {
+		return res, true, err
+	}
 	a, err := e.j.Account(ctx, st.upn)
 	switch domain.ErrorCode(err) {
 	case domain.NotFound:
@@ -57,6 +126,103 @@ func (e *Engine) claim(ctx context.Context, log *slog.Logger, res Result, st *st
 	log.Info("request superseded", "upn", st.upn, "by", a.LastRequest)
 	res.Status, res.Reason, res.UPN = domain.RequestSuperseded, reason, st.upn
 	return res, true, nil
+}
+
+// loadSteps reads the request's finished steps and their outputs into st.
+func (e *Engine) loadSteps(ctx context.Context, st *state) error {
+	done, err := e.j.Steps(ctx, st.requestID)
+	if err != nil {
+		return err
+	}
+	st.finished = map[domain.Step]bool{}
+	for _, s := range done {
+		if s.Status == domain.StepDone {
+			st.finished[s.Step] = true
+			for k, v := range s.Outputs {
+				st.outputs[k] = v
+			}
+		}
+	}
+	return nil
+}
+
+// renewLease extends this run's lease so that it lasts at least LeaseTTL
+// past a wait of d. It writes only when less than half of that is left.
+// A lease that lapsed (the run stalled past it) or was taken by another run
+// ends this run with leaseLostError: another run of the request may have
+// taken over, and even finished, meanwhile.
+func (e *Engine) renewLease(ctx context.Context, st *state, d time.Duration) error {
+	if !st.leased {
+		return nil
+	}
+	now := e.clk.Now()
+	if st.leaseUntil.After(now.Add(d + e.cfg.LeaseTTL/2)) {
+		return nil
+	}
+	if !st.leaseUntil.After(now) {
+		st.leased = false
+		return &leaseLostError{lapsed: true}
+	}
+	until := now.Add(d + e.cfg.LeaseTTL)
+	holder, err := e.j.AcquireLease(ctx, st.upn, st.owner, until)
+	if err != nil {
+		return err
+	}
+	if holder != "" {
+		st.leased = false
+		return &leaseLostError{holder: holder}
+	}
+	st.leaseUntil = until
+	return nil
+}
+
+// leaseLostError ends a run whose lease lapsed or was taken over.
+type leaseLostError struct {
+	holder string
+	lapsed bool
+}
+
+func (l *leaseLostError) Error() string {
+	if l.lapsed {
+		return "this run stalled past its account lease"
+	}
+	return "the account lease lapsed and was taken by " + holderRequest(l.holder)
+}
+
+// yours reports whether the request should be left to whoever holds the
+// account now (another run of it may): true unless another request took it.
+func (l *leaseLostError) yours(requestID string) bool {
+	return l.lapsed || holderRequest(l.holder) == requestID
+}
+
+// yield ends a run that leaves the request to another run of it (one that
+// holds the account lease). The journal is the other run's to update, so
+// nothing is written; the caller reschedules, and the next delivery
+// usually finds the request done.
+func (e *Engine) yield(log *slog.Logger, res Result, st *state, holder string) Result {
+	log.Info("another run of this request holds the account; leaving it that run", "upn", st.upn)
+	res.Status, res.Code, res.UPN = domain.RequestRetrying, domain.Transient, st.upn
+	res.Reason = fmt.Sprintf("another run of %s may be changing %s now", st.requestID, st.upn)
+	if holder != "" {
+		res.Reason = fmt.Sprintf("another run of %s is changing %s now (lease %s)", st.requestID, st.upn, holder)
+	}
+	res.RetryAfter = e.cfg.LeaseTTL
+	return res
+}
+
+// finishedElsewhere answers for a run whose request another run finished
+// while this one started.
+func (e *Engine) finishedElsewhere(ctx context.Context, res Result) (Result, error) {
+	rec, err := e.j.Request(ctx, res.RequestID)
+	if err != nil {
+		return Result{}, err
+	}
+	switch rec.Status {
+	case domain.RequestDone, domain.RequestSuperseded:
+		res.Status, res.AlreadyDone, res.Code, res.Reason = rec.Status, true, rec.ReasonCode, rec.Reason
+		return res, nil
+	}
+	return Result{}, domain.Errorf(domain.Internal, "request %s is %s and cannot run", res.RequestID, rec.Status)
 }
 
 // saveAccount updates the journal's account record with change, keeping

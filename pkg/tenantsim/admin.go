@@ -1,6 +1,7 @@
 package tenantsim
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -23,6 +24,9 @@ import (
 //	                             "slowRate":0.05,"slowDelay":"300ms"}},
 //	                             "replicationLag":"5s","writeQuota":3000,"writeWindow":"150s"}
 //	                            durations are Go duration strings or milliseconds
+//	POST /_sim/signin           {"userPrincipalName":"…","temporaryAccessPass":"…"}
+//	                            → {"valid":true|false}: would a sign-in with
+//	                            this pass succeed now (TAPValid)
 //	POST /_sim/reset?seed=demo|empty  load DemoSeed or EmptySeed for Config.Domain
 //	                            (default demo) and clear the request log
 func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request) {
@@ -44,7 +48,8 @@ func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request) {
 			{http.MethodGet, func(*http.Request) (int, any) { return http.StatusOK, s.Faults() }},
 			{http.MethodPut, s.adminPutFaults},
 		},
-		"/_sim/reset": {{http.MethodPost, s.adminReset}},
+		"/_sim/reset":  {{http.MethodPost, s.adminReset}},
+		"/_sim/signin": {{http.MethodPost, s.adminSignIn}},
 	}
 	eps, found := routes[r.URL.Path]
 	if !found {
@@ -75,6 +80,26 @@ func (s *Server) adminPutFaults(r *http.Request) (int, any) {
 	}
 	s.SetFaults(f)
 	return http.StatusOK, s.Faults()
+}
+
+// SignInCheck is the body of POST /_sim/signin.
+type SignInCheck struct {
+	UserPrincipalName   string `json:"userPrincipalName"`
+	TemporaryAccessPass string `json:"temporaryAccessPass"`
+}
+
+func (s *Server) adminSignIn(r *http.Request) (int, any) {
+	b, gerr := readBody(r, s.cfg.MaxBodyBytes)
+	if gerr != nil {
+		return gerr.status, adminError(gerr.code, gerr.message)
+	}
+	var c SignInCheck
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&c); err != nil || c.UserPrincipalName == "" {
+		return http.StatusBadRequest, adminError("BadRequest", fmt.Sprintf("Want {\"userPrincipalName\":…,\"temporaryAccessPass\":…}: %v", err))
+	}
+	return http.StatusOK, map[string]bool{"valid": s.TAPValid(c.UserPrincipalName, c.TemporaryAccessPass)}
 }
 
 func (s *Server) adminReset(r *http.Request) (int, any) {

@@ -67,3 +67,40 @@ func mustJSON(t *testing.T, b []byte, v any) {
 		t.Fatalf("decode %s: %v", b, err)
 	}
 }
+
+// POST /_sim/signin answers whether a sign-in with a pass would work now:
+// only the user's current TAP does.
+func TestAdminSignIn(t *testing.T) {
+	h := newHarness(t)
+	id := h.createUser("Vendor1_A_SA", nil)
+	path := "/users/" + id + "/authentication/temporaryAccessPassMethods"
+	old := h.do(http.MethodPost, path, map[string]any{"lifetimeInMinutes": 60}).mustStatus(t, http.StatusCreated).json(t)["temporaryAccessPass"].(string)
+	cur := h.do(http.MethodPost, path, map[string]any{"lifetimeInMinutes": 60}).mustStatus(t, http.StatusCreated).json(t)["temporaryAccessPass"].(string)
+	upn := "Vendor1_A_SA@ABC.com"
+	tests := []struct {
+		name string
+		body string
+		code int
+		want bool
+	}{
+		{"current pass", `{"userPrincipalName":"` + upn + `","temporaryAccessPass":"` + cur + `"}`, http.StatusOK, true},
+		{"replaced pass", `{"userPrincipalName":"` + upn + `","temporaryAccessPass":"` + old + `"}`, http.StatusOK, false},
+		{"other user", `{"userPrincipalName":"ava.expert@ABC.com","temporaryAccessPass":"` + cur + `"}`, http.StatusOK, false},
+		{"no such user", `{"userPrincipalName":"ghost@ABC.com","temporaryAccessPass":"` + cur + `"}`, http.StatusOK, false},
+		{"unknown field", `{"userPrincipalName":"` + upn + `","password":"x"}`, http.StatusBadRequest, false},
+		{"no user", `{"temporaryAccessPass":"x"}`, http.StatusBadRequest, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := h.do(http.MethodPost, "/_sim/signin", []byte(tt.body)).mustStatus(t, tt.code)
+			if tt.code != http.StatusOK {
+				return
+			}
+			var got struct{ Valid bool }
+			mustJSON(t, r.body, &got)
+			if got.Valid != tt.want {
+				t.Errorf("valid = %v, want %v", got.Valid, tt.want)
+			}
+		})
+	}
+}
