@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/vendorflow/vendorflow/pkg/clock"
@@ -24,6 +25,7 @@ import (
 	"github.com/vendorflow/vendorflow/pkg/journal"
 	"github.com/vendorflow/vendorflow/pkg/tablejournal"
 	"github.com/vendorflow/vendorflow/pkg/tables"
+	"github.com/vendorflow/vendorflow/pkg/writebudget"
 )
 
 // Options are the parts a caller may inject (tests, the dev host).
@@ -72,6 +74,20 @@ func OpenJournal(ctx context.Context, cfg config.Config, clk journal.Clock) (Jou
 		}
 		return j, nil
 	}
+	svc, err := openTables(cfg)
+	if err != nil {
+		return nil, err
+	}
+	j, err := tablejournal.Open(ctx, svc, clk)
+	if err != nil {
+		return nil, fmt.Errorf("open journal %s: %w", jc.Describe(), err)
+	}
+	return j, nil
+}
+
+// openTables connects to the Table Storage account of the shared journal.
+func openTables(cfg config.Config) (*tables.Service, error) {
+	jc := cfg.Journal
 	s := tables.Settings{ConnectionString: jc.TableConnectionString, Endpoint: jc.TableEndpoint, Prefix: jc.TablePrefix}
 	if s.Endpoint != "" {
 		cred, err := Credential(cfg)
@@ -84,11 +100,56 @@ func OpenJournal(ctx context.Context, cfg config.Config, clk journal.Clock) (Jou
 	if err != nil {
 		return nil, fmt.Errorf("journal: %w", err)
 	}
-	j, err := tablejournal.Open(ctx, svc, clk)
-	if err != nil {
-		return nil, fmt.Errorf("open journal %s: %w", jc.Describe(), err)
+	return svc, nil
+}
+
+// WriteBudget opens the Graph write budget: graph.writeShare of
+// graph.writeQuota per graph.writeWindow. With the shared journal it is one
+// token bucket in Table Storage that every instance paces against
+// (pkg/writebudget), keyed by WriteBudgetKey; otherwise the in-process pacer.
+func WriteBudget(ctx context.Context, cfg config.Config, clk engine.Clock) (graph.WriteBudget, error) {
+	if clk == nil {
+		clk = clock.Real{}
 	}
-	return j, nil
+	g := cfg.Graph
+	limit, window := g.WriteLimit(), time.Duration(g.WriteWindow)
+	if !cfg.Journal.Shared() {
+		return graph.NewLocalWriteBudget(clk, limit, window), nil
+	}
+	svc, err := openTables(cfg)
+	if err != nil {
+		return nil, err
+	}
+	// The bucket keeps every window at or under the limit, burst included
+	// (pkg/writebudget's doc), and its steady rate is (limit − burst) per
+	// window + hold. Both scale with the window: for Graph's 150 s, a
+	// burst of 5 s of the rate and a hold of 1 s (writebudget's defaults);
+	// for a scaled-down quota, as much less.
+	b, err := writebudget.Open(ctx, svc, writebudget.Config{
+		Key: WriteBudgetKey(cfg), Limit: limit, Window: window,
+		Burst: max(limit*int(writebudget.DefaultBurstSpan/time.Millisecond)/int(config.DefaultWriteWindow/time.Millisecond), 1),
+		Hold:  min(max(window*writebudget.DefaultHold/config.DefaultWriteWindow, 100*time.Millisecond), writebudget.DefaultHold),
+		Clock: clk, PressureTarget: g.WriteShare,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("graph write budget in %s: %w", cfg.Journal.Describe(), err)
+	}
+	return b, nil
+}
+
+// WriteBudgetKey names the shared write budget: what Graph counts a quota
+// for, the app registration in its tenant ("<tenant id>/<client id>"). For
+// the emulator, or an identity given no ids, the tenant's domain and
+// "default" stand in.
+func WriteBudgetKey(cfg config.Config) string {
+	tenant, client := cfg.Graph.TenantID, cfg.Graph.ClientID
+	if tenant == "" {
+		tenant = strings.ToLower(cfg.Tenant.Domain)
+	}
+	if client == "" {
+		client = "default"
+	}
+	return tenant + "/" + client
 }
 
 // Open opens the journal, builds the Graph client (authenticated unless the
@@ -106,6 +167,9 @@ func Open(ctx context.Context, cfg config.Config, o Options) (*Stack, error) {
 	}
 	s := &Stack{Config: cfg, Journal: j}
 	gc := graph.Config{BaseURL: cfg.Graph.BaseURL, Clock: o.Clock, Logger: o.Logger}
+	if gc.WriteBudget, err = WriteBudget(ctx, cfg, o.Clock); err != nil {
+		return nil, errors.Join(err, s.Close())
+	}
 	if !cfg.Graph.UsesEmulator() {
 		cred, err := Credential(cfg)
 		if err != nil {

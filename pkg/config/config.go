@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -58,7 +59,25 @@ type Graph struct {
 	ClientSecret    secret.Value `json:"-"`
 	CertificatePath string       `json:"certificatePath"`
 	ManagedIdentity bool         `json:"managedIdentity"`
+	// WriteQuota writes per WriteWindow is Graph's identity write limit
+	// per app per tenant (defaults 3,000 per 150 s, REFERENCE §2);
+	// vendorflow paces its writes to WriteShare of it (default 0.8), summed
+	// over every instance when the journal is shared. Lower the share when
+	// other apps write with the same app registration.
+	WriteQuota  int             `json:"writeQuota"`
+	WriteWindow domain.Duration `json:"writeWindow"`
+	WriteShare  float64         `json:"writeShare"`
 }
+
+// Graph's per-app write limit and vendorflow's default share of it.
+const (
+	DefaultWriteQuota  = 3000
+	DefaultWriteWindow = 150 * time.Second
+	DefaultWriteShare  = 0.8
+)
+
+// WriteLimit is the writes per WriteWindow vendorflow allows itself.
+func (g Graph) WriteLimit() int { return int(g.WriteShare * float64(g.WriteQuota)) }
 
 // Journal locates the journal: the embedded SQLite file at Path, or Table
 // Storage when a table endpoint or connection string is set (the shared
@@ -131,6 +150,9 @@ func envVars() []envVar {
 		{"AZURE_CLIENT_SECRET", "graph client secret (environment only)"},
 		{"AZURE_CLIENT_CERTIFICATE_PATH", "graph.certificatePath"},
 		{"VENDORFLOW_MANAGED_IDENTITY", "graph.managedIdentity (true/false)"},
+		{"VENDORFLOW_GRAPH_WRITE_QUOTA", "graph.writeQuota (writes per window, default 3000)"},
+		{"VENDORFLOW_GRAPH_WRITE_WINDOW", "graph.writeWindow (default 150s)"},
+		{"VENDORFLOW_GRAPH_WRITE_SHARE", "graph.writeShare (0 to 1, default 0.8)"},
 		{"VENDORFLOW_JOURNAL_PATH", "journal.path"},
 		{"VENDORFLOW_JOURNAL_TABLE_ENDPOINT", "journal.tableEndpoint"},
 		{"VENDORFLOW_JOURNAL_TABLE_CONNECTION_STRING", "journal Table Storage connection string (environment only)"},
@@ -217,6 +239,27 @@ func (c *Config) apply(lookup func(string) (string, bool)) error {
 	set("VENDORFLOW_JOURNAL_PATH", &c.Journal.Path)
 	set("VENDORFLOW_JOURNAL_TABLE_ENDPOINT", &c.Journal.TableEndpoint)
 	set("VENDORFLOW_JOURNAL_TABLE_PREFIX", &c.Journal.TablePrefix)
+	if v, ok := lookup("VENDORFLOW_GRAPH_WRITE_QUOTA"); ok && v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return fmt.Errorf("VENDORFLOW_GRAPH_WRITE_QUOTA=%q: want a whole number of writes", v)
+		}
+		c.Graph.WriteQuota = n
+	}
+	if v, ok := lookup("VENDORFLOW_GRAPH_WRITE_WINDOW"); ok && v != "" {
+		d, err := parseDuration(v)
+		if err != nil {
+			return fmt.Errorf("VENDORFLOW_GRAPH_WRITE_WINDOW: %w", err)
+		}
+		c.Graph.WriteWindow = domain.Duration(d)
+	}
+	if v, ok := lookup("VENDORFLOW_GRAPH_WRITE_SHARE"); ok && v != "" {
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil {
+			return fmt.Errorf("VENDORFLOW_GRAPH_WRITE_SHARE=%q: want a number such as 0.8", v)
+		}
+		c.Graph.WriteShare = f
+	}
 	if v, ok := lookup("VENDORFLOW_LEASE_TTL"); ok && v != "" {
 		d, err := parseDuration(v)
 		if err != nil {
@@ -251,6 +294,15 @@ func (c *Config) apply(lookup func(string) (string, bool)) error {
 // SetDefaults fills unset settings.
 func (c *Config) SetDefaults() {
 	c.Tenant.SetDefaults()
+	if c.Graph.WriteQuota == 0 {
+		c.Graph.WriteQuota = DefaultWriteQuota
+	}
+	if c.Graph.WriteWindow == 0 {
+		c.Graph.WriteWindow = domain.Duration(DefaultWriteWindow)
+	}
+	if c.Graph.WriteShare == 0 {
+		c.Graph.WriteShare = DefaultWriteShare
+	}
 	if c.Journal.Path == "" {
 		c.Journal.Path = "var/journal.db"
 	}
@@ -272,6 +324,14 @@ func (c *Config) SetDefaults() {
 func (c Config) Validate() error {
 	if err := c.Tenant.Validate(); err != nil {
 		return err
+	}
+	switch g := c.Graph; {
+	case g.WriteQuota < 2 || g.WriteWindow <= 0:
+		return domain.Errorf(domain.Invalid, "graph.writeQuota %d per graph.writeWindow %s: want at least 2 writes per positive window", g.WriteQuota, time.Duration(g.WriteWindow))
+	case !(g.WriteShare > 0 && g.WriteShare <= 1):
+		return domain.Errorf(domain.Invalid, "graph.writeShare %v: want a share of the quota above 0 and at most 1", g.WriteShare)
+	case g.WriteLimit() < 2:
+		return domain.Errorf(domain.Invalid, "graph.writeShare %v of graph.writeQuota %d leaves fewer than 2 writes per window", g.WriteShare, g.WriteQuota)
 	}
 	if c.Journal.LeaseTTL < 0 {
 		return domain.Errorf(domain.Invalid, "journal.leaseTtl %s: want a positive duration such as \"1m\"", time.Duration(c.Journal.LeaseTTL))

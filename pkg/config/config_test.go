@@ -32,18 +32,24 @@ func TestSampleIsTheDemoTenant(t *testing.T) {
 
 func TestEnvOverrides(t *testing.T) {
 	c, err := Load("", env(map[string]string{
-		"VENDORFLOW_TENANT_DOMAIN":  "contoso.com",
-		"VENDORFLOW_SENDER":         "robot@contoso.com",
-		"VENDORFLOW_GRAPH_BASE_URL": "http://127.0.0.1:9999/v1.0",
-		"AZURE_CLIENT_SECRET":       "s3cr3t-value",
-		"VENDORFLOW_JOURNAL_PATH":   "/tmp/j.db",
-		"VENDORFLOW_LEASE_TTL":      "5s",
+		"VENDORFLOW_TENANT_DOMAIN":      "contoso.com",
+		"VENDORFLOW_SENDER":             "robot@contoso.com",
+		"VENDORFLOW_GRAPH_BASE_URL":     "http://127.0.0.1:9999/v1.0",
+		"AZURE_CLIENT_SECRET":           "s3cr3t-value",
+		"VENDORFLOW_JOURNAL_PATH":       "/tmp/j.db",
+		"VENDORFLOW_LEASE_TTL":          "5s",
+		"VENDORFLOW_GRAPH_WRITE_QUOTA":  "300",
+		"VENDORFLOW_GRAPH_WRITE_WINDOW": "15s",
+		"VENDORFLOW_GRAPH_WRITE_SHARE":  "0.95",
 	}))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if c.Tenant.Domain != "contoso.com" || c.Journal.Path != "/tmp/j.db" || !c.Graph.UsesEmulator() || time.Duration(c.Journal.LeaseTTL) != 5*time.Second {
 		t.Fatalf("overrides not applied: %+v", c)
+	}
+	if g := c.Graph; g.WriteLimit() != 285 || time.Duration(g.WriteWindow) != 15*time.Second {
+		t.Fatalf("write budget %d per %v, want 285 per 15s", g.WriteLimit(), time.Duration(g.WriteWindow))
 	}
 	if c.Graph.ClientSecret.Reveal() != "s3cr3t-value" {
 		t.Fatal("client secret not read from the environment")
@@ -73,6 +79,10 @@ func TestLoadErrors(t *testing.T) {
 		{"bad lease env", "", map[string]string{"VENDORFLOW_LEASE_TTL": "soon"}, `VENDORFLOW_LEASE_TTL: duration "soon"`},
 		{"zero lease env", "", map[string]string{"VENDORFLOW_LEASE_TTL": "0s"}, "want a positive Go duration"},
 		{"negative lease in the file", write("l.yaml", strings.Replace(string(Sample()), "journal:\n", "journal:\n  leaseTtl: -5s\n", 1)), nil, "journal.leaseTtl -5s: want a positive duration"},
+		{"bad quota env", "", map[string]string{"VENDORFLOW_GRAPH_WRITE_QUOTA": "lots"}, "want a whole number of writes"},
+		{"bad share env", "", map[string]string{"VENDORFLOW_GRAPH_WRITE_SHARE": "1.5"}, "graph.writeShare 1.5: want a share"},
+		{"share leaves nothing", "", map[string]string{"VENDORFLOW_GRAPH_WRITE_QUOTA": "3", "VENDORFLOW_GRAPH_WRITE_SHARE": "0.5"}, "fewer than 2 writes per window"},
+		{"bad window env", "", map[string]string{"VENDORFLOW_GRAPH_WRITE_WINDOW": "-1s"}, "VENDORFLOW_GRAPH_WRITE_WINDOW"},
 		{"json works too", write("c.json", `{"tenant":{"domain":"x.com"}}`), nil, "sender: must be a mailbox"},
 	}
 	for _, tt := range tests {

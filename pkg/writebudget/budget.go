@@ -35,10 +35,11 @@ const (
 	DefaultMaxAttempts = 64
 
 	partitionKey = "graphwrites"
-	// pressureTarget and minFactor: the same values as pkg/graph uses for its
-	// in-process pacer (graph.PressureTarget).
-	pressureTarget = 0.8
-	minFactor      = 0.1
+	// DefaultPressureTarget is graph.PressureTarget, the share of Graph's
+	// limit its in-process pacer aims at.
+	DefaultPressureTarget = 0.8
+	// minFactor: the same floor as pkg/graph's in-process pacer.
+	minFactor = 0.1
 	ppm            = 1_000_000
 )
 
@@ -77,6 +78,12 @@ type Config struct {
 	// MaxAttempts bounds the compare-and-swap attempts of one change under
 	// contention (default 64).
 	MaxAttempts int
+	// PressureTarget is the share of Graph's limit this budget means to
+	// use (default 0.8): an x-ms-throttle-limit-percentage above it slows
+	// the rate by PressureTarget/use. Set it to Limit's share of the quota,
+	// so that a budget run at 95 % of the quota is not slowed for using
+	// what it was given, only for more (another app on the same quota).
+	PressureTarget float64
 }
 
 func (c *Config) setDefaults() {
@@ -105,6 +112,9 @@ func (c *Config) setDefaults() {
 	if c.MaxAttempts == 0 {
 		c.MaxAttempts = DefaultMaxAttempts
 	}
+	if c.PressureTarget == 0 {
+		c.PressureTarget = DefaultPressureTarget
+	}
 }
 
 func (c *Config) validate() error {
@@ -117,6 +127,8 @@ func (c *Config) validate() error {
 		return fmt.Errorf("writebudget: Burst %d must be within 1..Limit-1", c.Burst)
 	case c.Slice < 1 || c.Hold < 0 || c.MaxAttempts < 1:
 		return errors.New("writebudget: Slice and MaxAttempts must be positive, Hold not negative")
+	case !(c.PressureTarget > 0 && c.PressureTarget <= 1):
+		return fmt.Errorf("writebudget: PressureTarget %v must be within (0, 1]", c.PressureTarget)
 	}
 	return nil
 }
@@ -309,7 +321,7 @@ func (b *Budget) Throttled(ctx context.Context, retryAfter time.Duration) error 
 // its limit is in use; above 0.8 every instance slows to 0.8/use of the
 // rate, recovering over Window.
 func (b *Budget) Pressure(ctx context.Context, use float64) error {
-	want := pressureFactor(use)
+	want := pressureFactor(use, b.cfg.PressureTarget)
 	if want >= 1 {
 		return nil
 	}
@@ -516,9 +528,9 @@ func parseState(body []byte) (state, error) {
 
 // pressureFactor is the factor a throttle percentage use asks for, as
 // pkg/graph does for its in-process pacer.
-func pressureFactor(use float64) float64 {
-	if !(use > pressureTarget) {
+func pressureFactor(use, target float64) float64 {
+	if !(use > target) {
 		return 1
 	}
-	return max(pressureTarget/use, minFactor)
+	return max(target/use, minFactor)
 }
