@@ -40,7 +40,7 @@ const (
 	DefaultPressureTarget = 0.8
 	// minFactor: the same floor as pkg/graph's in-process pacer.
 	minFactor = 0.1
-	ppm            = 1_000_000
+	ppm       = 1_000_000
 )
 
 // Clock is the time source (graph.Clock has the same methods).
