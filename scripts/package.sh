@@ -8,7 +8,7 @@
 #   <out>/app/host.json
 #   <out>/app/vendorflow                (linux/amd64, static)
 #   <out>/app/<function>/function.json  (one folder per functions/<function>)
-#   <out>/vendorflow-app.zip            (or vendorflow-app.tar.gz without zip)
+#   <out>/vendorflow-app.zip            (written by tools/zipapp: no zip needed)
 set -euo pipefail
 
 usage() {
@@ -28,9 +28,9 @@ Assembles the Azure Functions app root in DIR/app and archives it.
                  in VENDORFLOW_CONFIG_CONTENT instead)
   -h, --help     show this help
 
-The archive is DIR/vendorflow-app.zip when `zip` is installed, otherwise
-DIR/vendorflow-app.tar.gz (made with tar); the script says which. Zip is what
-Azure's zip deploy and run-from-package take.
+The archive is DIR/vendorflow-app.zip, written by tools/zipapp (Go's
+archive/zip, keeping the executable bit), so no `zip` tool is needed. Zip is
+what Azure's zip deploy and run-from-package take.
 USAGE
 }
 
@@ -71,7 +71,7 @@ fi
 mkdir -p -- "$out"
 out=$(cd "$out" && pwd)
 app="$out/app"
-rm -rf -- "$app" "$out/vendorflow-app.zip" "$out/vendorflow-app.tar.gz"
+rm -rf -- "$app" "$out/vendorflow-app.zip"
 mkdir -p -- "$app"
 
 cp -- "$root/host.json" "$app/host.json"
@@ -109,13 +109,8 @@ done
 
 entries=(host.json vendorflow "${functions[@]}")
 [ -z "$config" ] || entries+=(vendorflow.yaml)
-if command -v zip >/dev/null; then
-  archive="$out/vendorflow-app.zip"
-  (cd "$app" && zip -q -r -X "$archive" "${entries[@]}")
-  echo "package.sh: wrote $archive (zip)"
-else
-  archive="$out/vendorflow-app.tar.gz"
-  tar -C "$app" -czf "$archive" "${entries[@]}"
-  echo "package.sh: zip not found; wrote $archive (tar.gz via tar)"
-fi
+archive="$out/vendorflow-app.zip"
+(cd "$root" && go run ./tools/zipapp -C "$app" -o "$archive" "${entries[@]}") ||
+  die "writing $archive failed"
+echo "package.sh: wrote $archive (zip)"
 echo "package.sh: app root $app: host.json, vendorflow, ${functions[*]}"

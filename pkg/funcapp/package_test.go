@@ -1,10 +1,8 @@
 package funcapp
 
 import (
-	"archive/tar"
 	"archive/zip"
 	"bytes"
-	"compress/gzip"
 	"errors"
 	"io"
 	"io/fs"
@@ -129,40 +127,6 @@ func readZip(t *testing.T, path string) map[string]appFile {
 	return got
 }
 
-// readTarGz lists the files of a gzipped tar archive.
-func readTarGz(t *testing.T, path string) map[string]appFile {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	gz, err := gzip.NewReader(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tr := tar.NewReader(gz)
-	got := map[string]appFile{}
-	for {
-		h, err := tr.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		if h.Typeflag != tar.TypeReg {
-			continue
-		}
-		b, err := io.ReadAll(tr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		got[strings.TrimPrefix(h.Name, "./")] = appFile{Content: string(b), Executable: h.Mode&0o111 != 0}
-	}
-	return got
-}
-
 // tinyBinary writes a stand-in executable.
 func tinyBinary(t *testing.T) (string, []byte) {
 	t.Helper()
@@ -175,9 +139,6 @@ func tinyBinary(t *testing.T) (string, []byte) {
 }
 
 func TestPackageZip(t *testing.T) {
-	if _, err := exec.LookPath("zip"); err != nil {
-		t.Fatalf("zip is not installed; TestPackageTarFallback covers the other branch, this one needs zip: %v", err)
-	}
 	bin, content := tinyBinary(t)
 	out := filepath.Join(t.TempDir(), "out")
 	stdout, stderr, code := runPackage(t, nil, "--binary", bin, "--out", out)
@@ -194,9 +155,6 @@ func TestPackageZip(t *testing.T) {
 	if !strings.Contains(stdout, "vendorflow-app.zip (zip)") {
 		t.Errorf("stdout does not say which archive was written:\n%s", stdout)
 	}
-	if _, err := os.Stat(filepath.Join(out, "vendorflow-app.tar.gz")); !errors.Is(err, fs.ErrNotExist) {
-		t.Errorf("tar.gz written next to the zip: %v", err)
-	}
 
 	// A second run replaces the output rather than mixing old files in.
 	stale := filepath.Join(out, "app", "stale", "function.json")
@@ -211,33 +169,6 @@ func TestPackageZip(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, readTree(t, filepath.Join(out, "app"))); diff != "" {
 		t.Errorf("app root after a second run (-want +got):\n%s", diff)
-	}
-}
-
-// Without zip on PATH the script falls back to tar.gz and says so.
-func TestPackageTarFallback(t *testing.T) {
-	binDir := t.TempDir()
-	for _, tool := range []string{"mkdir", "rm", "cp", "chmod", "tar", "gzip"} {
-		p, err := exec.LookPath(tool)
-		if err != nil {
-			t.Fatalf("%s is required for the tar fallback test: %v", tool, err)
-		}
-		if err := os.Symlink(p, filepath.Join(binDir, tool)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	bin, content := tinyBinary(t)
-	out := t.TempDir()
-	stdout, stderr, code := runPackage(t, []string{"PATH=" + binDir}, "--binary", bin, "--out", out)
-	if code != 0 {
-		t.Fatalf("package.sh exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
-	}
-	want := wantApp(t, content)
-	if diff := cmp.Diff(want, readTarGz(t, filepath.Join(out, "vendorflow-app.tar.gz"))); diff != "" {
-		t.Errorf("tar.gz content mismatch (-want +got):\n%s", diff)
-	}
-	if !strings.Contains(stdout, "zip not found; wrote") || !strings.Contains(stdout, "(tar.gz via tar)") {
-		t.Errorf("stdout does not say which archive was written:\n%s", stdout)
 	}
 }
 
