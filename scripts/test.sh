@@ -7,8 +7,10 @@ cd "$(dirname "$0")/.."
 if [[ "${1:-}" == "-h" || "${1:-}" == "--help" ]]; then
   cat <<'USAGE'
 usage: scripts/test.sh [--short]
-  Runs gofmt (check only), go vet, go test ./... and go test -race on the
-  packages with concurrency (queue, journal, sqlitedb, tablejournal).
+  Runs gofmt (check only), shellcheck on the scripts, go vet, go test ./...
+  and go test -race on the packages with concurrency (queue, journal,
+  sqlitedb, tablejournal). Without shellcheck that step is skipped, unless
+  CI=true, where it fails.
   The Table Storage tests need Azurite: unless VENDORFLOW_TEST_TABLES is
   already set, this installs the pinned Azurite into tools/azurite (npm ci,
   first run only), starts it on 127.0.0.1:${AZURITE_TABLE_PORT:-10102} and
@@ -22,9 +24,22 @@ USAGE
 fi
 
 echo "== gofmt"
-unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './dist/*'))
+mapfile -t gofiles < <(git ls-files --cached --others --exclude-standard '*.go' 2>/dev/null ||
+  find . -name '*.go' -not -path './dist/*')
+present=()
+for f in "${gofiles[@]}"; do [[ -f "$f" ]] && present+=("$f"); done
+unformatted=$(gofmt -l "${present[@]}")
 if [[ -n "$unformatted" ]]; then
   echo "gofmt would change:"; echo "$unformatted"; exit 1
+fi
+
+echo "== shellcheck"
+if command -v shellcheck >/dev/null; then
+  shellcheck scripts/*.sh .ci/run
+elif [[ "${CI:-}" == "true" ]]; then
+  echo "shellcheck is not installed (.ci/run installs Debian's package)"; exit 1
+else
+  echo "shellcheck is not installed; skipped (apt-get install shellcheck)"
 fi
 
 if [[ -z "${VENDORFLOW_TEST_TABLES:-}" ]]; then
