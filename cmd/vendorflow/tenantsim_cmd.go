@@ -19,6 +19,7 @@ func (m *Main) tenantsimCommand(g *globals) *cobra.Command {
 		rate                   float64
 		lag                    time.Duration
 		faultSeed              int64
+		seats                  int
 		auth                   bool
 	)
 	c := &cobra.Command{
@@ -33,7 +34,8 @@ Point vendorflow at it with graph.baseUrl (or VENDORFLOW_GRAPH_BASE_URL) set to
 http://ADDR/v1.0. Inspect it under http://ADDR/_sim/ (outbox, stats, users,
 faults, reset).`,
 		Example: `  vendorflow tenantsim --addr 127.0.0.1:8089 --seed demo
-  vendorflow tenantsim --faults 0.2 --lag 2s`,
+  vendorflow tenantsim --faults 0.2 --lag 2s
+  vendorflow tenantsim --seats 500   # room for a large backlog`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if domainName == "" {
@@ -59,6 +61,14 @@ faults, reset).`,
 				s = tenantsim.EmptySeed(domainName)
 			default:
 				return fmt.Errorf("--seed must be demo or empty, not %q", seed)
+			}
+			if seats > 0 {
+				if seed != "demo" {
+					return fmt.Errorf("--seats needs --seed demo (the empty seed has no SKUs)")
+				}
+				if s, err = s.WithSeats(tenantsim.PartRemoteAssist, seats); err != nil {
+					return err
+				}
 			}
 			if err := sim.Load(s); err != nil {
 				return err
@@ -96,6 +106,7 @@ faults, reset).`,
 	f.Float64Var(&rate, "faults", 0, "inject 429 and 503 answers on every route at this rate")
 	f.DurationVar(&lag, "lag", 0, "replication lag for new objects")
 	f.Int64Var(&faultSeed, "fault-seed", 1, "seed for fault decisions")
+	f.IntVar(&seats, "seats", 0, "Remote Assist seats in the demo seed (default: the seed's 5)")
 	f.BoolVar(&auth, "require-auth", true, "answer 401 to requests without a bearer token, as Graph does")
 	return c
 }

@@ -1,6 +1,8 @@
 package tenantsim
 
 import (
+	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -121,4 +123,22 @@ func DemoSeed(domain string) Seed {
 				plan(PlanInformationBarriers, "INFORMATION_BARRIERS")),
 		},
 	}
+}
+
+// WithSeats returns the seed with n seats (prepaid enabled units) of the
+// SKU whose skuPartNumber is part, for loads that need more than the
+// demo's 5 Remote Assist seats.
+func (s Seed) WithSeats(part string, n int) (Seed, error) {
+	if n < 0 {
+		return Seed{}, fmt.Errorf("seats for %s: %d is negative", part, n)
+	}
+	skus := slices.Clone(s.SKUs)
+	for i := range skus {
+		if strings.EqualFold(skus[i].SkuPartNumber, part) {
+			skus[i].PrepaidUnits.Enabled = n
+			s.SKUs = skus
+			return s, nil
+		}
+	}
+	return Seed{}, fmt.Errorf("seats for %s: the seed has no such SKU", part)
 }

@@ -82,3 +82,46 @@ func TestLoadRejectsBadSeeds(t *testing.T) {
 		t.Error("demo seed for another domain accepted")
 	}
 }
+
+func TestSeedWithSeats(t *testing.T) {
+	tests := []struct {
+		name, part string
+		n          int
+		err        string
+	}{
+		{"more remote assist seats", PartRemoteAssist, 500, ""},
+		{"case-insensitive part", "microsoft_remote_assist", 7, ""},
+		{"negative", PartRemoteAssist, -1, "is negative"},
+		{"no such sku", "NOPE", 3, "no such SKU"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			base := DemoSeed(testDomain)
+			s, err := base.WithSeats(tt.part, tt.n)
+			if tt.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.err) {
+					t.Fatalf("err = %v, want %q", err, tt.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			srv, err := New(Config{Domain: testDomain})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := srv.Load(s); err != nil {
+				t.Fatal(err)
+			}
+			for _, k := range srv.SKUs() {
+				if k.SkuPartNumber == PartRemoteAssist && k.PrepaidUnits.Enabled != tt.n {
+					t.Errorf("seats = %d, want %d", k.PrepaidUnits.Enabled, tt.n)
+				}
+			}
+			if base.SKUs[0].PrepaidUnits.Enabled != 5 {
+				t.Error("WithSeats changed the seed it was called on")
+			}
+		})
+	}
+}
