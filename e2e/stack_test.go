@@ -27,7 +27,7 @@ const (
 // stack is one tenant emulator and one local Functions host (with its
 // handler child), with their own queue and journal in a temporary directory.
 type stack struct {
-	t   *testing.T
+	t   testing.TB
 	dir string
 	env []string
 	// simURL is http://ADDR of the emulator (Graph under /v1.0, admin
@@ -42,8 +42,9 @@ type stack struct {
 
 // stackOptions tune a stack.
 type stackOptions struct {
-	// devArgs are extra flags for `vendorflow dev`.
-	devArgs []string
+	// devArgs are extra flags for `vendorflow dev`, simArgs for
+	// `vendorflow tenantsim`.
+	devArgs, simArgs []string
 	// env is added to the environment of every process of the stack.
 	env []string
 }
@@ -64,14 +65,14 @@ var (
 // startStack starts `vendorflow tenantsim` and `vendorflow dev` on free
 // loopback ports (--addr 127.0.0.1:0; the printed addresses are read back) and
 // waits until the handler answers. Everything is stopped by t.Cleanup.
-func startStack(t *testing.T, o stackOptions) *stack {
+func startStack(t testing.TB, o stackOptions) *stack {
 	t.Helper()
 	dir := t.TempDir()
 	s := &stack{t: t, dir: dir, client: &http.Client{Timeout: 20 * time.Second}}
 	base := append(cleanEnviron(), o.env...)
 	// At debug level the emulator logs every Graph request and every one
 	// whose client went away while its response was delayed.
-	s.sim = s.start("tenantsim", base, "tenantsim", "--addr", "127.0.0.1:0", "--log-level", "debug")
+	s.sim = s.start("tenantsim", base, append([]string{"tenantsim", "--addr", "127.0.0.1:0", "--log-level", "debug"}, o.simArgs...)...)
 	s.simURL = waitMatch(t, s.sim, simAddrRE)
 
 	s.env = append(base,
@@ -170,7 +171,7 @@ func (p *process) stop() {
 }
 
 // waitMatch waits until p's stdout matches re and returns the first group.
-func waitMatch(t *testing.T, p *process, re *regexp.Regexp) string {
+func waitMatch(t testing.TB, p *process, re *regexp.Regexp) string {
 	t.Helper()
 	deadline := time.Now().Add(startTimeout)
 	for {
@@ -234,7 +235,7 @@ func (s *stack) mustCLI(args ...string) string {
 
 // waitFor polls cond every pollEvery until it holds or timeout passes; then
 // the test fails with what and cond's last detail.
-func waitFor(t *testing.T, timeout time.Duration, what string, cond func() (bool, string)) {
+func waitFor(t testing.TB, timeout time.Duration, what string, cond func() (bool, string)) {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
 	for {

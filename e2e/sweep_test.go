@@ -206,7 +206,7 @@ func (s *stack) checkOffboardedOnce(people []person, end time.Time) time.Time {
 
 // waitUntil blocks until the wall clock passes at (a contract end), bounded
 // by a minute.
-func waitUntil(t *testing.T, at time.Time) {
+func waitUntil(t testing.TB, at time.Time) {
 	t.Helper()
 	d := time.Until(at)
 	if d > time.Minute {
@@ -249,7 +249,7 @@ func (s *stack) raceSweeps() ([2]sweepReply, [2]error) {
 
 // sweepEnvelope is the timer payload the Functions host sends to
 // expiry-sweep, built with the host side of pkg/funchost.
-func sweepEnvelope(t *testing.T) []byte {
+func sweepEnvelope(t testing.TB) []byte {
 	t.Helper()
 	i := slices.IndexFunc(funcapp.Functions(), func(f funcapp.Function) bool { return f.Name == funcapp.ExpirySweep })
 	if i < 0 {

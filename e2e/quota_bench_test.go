@@ -1,0 +1,185 @@
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"os"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/vendorflow/vendorflow/pkg/app"
+	"github.com/vendorflow/vendorflow/pkg/config"
+	"github.com/vendorflow/vendorflow/pkg/domain"
+	"github.com/vendorflow/vendorflow/pkg/handler"
+	"github.com/vendorflow/vendorflow/pkg/tables/tablestest"
+	"github.com/vendorflow/vendorflow/pkg/tenantsim"
+)
+
+// BenchmarkSharedWriteQuota runs a backlog of onboardings through three
+// instances (`vendorflow dev --instances 3`, real `serve` children) that
+// share the Table journal and the Graph write budget on Azurite, against
+// the emulator enforcing Graph's write quota scaled down tenfold: 300
+// writes in any 15 s (Graph: 3,000 per 150 s per app, REFERENCE §2).
+// vendorflow is given graph.writeShare of it.
+//
+// It reports, all read back from the emulator and the journal:
+//   - writes/s while the backlog lasts, and as a share of the quota;
+//   - the most writes the emulator admitted in any sampled 15 s;
+//   - the share of Graph requests answered 429;
+//   - onboardings not done.
+//
+// One run takes about a minute and a half; run it with
+//
+//	scripts/bench.sh quota
+//
+// or, with Azurite started (scripts/azurite.sh), go test -run '^$'
+// -bench SharedWriteQuota -benchtime 1x ./e2e. VENDORFLOW_BENCH_BACKLOG
+// and VENDORFLOW_BENCH_SHARE change the backlog (300) and the share (0.95).
+func BenchmarkSharedWriteQuota(b *testing.B) {
+	const (
+		quota     = 300
+		window    = 15 * time.Second
+		instances = 3
+	)
+	backlog := envInt(b, "VENDORFLOW_BENCH_BACKLOG", 300)
+	share := 0.95
+	if v := os.Getenv("VENDORFLOW_BENCH_SHARE"); v != "" {
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil {
+			b.Fatalf("VENDORFLOW_BENCH_SHARE=%q: %v", v, err)
+		}
+		share = f
+	}
+	ts := tablestest.Settings(b)
+	for range b.N {
+		s := startStack(b, stackOptions{
+			devArgs: []string{"--instances", strconv.Itoa(instances), "--sweep-schedule", "0 0 0 1 1 *"},
+			simArgs: []string{"--seats", strconv.Itoa(backlog + 10)},
+			env: []string{
+				"VENDORFLOW_JOURNAL_TABLE_CONNECTION_STRING=" + os.Getenv(tablestest.Env),
+				"VENDORFLOW_JOURNAL_TABLE_PREFIX=" + ts.Prefix,
+				"VENDORFLOW_GRAPH_WRITE_QUOTA=" + strconv.Itoa(quota),
+				"VENDORFLOW_GRAPH_WRITE_WINDOW=" + window.String(),
+				"VENDORFLOW_GRAPH_WRITE_SHARE=" + strconv.FormatFloat(share, 'f', -1, 64),
+			},
+		})
+		s.setFaults(tenantsim.Faults{WriteQuota: quota, WriteWindow: window})
+		s.simDo("DELETE", "stats", nil, nil)
+
+		start := time.Now()
+		ids := s.enqueueBacklog(backlog)
+		// Sample the emulator's admitted writes until every credential is
+		// mailed (the last write of an onboarding).
+		type sample struct {
+			at     time.Time
+			writes int
+		}
+		var samples []sample
+		waitFor(b, 10*time.Minute, fmt.Sprintf("%d onboardings to mail their credentials", backlog), func() (bool, string) {
+			st := s.stats()
+			samples = append(samples, sample{time.Now(), st.Writes})
+			mailed := st.RouteStatuses["POST /users/{id}/sendMail 202"]
+			return mailed >= backlog, fmt.Sprintf("%d of %d mailed, %d writes", mailed, backlog, st.Writes)
+		})
+		done := 0
+		waitFor(b, 2*time.Minute, "every onboarding to settle", func() (bool, string) {
+			done = 0
+			settled := 0
+			for _, r := range s.requests(domain.KindOnboard) {
+				switch r.Status {
+				case domain.RequestDone:
+					done++
+					settled++
+				case domain.RequestParked, domain.RequestSuperseded:
+					settled++
+				}
+			}
+			return settled >= len(ids), fmt.Sprintf("%d of %d settled", settled, len(ids))
+		})
+		elapsed := time.Since(start)
+		st := s.stats()
+
+		// The backlog's span: from the first admitted write to the last.
+		first, last := -1, len(samples)-1
+		for i, x := range samples {
+			if x.writes > 0 && first < 0 {
+				first = i
+			}
+		}
+		for last > 0 && samples[last-1].writes == samples[last].writes {
+			last--
+		}
+		if first < 0 || last <= first {
+			b.Fatalf("too few samples with writes: %d", len(samples))
+		}
+		span := samples[last].at.Sub(samples[first].at)
+		rate := float64(samples[last].writes-samples[first].writes) / span.Seconds()
+		allowed := float64(quota) / window.Seconds()
+		peak := 0
+		for i := range samples {
+			for j := i; j < len(samples) && samples[j].at.Sub(samples[i].at) <= window; j++ {
+				peak = max(peak, samples[j].writes-samples[i].writes)
+			}
+		}
+		throttled := st.Statuses[429]
+		b.ReportMetric(rate, "writes/s")
+		b.ReportMetric(100*rate/allowed, "%quota")
+		b.ReportMetric(float64(peak), "peak-writes/15s")
+		b.ReportMetric(100*float64(throttled)/float64(max(st.Requests, 1)), "%429")
+		b.ReportMetric(float64(backlog-done), "failed")
+		b.Logf("%d onboardings on %d instances, quota %d writes per %s, share %.2f: all settled in %s; "+
+			"%d writes at %.2f/s over %s (%.1f %% of the quota's %.1f/s); peak %d writes in a sampled %s; "+
+			"%d of %d Graph requests answered 429 (%d from the write quota); %d done, %d not done",
+			backlog, instances, quota, window, share, elapsed.Round(time.Second),
+			st.Writes, rate, span.Round(100*time.Millisecond), 100*rate/allowed, allowed, peak, window,
+			throttled, st.Requests, st.Faults[tenantsim.FaultWriteQuota], done, backlog-done)
+	}
+}
+
+// enqueueBacklog sends n onboard requests for n distinct people, through
+// the bus the configuration names (as `vendorflow enqueue` does), and
+// returns their ids.
+func (s *stack) enqueueBacklog(n int) []string {
+	s.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cfg, err := config.Load("", envLookup(s.env))
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	bus, err := app.OpenBus(ctx, cfg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	defer bus.Close()
+	vendors := []string{"Vendor1", "Vendor2", "Contractor"}
+	var ids []string
+	for i := range n {
+		id := fmt.Sprintf("bench-%04d", i)
+		body, err := json.Marshal(onboardRequest(id, person{vendors[i%len(vendors)], fmt.Sprintf("q%04d", i)}, inQuarter()))
+		if err != nil {
+			s.t.Fatal(err)
+		}
+		if err := bus.Send(ctx, handler.OutMessage{MessageID: id, Kind: domain.KindOnboard, Body: body, CorrelationID: id}); err != nil {
+			s.t.Fatalf("send %s: %v", id, err)
+		}
+		ids = append(ids, id)
+	}
+	return ids
+}
+
+// envInt reads a positive whole number from the environment, or def.
+func envInt(t testing.TB, name string, def int) int {
+	v := os.Getenv(name)
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 {
+		t.Fatalf("%s=%q: want a positive whole number", name, v)
+	}
+	return n
+}
