@@ -13,9 +13,9 @@ import (
 
 	"github.com/vendorflow/vendorflow/pkg/app"
 	"github.com/vendorflow/vendorflow/pkg/config"
-	"github.com/vendorflow/vendorflow/pkg/devhost"
 	"github.com/vendorflow/vendorflow/pkg/domain"
 	"github.com/vendorflow/vendorflow/pkg/engine"
+	"github.com/vendorflow/vendorflow/pkg/funcapp"
 	"github.com/vendorflow/vendorflow/pkg/queue"
 )
 
@@ -247,7 +247,7 @@ func (s *stack) queueCounts() map[string]queue.Counts {
 		s.t.Fatal(err)
 	}
 	defer q.Close()
-	names := devhost.QueueNamesFrom(nil)
+	names := funcapp.QueuesFrom(nil)
 	out := map[string]queue.Counts{}
 	for _, name := range []string{names.Onboard, names.Offboard} {
 		c, err := q.Counts(ctx, name)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/vendorflow/vendorflow/pkg/app"
 	"github.com/vendorflow/vendorflow/pkg/config"
+	"github.com/vendorflow/vendorflow/pkg/funcapp"
 	"github.com/vendorflow/vendorflow/pkg/queue"
 	"github.com/vendorflow/vendorflow/pkg/servicebus"
 )
@@ -167,7 +168,7 @@ func TestOpenBusChoosesServiceBus(t *testing.T) {
 	if !ok {
 		t.Fatalf("Bus is %T, want *servicebus.Bus", b.Bus)
 	}
-	want := servicebus.Queues{Onboard: "vendorflow-onboard", Offboard: "vendorflow-offboard", Parked: "ops-parked"}
+	want := funcapp.Queues{Onboard: funcapp.DefaultOnboardQueue, Offboard: funcapp.DefaultOffboardQueue, Parked: "ops-parked"}
 	if diff := cmp.Diff(want, sb.Queues()); diff != "" {
 		t.Errorf("queues (-want +got):\n%s", diff)
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/vendorflow/vendorflow/pkg/app"
 	"github.com/vendorflow/vendorflow/pkg/config"
+	"github.com/vendorflow/vendorflow/pkg/funcapp"
 
 	"github.com/vendorflow/vendorflow/pkg/demo"
 	"github.com/vendorflow/vendorflow/pkg/devhost"
@@ -104,7 +105,7 @@ that account. It exits 0 only if all four reached the end.`,
 	f.BoolVar(&runDemo, "demo", false, "play the seed scenario instead of running the local host")
 	f.StringVar(&addr, "addr", devhost.DefaultHTTPAddr, "the local host's front door (loopback; 127.0.0.1:0 picks a free port)")
 	f.StringVar(&sweepSchedule, "sweep-schedule", "", "six-field NCRONTAB (UTC) for the expiry sweep, the app setting "+
-		devhost.SettingSweepSchedule+` (default "`+devhost.DefaultSettings()[devhost.SettingSweepSchedule]+`"), e.g. "*/5 * * * * *"`)
+		funcapp.SettingSweepSchedule+` (default "`+funcapp.DefaultSweepSchedule+`"), e.g. "*/5 * * * * *"`)
 	f.IntVar(&hostOpts.instances, "instances", 1, "number of handler instances (serve processes) sharing the queue and the journal")
 	f.IntVar(&hostOpts.concurrency, "concurrency", devhost.DefaultConcurrency, "concurrent invocations per queue on each instance (host.json's maxConcurrentCalls)")
 	f.BoolVar(&o.JSON, "json", false, "print only the summary, as one JSON object")
@@ -125,7 +126,7 @@ var errDevNoGraph = errors.New("graph.baseUrl is not set, so the handler has no 
 // errDevServiceBus is why `dev` without --demo refuses a Service Bus
 // namespace: the local host feeds the handler from the embedded queue, and a
 // handler on Service Bus would send its retries and parked messages there.
-var errDevServiceBus = errors.New("queue.serviceBusNamespace (ServiceBusConnection__fullyQualifiedNamespace) is set, " +
+var errDevServiceBus = errors.New("queue.serviceBusNamespace (" + funcapp.SettingServiceBusNamespace + ") is set, " +
 	"but `vendorflow dev` feeds the handler from the embedded queue; unset it to run locally " +
 	"(in Azure, the Functions host feeds `vendorflow serve` from Service Bus)")
 
@@ -202,7 +203,7 @@ func (m *Main) runDevHost(ctx context.Context, g *globals, addr, sweepSchedule s
 	defer q.Close()
 	settings := app.HostSettings(cfg)
 	if sweepSchedule != "" {
-		settings[devhost.SettingSweepSchedule] = sweepSchedule
+		settings[funcapp.SettingSweepSchedule] = sweepSchedule
 	}
 	host, err := devhost.New(devhost.Config{
 		Queue:       q,
@@ -261,8 +262,8 @@ func devChildEnv(cfg config.Config) []string {
 		"VENDORFLOW_QUEUE_PATH="+cfg.Queue.Path,
 		"VENDORFLOW_JOURNAL_PATH="+cfg.Journal.Path,
 		"VENDORFLOW_GRAPH_BASE_URL="+cfg.Graph.BaseURL,
-		devhost.SettingOnboardQueue+"="+cfg.Queue.OnboardQueue,
-		devhost.SettingOffboardQueue+"="+cfg.Queue.OffboardQueue,
-		devhost.SettingParkingQueue+"="+cfg.Queue.ParkingQueue,
+		funcapp.SettingOnboardQueue+"="+cfg.Queue.OnboardQueue,
+		funcapp.SettingOffboardQueue+"="+cfg.Queue.OffboardQueue,
+		funcapp.SettingParkingQueue+"="+cfg.Queue.ParkingQueue,
 	)
 }

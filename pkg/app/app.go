@@ -30,7 +30,7 @@ import (
 
 // Options are the parts a caller may inject (tests, the dev host).
 type Options struct {
-	Clock    engine.Clock
+	Clock    clock.Clock
 	Logger   *slog.Logger
 	Observer func(engine.Event)
 	Hooks    engine.Hooks
@@ -57,7 +57,7 @@ type Stack struct {
 // OpenJournal opens the journal cfg.Journal names: Table Storage when a
 // table endpoint (with the app's credential) or connection string is set,
 // else the SQLite file at cfg.Journal.Path (its directory is created).
-func OpenJournal(ctx context.Context, cfg config.Config, clk journal.Clock) (Journal, error) {
+func OpenJournal(ctx context.Context, cfg config.Config, clk clock.Clock) (Journal, error) {
 	if clk == nil {
 		clk = clock.Real{}
 	}
@@ -107,7 +107,7 @@ func openTables(cfg config.Config) (*tables.Service, error) {
 // graph.writeQuota per graph.writeWindow. With the shared journal it is one
 // token bucket in Table Storage that every instance paces against
 // (pkg/writebudget), keyed by WriteBudgetKey; otherwise the in-process pacer.
-func WriteBudget(ctx context.Context, cfg config.Config, clk engine.Clock) (graph.WriteBudget, error) {
+func WriteBudget(ctx context.Context, cfg config.Config, clk clock.Clock) (graph.WriteBudget, error) {
 	if clk == nil {
 		clk = clock.Real{}
 	}

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/vendorflow/vendorflow/pkg/config"
+	"github.com/vendorflow/vendorflow/pkg/funcapp"
 )
 
 // RuntimeSetting overrides where `serve` believes it runs: "azure" or
@@ -52,7 +53,7 @@ func CheckAzure(cfg config.Config) error {
 			"and the app root is read-only when run from a package")
 	}
 	if cfg.Queue.ServiceBusNamespace == "" {
-		missing = append(missing, "a Service Bus namespace: set ServiceBusConnection__fullyQualifiedNamespace=NAMESPACE.servicebus.windows.net "+
+		missing = append(missing, "a Service Bus namespace: set "+funcapp.SettingServiceBusNamespace+"=NAMESPACE.servicebus.windows.net "+
 			"(the embedded queue "+cfg.Queue.Path+" is a local file)")
 	}
 	if cfg.Graph.BaseURL != "" && cfg.Graph.UsesEmulator() {

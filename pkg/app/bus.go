@@ -10,6 +10,7 @@ import (
 
 	"github.com/vendorflow/vendorflow/pkg/config"
 	"github.com/vendorflow/vendorflow/pkg/devhost"
+	"github.com/vendorflow/vendorflow/pkg/funcapp"
 	"github.com/vendorflow/vendorflow/pkg/handler"
 	"github.com/vendorflow/vendorflow/pkg/queue"
 	"github.com/vendorflow/vendorflow/pkg/servicebus"
@@ -24,7 +25,7 @@ type Bus struct {
 	handler.Bus
 	handler.DeadLetterStore
 	// Names are the queue names in use.
-	Names devhost.QueueNames
+	Names funcapp.Queues
 	// Where names the queue file or the Service Bus namespace.
 	Where string
 	// Shared reports whether the bus is Service Bus (shared by every
@@ -61,7 +62,7 @@ func OpenBus(ctx context.Context, cfg config.Config, log *slog.Logger) (*Bus, er
 	bus, err := servicebus.New(ctx, servicebus.Config{
 		Namespace:  cfg.Queue.ServiceBusNamespace,
 		Credential: cred,
-		Queues:     servicebus.Queues{Onboard: names.Onboard, Offboard: names.Offboard, Parked: names.Parked},
+		Queues:     names,
 		Logger:     log,
 	})
 	if err != nil {
@@ -95,18 +96,18 @@ func OpenQueue(ctx context.Context, cfg config.Config) (*queue.Queue, error) {
 }
 
 // QueueNames are the queue names of cfg.Queue.
-func QueueNames(cfg config.Config) devhost.QueueNames {
-	return devhost.QueueNamesFrom(HostSettings(cfg))
+func QueueNames(cfg config.Config) funcapp.Queues {
+	return funcapp.QueuesFrom(HostSettings(cfg))
 }
 
 // HostSettings are the app settings of the local host taken from cfg.Queue
-// (names missing from cfg keep their devhost.DefaultSettings values).
+// (names missing from cfg keep their funcapp.DefaultSettings values).
 func HostSettings(cfg config.Config) map[string]string {
-	s := devhost.DefaultSettings()
+	s := funcapp.DefaultSettings()
 	for k, v := range map[string]string{
-		devhost.SettingOnboardQueue:  cfg.Queue.OnboardQueue,
-		devhost.SettingOffboardQueue: cfg.Queue.OffboardQueue,
-		devhost.SettingParkingQueue:  cfg.Queue.ParkingQueue,
+		funcapp.SettingOnboardQueue:  cfg.Queue.OnboardQueue,
+		funcapp.SettingOffboardQueue: cfg.Queue.OffboardQueue,
+		funcapp.SettingParkingQueue:  cfg.Queue.ParkingQueue,
 	} {
 		if v != "" {
 			s[k] = v

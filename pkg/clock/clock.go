@@ -1,11 +1,36 @@
 // Package clock provides the time source every component takes in its
-// Config: the real clock, and a fake one for deterministic tests.
+// Config: the Clock interface, the real clock, and a fake one for
+// deterministic tests.
 package clock
 
 import (
 	"context"
 	"sync"
 	"time"
+)
+
+// Clock is the time source of every vendorflow component: each package's
+// Config takes one (defaulting to Real{}), and nothing else reads the wall
+// clock for a time it records, schedules or compares with another.
+//
+// Now is the current time; Real returns it in UTC, and so should every
+// implementation, so that recorded times and their formatting do not depend
+// on the machine's zone.
+//
+// Sleep waits for d (returning at once when d <= 0) or until ctx ends,
+// whichever comes first, and returns ctx.Err() in the second case. Every
+// wait a component makes goes through Sleep, never time.Sleep or
+// time.After, so that a test clock decides what waiting means: Fake
+// advances itself and returns at once; a test that needs a wait to block
+// until it moves the time forward implements Sleep that way.
+type Clock interface {
+	Now() time.Time
+	Sleep(ctx context.Context, d time.Duration) error
+}
+
+var (
+	_ Clock = Real{}
+	_ Clock = (*Fake)(nil)
 )
 
 // Real is the wall clock.

@@ -17,6 +17,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/vendorflow/vendorflow/pkg/domain"
+	"github.com/vendorflow/vendorflow/pkg/funcapp"
 	"github.com/vendorflow/vendorflow/pkg/secret"
 )
 
@@ -159,10 +160,10 @@ func envVars() []envVar {
 		{"VENDORFLOW_JOURNAL_TABLE_PREFIX", "journal.tablePrefix"},
 		{"VENDORFLOW_LEASE_TTL", "journal.leaseTtl (e.g. 1m)"},
 		{"VENDORFLOW_QUEUE_PATH", "queue.path"},
-		{"ServiceBusConnection__fullyQualifiedNamespace", "queue.serviceBusNamespace"},
-		{"OnboardQueue", "queue.onboardQueue"},
-		{"OffboardQueue", "queue.offboardQueue"},
-		{"ParkingQueue", "queue.parkingQueue"},
+		{funcapp.SettingServiceBusNamespace, "queue.serviceBusNamespace"},
+		{funcapp.SettingOnboardQueue, "queue.onboardQueue"},
+		{funcapp.SettingOffboardQueue, "queue.offboardQueue"},
+		{funcapp.SettingParkingQueue, "queue.parkingQueue"},
 	}
 }
 
@@ -271,10 +272,10 @@ func (c *Config) apply(lookup func(string) (string, bool)) error {
 		c.Journal.TableConnectionString = secret.New(v)
 	}
 	set("VENDORFLOW_QUEUE_PATH", &c.Queue.Path)
-	set("ServiceBusConnection__fullyQualifiedNamespace", &c.Queue.ServiceBusNamespace)
-	set("OnboardQueue", &c.Queue.OnboardQueue)
-	set("OffboardQueue", &c.Queue.OffboardQueue)
-	set("ParkingQueue", &c.Queue.ParkingQueue)
+	set(funcapp.SettingServiceBusNamespace, &c.Queue.ServiceBusNamespace)
+	set(funcapp.SettingOnboardQueue, &c.Queue.OnboardQueue)
+	set(funcapp.SettingOffboardQueue, &c.Queue.OffboardQueue)
+	set(funcapp.SettingParkingQueue, &c.Queue.ParkingQueue)
 	if v, ok := lookup("AZURE_CLIENT_SECRET"); ok && v != "" {
 		c.Graph.ClientSecret = secret.New(v)
 	}
@@ -310,13 +311,13 @@ func (c *Config) SetDefaults() {
 		c.Queue.Path = "var/queue.db"
 	}
 	if c.Queue.OnboardQueue == "" {
-		c.Queue.OnboardQueue = "vendorflow-onboard"
+		c.Queue.OnboardQueue = funcapp.DefaultOnboardQueue
 	}
 	if c.Queue.OffboardQueue == "" {
-		c.Queue.OffboardQueue = "vendorflow-offboard"
+		c.Queue.OffboardQueue = funcapp.DefaultOffboardQueue
 	}
 	if c.Queue.ParkingQueue == "" {
-		c.Queue.ParkingQueue = "vendorflow-parked"
+		c.Queue.ParkingQueue = funcapp.DefaultParkingQueue
 	}
 }
 

@@ -41,7 +41,7 @@ type Options struct {
 	StateDir string
 	Logger   *slog.Logger
 	// Clock is the engine's and emulator's clock (default real time).
-	Clock engine.Clock
+	Clock clock.Clock
 }
 
 // Run executes the demo. It returns the summary and an error when any of

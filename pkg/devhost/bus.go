@@ -2,18 +2,14 @@ package devhost
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
 	"time"
 
+	"github.com/vendorflow/vendorflow/pkg/funcapp"
 	"github.com/vendorflow/vendorflow/pkg/handler"
 	"github.com/vendorflow/vendorflow/pkg/queue"
 )
-
-// contentTypeJSON is the ContentType of every request message.
-const contentTypeJSON = "application/json"
 
 // QueueBus implements handler.Bus and handler.DeadLetterStore over the
 // embedded queue. Parked messages are kept in the dead-letter subqueue of the
@@ -22,7 +18,7 @@ const contentTypeJSON = "application/json"
 // mechanism for parked and broker-dead-lettered messages.
 type QueueBus struct {
 	q     *queue.Queue
-	names QueueNames
+	names funcapp.Queues
 }
 
 var (
@@ -30,20 +26,21 @@ var (
 	_ handler.DeadLetterStore = (*QueueBus)(nil)
 )
 
-// NewQueueBus returns a bus over q; empty names take DefaultSettings values.
-func NewQueueBus(q *queue.Queue, names QueueNames) (*QueueBus, error) {
+// NewQueueBus returns a bus over q; empty names take their defaults
+// (funcapp.Default*Queue).
+func NewQueueBus(q *queue.Queue, names funcapp.Queues) (*QueueBus, error) {
 	if q == nil {
 		return nil, errors.New("devhost: NewQueueBus: queue is nil")
 	}
 	names.SetDefaults()
 	if err := names.Validate(); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("devhost: %w", err)
 	}
 	return &QueueBus{q: q, names: names}, nil
 }
 
 // Names returns the bus's queue names.
-func (b *QueueBus) Names() QueueNames { return b.names }
+func (b *QueueBus) Names() funcapp.Queues { return b.names }
 
 // Send enqueues m now on the queue of m.Kind. A MessageID already accepted on
 // that queue within the duplicate-detection window is dropped silently, as
@@ -63,12 +60,12 @@ func (b *QueueBus) Schedule(ctx context.Context, m handler.OutMessage, at time.T
 func (b *QueueBus) send(ctx context.Context, m handler.OutMessage, at time.Time) error {
 	name, err := b.names.ForKind(m.Kind)
 	if err != nil {
-		return err
+		return fmt.Errorf("devhost: %w", err)
 	}
 	if _, err := b.q.Send(ctx, name, queue.Message{
 		MessageID:             m.MessageID,
 		Body:                  m.Body,
-		ContentType:           contentTypeJSON,
+		ContentType:           handler.MessageContentType,
 		CorrelationID:         m.CorrelationID,
 		ApplicationProperties: map[string]any{handler.PropAttempt: m.Attempt},
 		ScheduledEnqueueTime:  at,
@@ -87,7 +84,7 @@ func (b *QueueBus) Park(ctx context.Context, p handler.Parked) error {
 	if _, err := b.q.Send(ctx, b.names.Parked, queue.Message{
 		MessageID:     p.MessageID,
 		Body:          p.Body,
-		ContentType:   contentTypeJSON,
+		ContentType:   handler.MessageContentType,
 		CorrelationID: p.CorrelationID,
 		ApplicationProperties: map[string]any{
 			handler.PropAttempt: p.Attempt, handler.PropKind: p.Kind, handler.PropCode: p.Code, handler.PropReason: p.Reason,
@@ -110,7 +107,7 @@ func (b *QueueBus) settleParked(ctx context.Context) error {
 			return nil
 		}
 		for _, m := range msgs {
-			code, reason := propString(m.ApplicationProperties, handler.PropCode), propString(m.ApplicationProperties, handler.PropReason)
+			code, reason := handler.PropString(m.ApplicationProperties, handler.PropCode), handler.PropString(m.ApplicationProperties, handler.PropReason)
 			if code == "" {
 				code = "Parked"
 			}
@@ -119,24 +116,4 @@ func (b *QueueBus) settleParked(ctx context.Context) error {
 			}
 		}
 	}
-}
-
-func propString(props map[string]any, key string) string {
-	if v, ok := props[key].(string); ok {
-		return v
-	}
-	return ""
-}
-
-func propInt(props map[string]any, key string) int {
-	switch v := props[key].(type) {
-	case json.Number:
-		n, _ := strconv.Atoi(v.String())
-		return n
-	case float64:
-		return int(v)
-	case int:
-		return v
-	}
-	return 0
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/vendorflow/vendorflow/pkg/funcapp"
 	"github.com/vendorflow/vendorflow/pkg/handler"
 	"github.com/vendorflow/vendorflow/pkg/queue"
 )
@@ -15,7 +16,7 @@ import (
 func TestQueueBusSendDetectsDuplicates(t *testing.T) {
 	ctx := context.Background()
 	q := openQueue(t, newFakeClock(t0), 0)
-	bus, _ := NewQueueBus(q, QueueNames{Onboard: "on", Offboard: "off", Parked: "park"})
+	bus, _ := NewQueueBus(q, funcapp.Queues{Onboard: "on", Offboard: "off", Parked: "park"})
 	m := handler.OutMessage{MessageID: "r-1-retry-1", Kind: "onboard", Body: []byte(`{"a":1}`), CorrelationID: "r-1"}
 	for range 2 {
 		if err := bus.Send(ctx, m); err != nil {
@@ -38,7 +39,7 @@ func TestQueueBusScheduleParkReplay(t *testing.T) {
 	ctx := context.Background()
 	clk := newFakeClock(t0)
 	q := openQueue(t, clk, 0)
-	bus, _ := NewQueueBus(q, QueueNames{})
+	bus, _ := NewQueueBus(q, funcapp.Queues{})
 
 	at := t0.Add(10 * time.Minute)
 	if err := bus.Schedule(ctx, handler.OutMessage{MessageID: "r-1-retry-3", Kind: "offboard", Body: []byte(`{}`), Attempt: 3, CorrelationID: "r-1"}, at); err != nil {
@@ -105,7 +106,7 @@ func TestQueueBusScheduleParkReplay(t *testing.T) {
 func TestQueueBusDeadLetterReplayAndPurge(t *testing.T) {
 	ctx := context.Background()
 	q := openQueue(t, newFakeClock(t0), 1)
-	bus, _ := NewQueueBus(q, QueueNames{})
+	bus, _ := NewQueueBus(q, funcapp.Queues{})
 	for _, id := range []string{"a", "b"} {
 		if err := bus.Send(ctx, handler.OutMessage{MessageID: id, Kind: "onboard", Body: []byte(`{}`), CorrelationID: "req-" + id}); err != nil {
 			t.Fatal(err)
@@ -157,7 +158,7 @@ func TestQueueBusReplayGivesRetriesNewIDs(t *testing.T) {
 	ctx := context.Background()
 	clk := newFakeClock(t0)
 	q := openQueue(t, clk, 1)
-	bus, _ := NewQueueBus(q, QueueNames{})
+	bus, _ := NewQueueBus(q, funcapp.Queues{})
 	const on = "vendorflow-onboard"
 	if err := bus.Send(ctx, handler.OutMessage{MessageID: "r-1", Kind: "onboard", Body: []byte(`{}`), Attempt: 2, CorrelationID: "r-1"}); err != nil {
 		t.Fatal(err)

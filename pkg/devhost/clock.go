@@ -1,21 +1,24 @@
 package devhost
 
-import "time"
+import (
+	"context"
+	"time"
 
-// Clock is the host's time source: Now for timestamps and schedules, After
-// for every wait (next visible message, next timer occurrence, fallback
-// poll, restart backoff). Tests inject a fake that fires waiters when it is
-// advanced; it must be the same clock the queue was opened with.
-type Clock interface {
-	Now() time.Time
-	After(d time.Duration) <-chan time.Time
+	"github.com/vendorflow/vendorflow/pkg/clock"
+)
+
+// wakeAfter sleeps d on clk in the background, for a wait that a select
+// shares with other events: the returned channel is closed when the sleep
+// is over, and stop ends the sleep early (call it once the select is done;
+// the channel then stays open). Every wait of the host goes through the
+// clock's Sleep this way, so that a test clock decides when it ends.
+func wakeAfter(ctx context.Context, clk clock.Clock, d time.Duration) (wake <-chan struct{}, stop context.CancelFunc) {
+	ctx, stop = context.WithCancel(ctx)
+	ch := make(chan struct{})
+	go func() {
+		if clk.Sleep(ctx, d) == nil && ctx.Err() == nil {
+			close(ch)
+		}
+	}()
+	return ch, stop
 }
-
-// RealClock is the wall clock in UTC.
-type RealClock struct{}
-
-// Now returns the current time in UTC.
-func (RealClock) Now() time.Time { return time.Now().UTC() }
-
-// After waits for d on the wall clock.
-func (RealClock) After(d time.Duration) <-chan time.Time { return time.After(d) }

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/vendorflow/vendorflow/pkg/clock"
 	"github.com/vendorflow/vendorflow/pkg/funcapp"
 	"github.com/vendorflow/vendorflow/pkg/queue"
 )
@@ -75,12 +76,16 @@ type Config struct {
 	// Functions are the app's functions; default funcapp.Functions().
 	Functions []funcapp.Function
 	// Settings are the app settings that resolve %Setting% (queue names, the
-	// timer schedule); missing keys take DefaultSettings values.
+	// timer schedule); missing keys take funcapp.DefaultSettings values.
 	Settings map[string]string
 	// TimerSchedule, when set, overrides the schedule of every timer function.
 	TimerSchedule string
-	// Clock defaults to RealClock.
-	Clock Clock
+	// Clock is the host's time source: Now for timestamps and schedules,
+	// Sleep for every wait (next visible message, next timer occurrence,
+	// fallback poll, transport-error delay). Tests inject a clock whose
+	// Sleep blocks until they advance it; it must be the clock Queue was
+	// opened with. Default clock.Real{}.
+	Clock clock.Clock
 	// Logger defaults to discarding.
 	Logger *slog.Logger
 	// LockDuration is the timeout of one invocation (default 60 s).
@@ -121,13 +126,13 @@ func (c *Config) SetDefaults() {
 	if c.Functions == nil {
 		c.Functions = funcapp.Functions()
 	}
-	s := DefaultSettings()
+	s := funcapp.DefaultSettings()
 	for k, v := range c.Settings {
 		s[k] = v
 	}
 	c.Settings = s
 	if c.Clock == nil {
-		c.Clock = RealClock{}
+		c.Clock = clock.Real{}
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)

@@ -21,7 +21,7 @@ func TestConfigValidate(t *testing.T) {
 			c.Handlers = []Handler{{URL: "http://127.0.0.1:1"}, {URL: "http://127.0.0.1:2"}, {URL: "http://127.0.0.1:3"}}
 		}, true},
 		{"bad schedule", func(c *Config) { c.TimerSchedule = "0 0 2 * *" }, false},
-		{"empty queue setting", func(c *Config) { c.Settings[SettingOnboardQueue] = "" }, false},
+		{"empty queue setting", func(c *Config) { c.Settings[funcapp.SettingOnboardQueue] = "" }, false},
 		{"negative concurrency", func(c *Config) { c.Concurrency = -1 }, false},
 		{"unknown trigger", func(c *Config) { c.Functions = []funcapp.Function{{Name: "x", Trigger: "blobTrigger"}} }, false},
 	}
@@ -33,10 +33,7 @@ func TestConfigValidate(t *testing.T) {
 			t.Errorf("%s: Validate() = %v, want ok=%v", tt.name, err, tt.ok)
 		}
 	}
-	if _, err := NewQueueBus(q, QueueNames{Onboard: "a", Offboard: "a", Parked: "p"}); err == nil {
+	if _, err := NewQueueBus(q, funcapp.Queues{Onboard: "a", Offboard: "a", Parked: "p"}); err == nil {
 		t.Error("NewQueueBus accepted clashing queue names")
-	}
-	if got := QueueNamesFrom(map[string]string{SettingOnboardQueue: "on"}); got != (QueueNames{"on", "vendorflow-offboard", "vendorflow-parked"}) {
-		t.Errorf("QueueNamesFrom = %+v", got)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/vendorflow/vendorflow/pkg/domain"
 	"github.com/vendorflow/vendorflow/pkg/handler"
 	"github.com/vendorflow/vendorflow/pkg/queue"
 )
@@ -60,7 +61,7 @@ func (b *QueueBus) Replay(ctx context.Context, f handler.Filter) (int, error) {
 		}
 		id := handler.ReplayMessageID(e.dl.MessageID, e.seq)
 		if _, err := b.q.Send(ctx, target, queue.Message{
-			MessageID: id, Body: e.dl.Body, ContentType: contentTypeJSON,
+			MessageID: id, Body: e.dl.Body, ContentType: handler.MessageContentType,
 			CorrelationID: e.dl.RequestID, ApplicationProperties: map[string]any{handler.PropAttempt: attempt},
 		}); err != nil {
 			return n, fmt.Errorf("devhost: replay %s message %s: %w", e.dl.Source, e.dl.MessageID, err)
@@ -112,12 +113,12 @@ func (b *QueueBus) entries(ctx context.Context, f handler.Filter) ([]entry, erro
 				Source: handler.SourceParked, Queue: b.names.Parked, MessageID: m.MessageID,
 				RequestID: m.CorrelationID, Reason: m.DeadLetterErrorDescription, Code: m.DeadLetterReason,
 				EnqueuedAt: m.EnqueuedTime, DeadLetteredAt: m.DeadLetteredTime,
-				Attempts: propInt(m.ApplicationProperties, handler.PropAttempt), Body: m.Body,
-			}, kind: propString(m.ApplicationProperties, handler.PropKind), seq: m.SequenceNumber, queue: b.names.Parked})
+				Attempts: handler.PropInt(m.ApplicationProperties, handler.PropAttempt), Body: m.Body,
+			}, kind: handler.PropString(m.ApplicationProperties, handler.PropKind), seq: m.SequenceNumber, queue: b.names.Parked})
 		}
 	}
 	if f.Source != handler.SourceParked {
-		for _, kind := range []string{"onboard", "offboard"} {
+		for _, kind := range []string{domain.KindOnboard, domain.KindOffboard} {
 			name, _ := b.names.ForKind(kind)
 			msgs, err := b.q.DeadLetters(ctx, name, qf)
 			if err != nil {
@@ -132,7 +133,7 @@ func (b *QueueBus) entries(ctx context.Context, f handler.Filter) ([]entry, erro
 					Source: handler.SourceDeadLetter, Queue: name, MessageID: m.MessageID,
 					RequestID: m.CorrelationID, Reason: reason, Code: m.DeadLetterReason,
 					EnqueuedAt: m.EnqueuedTime, DeadLetteredAt: m.DeadLetteredTime,
-					Attempts: propInt(m.ApplicationProperties, handler.PropAttempt), DeliveryCount: m.DeliveryCount, Body: m.Body,
+					Attempts: handler.PropInt(m.ApplicationProperties, handler.PropAttempt), DeliveryCount: m.DeliveryCount, Body: m.Body,
 				}, kind: kind, seq: m.SequenceNumber, queue: name})
 			}
 		}

@@ -11,20 +11,21 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vendorflow/vendorflow/pkg/clock"
 	"github.com/vendorflow/vendorflow/pkg/funcapp"
 	"github.com/vendorflow/vendorflow/pkg/queue"
 )
 
 var t0 = time.Date(2026, 3, 1, 10, 0, 3, 0, time.UTC)
 
-// fakeClock is a manual clock whose After channels fire when Advance passes
-// their deadline; waiting reports each registration so tests can advance
-// only once the code under test is waiting.
+// fakeClock is a manual clock whose sleeps end when Advance passes their
+// deadline (or their context ends); waiting reports each sleep begun so
+// that tests can advance only once the code under test is waiting.
 type fakeClock struct {
 	mu      sync.Mutex
 	now     time.Time
 	waiters []fakeWaiter
-	waiting chan struct{} // receives one value per After call
+	waiting chan struct{} // receives one value per Sleep call
 }
 
 type fakeWaiter struct {
@@ -42,7 +43,17 @@ func (c *fakeClock) Now() time.Time {
 	return c.now
 }
 
-func (c *fakeClock) After(d time.Duration) <-chan time.Time {
+// Sleep blocks until Advance reaches now+d or ctx ends.
+func (c *fakeClock) Sleep(ctx context.Context, d time.Duration) error {
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-c.after(d):
+		return nil
+	}
+}
+
+func (c *fakeClock) after(d time.Duration) <-chan time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	ch := make(chan time.Time, 1)
@@ -74,7 +85,7 @@ func (c *fakeClock) Advance(d time.Duration) {
 	c.waiters = kept
 }
 
-// awaitWaiter blocks until the code under test has called After once more.
+// awaitWaiter blocks until the code under test has begun one more sleep.
 func (c *fakeClock) awaitWaiter(t *testing.T) {
 	t.Helper()
 	select {
@@ -84,7 +95,7 @@ func (c *fakeClock) awaitWaiter(t *testing.T) {
 	}
 }
 
-// drainWaiting forgets earlier After registrations.
+// drainWaiting forgets earlier sleeps.
 func (c *fakeClock) drainWaiting() {
 	for {
 		select {
@@ -95,7 +106,7 @@ func (c *fakeClock) drainWaiting() {
 	}
 }
 
-func openQueue(t *testing.T, clk queue.Clock, maxDeliveries int) *queue.Queue {
+func openQueue(t *testing.T, clk clock.Clock, maxDeliveries int) *queue.Queue {
 	t.Helper()
 	q, err := queue.Open(context.Background(), queue.Config{
 		Path: filepath.Join(t.TempDir(), "q.db"), Clock: clk, MaxDeliveryCount: maxDeliveries,

@@ -65,7 +65,8 @@ func (h *Host) dispatch(ctx context.Context, f funcapp.Function, name string) er
 		if len(msgs) > 0 {
 			continue
 		}
-		var wake <-chan time.Time
+		var wake <-chan struct{}
+		stopWake := func() {}
 		if free > 0 {
 			wait := h.cfg.PollInterval
 			next, ok, err := h.cfg.Queue.NextVisible(ctx, name)
@@ -80,10 +81,11 @@ func (h *Host) dispatch(ctx context.Context, f funcapp.Function, name string) er
 					wait = max(d, time.Millisecond)
 				}
 			}
-			wake = h.cfg.Clock.After(wait)
+			wake, stopWake = wakeAfter(ctx, h.cfg.Clock, wait)
 		}
 		select {
 		case <-ctx.Done():
+			stopWake()
 			log.DebugContext(ctx, "dispatcher stopping", "inFlight", inFlight)
 			return nil
 		case <-changes:
@@ -91,6 +93,7 @@ func (h *Host) dispatch(ctx context.Context, f funcapp.Function, name string) er
 			inFlight--
 		case <-wake:
 		}
+		stopWake()
 	}
 }
 
@@ -118,10 +121,7 @@ func (h *Host) deliver(ctx context.Context, instance int, f funcapp.Function, na
 		if err == nil {
 			err = fmt.Errorf("devhost: %s returned HTTP %d", f.Name, rep.status)
 		} else if rep.status == 0 {
-			select {
-			case <-ctx.Done():
-			case <-h.cfg.Clock.After(min(h.cfg.TransportErrorDelay, h.cfg.LockDuration)):
-			}
+			_ = h.cfg.Clock.Sleep(ctx, min(h.cfg.TransportErrorDelay, h.cfg.LockDuration)) // ends early on shutdown
 		}
 		inv.Outcome = OutcomeAbandoned
 		if aerr := h.cfg.Queue.Abandon(settleCtx, name, m.LockToken); aerr != nil {

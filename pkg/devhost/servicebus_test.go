@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/vendorflow/vendorflow/pkg/funcapp"
 	"github.com/vendorflow/vendorflow/pkg/funchost"
 	"github.com/vendorflow/vendorflow/pkg/handler"
 	"github.com/vendorflow/vendorflow/pkg/queue"
@@ -30,7 +31,7 @@ func decodeSB(t *testing.T, c call) funchost.ServiceBusMessage {
 func TestServiceBusInvocationCompletes(t *testing.T) {
 	clk := newFakeClock(t0)
 	q := openQueue(t, clk, 0)
-	bus, err := NewQueueBus(q, QueueNames{})
+	bus, err := NewQueueBus(q, funcapp.Queues{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,7 +83,7 @@ func TestServiceBusInvocationCompletes(t *testing.T) {
 func TestFailedInvocationAbandonsUntilDeadLettered(t *testing.T) {
 	clk := newFakeClock(t0)
 	q := openQueue(t, clk, 3)
-	bus, _ := NewQueueBus(q, QueueNames{})
+	bus, _ := NewQueueBus(q, funcapp.Queues{})
 	if err := bus.Send(context.Background(), handler.OutMessage{MessageID: "m-1", Kind: "offboard", Body: []byte(`{}`), CorrelationID: "r-9"}); err != nil {
 		t.Fatal(err)
 	}
@@ -121,7 +122,7 @@ func TestFailedInvocationAbandonsUntilDeadLettered(t *testing.T) {
 func TestLockExpiryRedelivers(t *testing.T) {
 	clk := newFakeClock(t0)
 	q := openQueue(t, clk, 0)
-	bus, _ := NewQueueBus(q, QueueNames{})
+	bus, _ := NewQueueBus(q, funcapp.Queues{})
 	if err := bus.Send(context.Background(), handler.OutMessage{MessageID: "m-1", Kind: "onboard", Body: []byte(`{}`)}); err != nil {
 		t.Fatal(err)
 	}
@@ -148,7 +149,7 @@ func TestLockExpiryRedelivers(t *testing.T) {
 func TestScheduledMessageWaitsForItsTime(t *testing.T) {
 	clk := newFakeClock(t0)
 	q := openQueue(t, clk, 0)
-	bus, _ := NewQueueBus(q, QueueNames{})
+	bus, _ := NewQueueBus(q, funcapp.Queues{})
 	srv, calls := fakeHandler(t, okReply)
 	_, invs := startHost(t, Config{Queue: q, HandlerURL: srv.URL, Clock: clk, Functions: onlyFunctions("onboard"), PollInterval: time.Hour})
 	clk.awaitWaiter(t) // idle

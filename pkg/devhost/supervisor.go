@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/vendorflow/vendorflow/pkg/clock"
 )
 
 // EnvCustomHandlerPort is the variable through which the Functions host
@@ -42,8 +44,9 @@ type SupervisorConfig struct {
 	Port int
 	// Stdout and Stderr receive the child's output (default ours).
 	Stdout, Stderr *os.File
-	// Clock times the readiness polls and the restart backoff.
-	Clock  Clock
+	// Clock times the readiness polls and the restart backoff; default
+	// clock.Real{}.
+	Clock  clock.Clock
 	Logger *slog.Logger
 	// ReadyTimeout bounds each start's GET / polling (default 30 s).
 	ReadyTimeout time.Duration
@@ -70,7 +73,7 @@ func (c *SupervisorConfig) SetDefaults() {
 		c.Stderr = os.Stderr
 	}
 	if c.Clock == nil {
-		c.Clock = RealClock{}
+		c.Clock = clock.Real{}
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
@@ -192,10 +195,8 @@ func (s *Supervisor) Run(ctx context.Context) error {
 			backoff = s.cfg.MinBackoff
 		}
 		s.cfg.Logger.WarnContext(ctx, "handler exited; restarting", "err", err, "backoff", backoff)
-		select {
-		case <-ctx.Done():
+		if s.cfg.Clock.Sleep(ctx, backoff) != nil {
 			return nil
-		case <-s.cfg.Clock.After(backoff):
 		}
 		if !wasReady {
 			backoff = min(2*backoff, s.cfg.MaxBackoff)
@@ -252,7 +253,7 @@ func errOr(err error) error {
 
 // pollReady polls GET / until any HTTP answer, or ReadyTimeout.
 func (s *Supervisor) pollReady(ctx context.Context) error {
-	deadline := s.cfg.Clock.After(s.cfg.ReadyTimeout)
+	deadline := s.cfg.Clock.Now().Add(s.cfg.ReadyTimeout)
 	for {
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.URL()+"/", nil)
 		if err != nil {
@@ -262,12 +263,12 @@ func (s *Supervisor) pollReady(ctx context.Context) error {
 			resp.Body.Close()
 			return nil
 		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-deadline:
+		left := deadline.Sub(s.cfg.Clock.Now())
+		if left <= 0 {
 			return fmt.Errorf("handler did not answer GET / within %s", s.cfg.ReadyTimeout)
-		case <-s.cfg.Clock.After(s.cfg.ReadyPoll):
+		}
+		if err := s.cfg.Clock.Sleep(ctx, min(s.cfg.ReadyPoll, left)); err != nil {
+			return err
 		}
 	}
 }

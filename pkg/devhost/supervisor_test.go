@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vendorflow/vendorflow/pkg/clock"
+	"github.com/vendorflow/vendorflow/pkg/funcapp"
 	"github.com/vendorflow/vendorflow/pkg/handler"
 )
 
@@ -80,8 +82,8 @@ func TestSupervisorRejectsMissingCommand(t *testing.T) {
 func TestHandlerKilledMidRequestIsRedelivered(t *testing.T) {
 	marker := filepath.Join(t.TempDir(), "crashed")
 	sup, pids := startSupervisor(t, envCrashMarker+"="+marker)
-	q := openQueue(t, RealClock{}, 0)
-	bus, _ := NewQueueBus(q, QueueNames{})
+	q := openQueue(t, clock.Real{}, 0)
+	bus, _ := NewQueueBus(q, funcapp.Queues{})
 	if err := bus.Send(context.Background(), handler.OutMessage{MessageID: "m-1", Kind: "onboard", Body: []byte(`{"requestId":"r-1"}`)}); err != nil {
 		t.Fatal(err)
 	}

@@ -24,12 +24,10 @@ func (h *Host) runTimer(ctx context.Context, f funcapp.Function, sched *Schedule
 			return fmt.Errorf("schedule %q has no next occurrence", sched)
 		}
 		if d := due.Sub(h.cfg.Clock.Now()); d > 0 {
-			select {
-			case <-ctx.Done():
+			if h.cfg.Clock.Sleep(ctx, d) != nil {
 				return nil
-			case <-h.cfg.Clock.After(d):
-				continue // re-check: a fake or adjusted clock may wake early
 			}
+			continue // re-check: a fake or adjusted clock may wake early
 		}
 		now := h.cfg.Clock.Now()
 		next := sched.Next(due)

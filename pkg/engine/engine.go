@@ -28,8 +28,11 @@ type Config struct {
 	Tenant    domain.Tenant
 	Directory Directory
 	Journal   Journal
-	Clock     Clock
-	Logger    *slog.Logger
+	// Clock is the time source; every wait between attempts is a
+	// Clock.Sleep (clock.Fake advances instead of waiting). Default
+	// clock.Real{}.
+	Clock  clock.Clock
+	Logger *slog.Logger
 	// MaxAttempts bounds the attempts of one step within one run (default 6).
 	MaxAttempts int
 	// BaseBackoff and MaxBackoff shape the exponential backoff used when the
@@ -108,7 +111,7 @@ type Engine struct {
 	cfg Config
 	dir Directory
 	j   Journal
-	clk Clock
+	clk clock.Clock
 	log *slog.Logger
 }
 

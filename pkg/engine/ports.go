@@ -101,10 +101,3 @@ type RequestFilter struct {
 	Kind   string               // "" = any
 	Limit  int                  // 0 = 100
 }
-
-// Clock is the injected time source. Sleep waits for d or until ctx ends;
-// a fake clock advances instead of waiting.
-type Clock interface {
-	Now() time.Time
-	Sleep(ctx context.Context, d time.Duration) error
-}

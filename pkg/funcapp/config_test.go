@@ -198,9 +198,9 @@ func TestFunctionDescription(t *testing.T) {
 func TestLocalSettingsSample(t *testing.T) {
 	values := localValues(t)
 	want := map[string]string{
-		"FUNCTIONS_WORKER_RUNTIME":                         "custom",
-		"AzureWebJobsStorage":                              "UseDevelopmentStorage=true",
-		ServiceBusConnection + "__fullyQualifiedNamespace": "<namespace>.servicebus.windows.net",
+		"FUNCTIONS_WORKER_RUNTIME": "custom",
+		"AzureWebJobsStorage":      "UseDevelopmentStorage=true",
+		SettingServiceBusNamespace: "<namespace>.servicebus.windows.net",
 		// Identity-based connections (docs/permissions.md; DOCS
 		// functions-identity-based-connections-configuration).
 		ServiceBusConnection + "__credential": "managedidentity",
@@ -208,21 +208,22 @@ func TestLocalSettingsSample(t *testing.T) {
 		"AzureWebJobsStorage__accountName":    "<storage-account-name>",
 		"AzureWebJobsStorage__credential":     "managedidentity",
 		"AzureWebJobsStorage__clientId":       "<user-assigned-identity-client-id>",
-		"OnboardQueue":                        "vendorflow-onboard",
-		"OffboardQueue":                       "vendorflow-offboard",
-		"ParkingQueue":                        "vendorflow-parked",
-		"ExpirySweepSchedule":                 "0 0 2 * * *",
-		"VENDORFLOW_CONFIG":                   "vendorflow.yaml",
-		"VENDORFLOW_MANAGED_IDENTITY":         "true",
-		"AZURE_TENANT_ID":                     "<tenant-id>",
-		"AZURE_CLIENT_ID":                     "<client-id>",
+		// The queue names and the schedule: DefaultSettings.
+		SettingOnboardQueue:           DefaultOnboardQueue,
+		SettingOffboardQueue:          DefaultOffboardQueue,
+		SettingParkingQueue:           DefaultParkingQueue,
+		SettingSweepSchedule:          DefaultSweepSchedule,
+		"VENDORFLOW_CONFIG":           "vendorflow.yaml",
+		"VENDORFLOW_MANAGED_IDENTITY": "true",
+		"AZURE_TENANT_ID":             "<tenant-id>",
+		"AZURE_CLIENT_ID":             "<client-id>",
 	}
 	if diff := cmp.Diff(want, values); diff != "" {
 		t.Errorf("Values mismatch (-want +got):\n%s", diff)
 	}
 	// Six-field NCRONTAB (REFERENCE §1), not five-field cron.
-	if f := strings.Fields(values["ExpirySweepSchedule"]); len(f) != 6 {
-		t.Errorf("ExpirySweepSchedule has %d fields, want 6", len(f))
+	if f := strings.Fields(values[SettingSweepSchedule]); len(f) != 6 {
+		t.Errorf("%s has %d fields, want 6", SettingSweepSchedule, len(f))
 	}
 	// A sample holds no secrets.
 	secret := regexp.MustCompile(`(?i)SharedAccessKey|AccountKey=|Endpoint=sb://|password|secret`)

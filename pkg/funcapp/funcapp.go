@@ -32,7 +32,7 @@ const (
 )
 
 // ServiceBusConnection is the connection-setting prefix of the Service Bus
-// triggers (identity-based: ServiceBusConnection__fullyQualifiedNamespace).
+// triggers (identity-based: SettingServiceBusNamespace).
 const ServiceBusConnection = "ServiceBusConnection"
 
 // Function describes one function.json.
@@ -59,9 +59,9 @@ type Function struct {
 // Functions returns the app's functions in a fresh slice.
 func Functions() []Function {
 	return []Function{
-		{Name: Onboard, Trigger: TriggerServiceBus, Binding: "message", Setting: "OnboardQueue"},
-		{Name: Offboard, Trigger: TriggerServiceBus, Binding: "message", Setting: "OffboardQueue"},
-		{Name: ExpirySweep, Trigger: TriggerTimer, Binding: "timer", Setting: "ExpirySweepSchedule"},
+		{Name: Onboard, Trigger: TriggerServiceBus, Binding: "message", Setting: SettingOnboardQueue},
+		{Name: Offboard, Trigger: TriggerServiceBus, Binding: "message", Setting: SettingOffboardQueue},
+		{Name: ExpirySweep, Trigger: TriggerTimer, Binding: "timer", Setting: SettingSweepSchedule},
 		{
 			Name: DeadLetters, Trigger: TriggerHTTP, Binding: "req", HTTPOutput: "res",
 			AuthLevel: "admin", Methods: []string{"get", "post", "delete"}, Route: "deadletters/{action?}/{id?}",

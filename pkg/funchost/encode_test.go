@@ -9,13 +9,15 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/vendorflow/vendorflow/pkg/clock"
 )
 
 // testEncoder has a fixed clock and fixed GUIDs.
 func testEncoder(t *testing.T) *Encoder {
 	t.Helper()
 	e, err := NewEncoder(EncoderConfig{
-		Clock:     fixedClock(ts(t, "2024-05-01T10:00:01.25Z")),
+		Clock:     clock.NewFake(ts(t, "2024-05-01T10:00:01.25Z")),
 		NewID:     fixedIDs(),
 		Namespace: "vendorflow-sb.servicebus.windows.net",
 	})

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/vendorflow/vendorflow/pkg/clock"
 )
@@ -25,13 +24,10 @@ const (
 	userAgentPrefix = "Azure-Functions-Host/"
 )
 
-// Clock is the time source of the Encoder (sys.UtcNow).
-type Clock interface{ Now() time.Time }
-
 // EncoderConfig configures an Encoder.
 type EncoderConfig struct {
 	// Clock stamps sys.UtcNow; default clock.Real.
-	Clock Clock
+	Clock clock.Clock
 	// NewID returns a fresh GUID for sys.RandGuid and the Client identifier;
 	// default a random (version 4) UUID.
 	NewID func() string

@@ -40,11 +40,6 @@ func ts(t testing.TB, s string) time.Time {
 	return v.UTC()
 }
 
-// fixedClock is a Clock stuck at one instant.
-type fixedClock time.Time
-
-func (c fixedClock) Now() time.Time { return time.Time(c) }
-
 // fixedIDs returns a NewID func that hands out three fixed GUIDs in turn.
 func fixedIDs() func() string {
 	ids := []string{

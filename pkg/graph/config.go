@@ -1,7 +1,6 @@
 package graph
 
 import (
-	"context"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -26,14 +25,6 @@ const (
 	MaxPageSize = 999
 )
 
-// Clock is the time source the adapter waits on: a retry waits with
-// Sleep(ctx, d), never with time.Sleep, so that tests drive it with
-// clock.Fake.
-type Clock interface {
-	Now() time.Time
-	Sleep(ctx context.Context, d time.Duration) error
-}
-
 // Config configures a Client.
 type Config struct {
 	// BaseURL is the Graph root including the version segment. Default
@@ -47,8 +38,10 @@ type Config struct {
 	// HTTPClient optionally supplies the base transport (its Transport is
 	// wrapped by the middleware chain; nothing else of it is used).
 	HTTPClient *http.Client
-	// Clock is what retries wait on. Default clock.Real{}.
-	Clock Clock
+	// Clock is what retries wait on: a retry waits with Clock.Sleep, never
+	// with time.Sleep, so that tests drive it with clock.Fake. Default
+	// clock.Real{}.
+	Clock clock.Clock
 	// MaxRetries bounds the retries of one request (default 4; a negative
 	// value disables retries).
 	MaxRetries int

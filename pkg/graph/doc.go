@@ -9,7 +9,7 @@
 //     chain. kiota's RetryHandler is replaced by one retry middleware — the
 //     single choke point that retries what is transient (429, 503, 504,
 //     timeouts), prefers Retry-After (fractional seconds and HTTP dates) and
-//     waits on the injected Clock (REFERENCE §2 "Faults, limits,
+//     waits on the injected Config.Clock (REFERENCE §2 "Faults, limits,
 //     consistency", "msgraph-sdk-go practicalities").
 //   - Errors: every failure is classified once, in errors.go, into a
 //     *domain.Error (Transient, NotFound, Conflict, Business, Invalid,

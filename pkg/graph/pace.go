@@ -12,6 +12,7 @@ import (
 
 	khttp "github.com/microsoft/kiota-http-go"
 
+	"github.com/vendorflow/vendorflow/pkg/clock"
 	"github.com/vendorflow/vendorflow/pkg/domain"
 )
 
@@ -68,7 +69,7 @@ type WriteBudget interface {
 // NewLocalWriteBudget returns the in-process pacer: at most limit writes in
 // any window on c, paused by Throttled and slowed by Pressure. It is what
 // New uses when Config.WriteBudget is nil; it paces one process only.
-func NewLocalWriteBudget(c Clock, limit int, window time.Duration) WriteBudget {
+func NewLocalWriteBudget(c clock.Clock, limit int, window time.Duration) WriteBudget {
 	return newWritePacer(c, limit, window)
 }
 
@@ -112,7 +113,7 @@ const minSlowFactor = 0.1
 // factor recovering to 1 over one window (slowFactor).
 type writePacer struct {
 	mu     sync.Mutex
-	clock  Clock
+	clock  clock.Clock
 	limit  int
 	window time.Duration
 	slots  []time.Time // the last `limit` reserved slots, oldest first
@@ -121,7 +122,7 @@ type writePacer struct {
 	since  time.Time
 }
 
-func newWritePacer(c Clock, limit int, window time.Duration) *writePacer {
+func newWritePacer(c clock.Clock, limit int, window time.Duration) *writePacer {
 	return &writePacer{clock: c, limit: limit, window: window, factor: 1}
 }
 
@@ -192,7 +193,7 @@ func (p *writePacer) Pressure(_ context.Context, use float64) error {
 // too.
 type paceMiddleware struct {
 	budget WriteBudget
-	clock  Clock
+	clock  clock.Clock
 	stats  *statsRecorder
 	log    *slog.Logger
 }

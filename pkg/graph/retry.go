@@ -14,6 +14,8 @@ import (
 	"time"
 
 	khttp "github.com/microsoft/kiota-http-go"
+
+	"github.com/vendorflow/vendorflow/pkg/clock"
 )
 
 // baseBackoff is the first computed wait; it doubles per retry up to
@@ -42,7 +44,7 @@ const baseBackoff = 500 * time.Millisecond
 // classified Transient with RetryAfter so that the caller reschedules.
 // After MaxRetries retries the last response (or error) is returned as is.
 type retryMiddleware struct {
-	clock          Clock
+	clock          clock.Clock
 	maxRetries     int
 	maxBackoff     time.Duration
 	attemptTimeout time.Duration

@@ -24,9 +24,6 @@ const (
 	DefaultBackoffMax  = 30 * time.Minute
 )
 
-// Clock is the handler's time source.
-type Clock interface{ Now() time.Time }
-
 // Config configures a Handler.
 type Config struct {
 	Processor   Processor
@@ -34,8 +31,8 @@ type Config struct {
 	DeadLetters DeadLetterStore
 	Status      StatusReader
 	Sweeper     Sweeper
-	// Clock defaults to the real clock.
-	Clock Clock
+	// Clock is the handler's time source; default clock.Real{}.
+	Clock clock.Clock
 	// Logger defaults to a logger that discards.
 	Logger *slog.Logger
 	// RunTimeout is the deadline of one Service Bus run (default 4m).

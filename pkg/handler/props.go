@@ -3,7 +3,10 @@ package handler
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
+	"math"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -20,6 +23,69 @@ const (
 	PropCode   = "vendorflowCode"
 	PropReason = "vendorflowReason"
 )
+
+// MessageContentType is the ContentType of every request message that
+// vendorflow sends, on either adapter.
+const MessageContentType = "application/json"
+
+// PropString reads a string application property; absent or of another
+// type is "".
+func PropString(props map[string]any, key string) string {
+	if v, ok := props[key].(string); ok {
+		return v
+	}
+	return ""
+}
+
+// PropInt reads an integer application property leniently, as a listing of
+// set-aside messages needs (a delivery's attempt count is checked strictly
+// instead): the embedded queue hands numbers back as JSON numbers, AMQP as
+// the integer type they were sent as (a Go int arrives as int64), and other
+// senders may use any width or a decimal string. Absent or unreadable is
+// 0; values beyond the int32 range are clamped to it.
+func PropInt(props map[string]any, key string) int {
+	switch v := props[key].(type) {
+	case int:
+		return clampInt(int64(v))
+	case int64:
+		return clampInt(v)
+	case int32:
+		return int(v)
+	case int16:
+		return int(v)
+	case int8:
+		return int(v)
+	case uint64:
+		return clampInt(int64(min(v, math.MaxInt64)))
+	case uint32:
+		return clampInt(int64(v))
+	case uint16:
+		return int(v)
+	case uint8:
+		return int(v)
+	case float64:
+		return clampFloat(v)
+	case json.Number:
+		if n, err := v.Int64(); err == nil {
+			return clampInt(n)
+		}
+		f, _ := v.Float64()
+		return clampFloat(f)
+	case string:
+		n, _ := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+		return clampInt(n)
+	}
+	return 0
+}
+
+func clampInt(v int64) int { return int(max(min(v, math.MaxInt32), math.MinInt32)) }
+
+func clampFloat(f float64) int {
+	if math.IsNaN(f) {
+		return 0
+	}
+	return int(max(min(f, math.MaxInt32), math.MinInt32))
+}
 
 // MaxMessageID is Service Bus's limit on a MessageId, in characters
 // (learn.microsoft.com/azure/service-bus-messaging/service-bus-quotas).

@@ -1,6 +1,9 @@
 package handler
 
 import (
+	"encoding/json"
+	"math"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -61,5 +64,55 @@ func TestReplayMessageID(t *testing.T) {
 				t.Errorf("%d bytes, more than %d", len(got), MaxMessageID)
 			}
 		})
+	}
+}
+
+// TestPropertyNames pins the application property names: they are wire
+// format, carried by messages already on the queues (a parked message is
+// replayed by its vendorflowKind), so a rename is a breaking change.
+func TestPropertyNames(t *testing.T) {
+	got := []string{PropAttempt, PropKind, PropCode, PropReason}
+	want := []string{"vendorflowAttempt", "vendorflowKind", "vendorflowCode", "vendorflowReason"}
+	if !slices.Equal(got, want) {
+		t.Errorf("property names = %q, want %q", got, want)
+	}
+}
+
+func TestPropInt(t *testing.T) {
+	tests := []struct {
+		v    any
+		want int
+	}{
+		{nil, 0},
+		{3, 3},
+		{int64(4), 4},
+		{int32(5), 5},
+		{int8(-6), -6},
+		{uint8(7), 7},
+		{uint32(8), 8},
+		{uint64(math.MaxUint64), math.MaxInt32},
+		{int64(math.MaxInt64), math.MaxInt32},
+		{int64(math.MinInt64), math.MinInt32},
+		{float64(9), 9},
+		{1e300, math.MaxInt32},
+		{math.NaN(), 0},
+		{json.Number("10"), 10},
+		{json.Number("11.0"), 11},
+		{json.Number("x"), 0},
+		{" 12 ", 12},
+		{"twelve", 0},
+		{true, 0},
+	}
+	for _, tt := range tests {
+		props := map[string]any{PropAttempt: tt.v}
+		if got := PropInt(props, PropAttempt); got != tt.want {
+			t.Errorf("PropInt(%T %v) = %d, want %d", tt.v, tt.v, got, tt.want)
+		}
+	}
+	if got := PropString(map[string]any{PropKind: "onboard", PropCode: 3}, PropKind); got != "onboard" {
+		t.Errorf("PropString = %q", got)
+	}
+	if got := PropString(map[string]any{PropCode: 3}, PropCode); got != "" {
+		t.Errorf("PropString of a number = %q, want empty", got)
 	}
 }

@@ -1,22 +1,18 @@
 package journal
 
 import (
-	"time"
-
 	"github.com/vendorflow/vendorflow/pkg/clock"
 	"github.com/vendorflow/vendorflow/pkg/domain"
 )
-
-// Clock is the time source of every record the journal writes.
-type Clock interface{ Now() time.Time }
 
 // Config configures Open.
 type Config struct {
 	// Path is the SQLite file (its directory is created), or ":memory:"
 	// for a private journal that lives as long as the Journal.
 	Path string
-	// Clock defaults to clock.Real{}.
-	Clock Clock
+	// Clock is the time source of every record the journal writes;
+	// default clock.Real{}.
+	Clock clock.Clock
 }
 
 // SetDefaults fills zero fields with their defaults.

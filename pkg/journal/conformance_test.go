@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/vendorflow/vendorflow/pkg/clock"
 	"github.com/vendorflow/vendorflow/pkg/journal"
 	"github.com/vendorflow/vendorflow/pkg/journal/journaltest"
 )
@@ -14,7 +15,7 @@ import (
 // directory; the two-process test shares one file.
 var sqliteImpl = journaltest.Impl{
 	NewStore: func(t testing.TB) string { return filepath.Join(t.TempDir(), "journal.db") },
-	Open: func(ctx context.Context, loc string, clk journaltest.Clock) (journaltest.Journal, error) {
+	Open: func(ctx context.Context, loc string, clk clock.Clock) (journaltest.Journal, error) {
 		return journal.Open(ctx, journal.Config{Path: loc, Clock: clk})
 	},
 }

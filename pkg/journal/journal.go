@@ -7,6 +7,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/vendorflow/vendorflow/pkg/clock"
 	"github.com/vendorflow/vendorflow/pkg/domain"
 	"github.com/vendorflow/vendorflow/pkg/engine"
 	"github.com/vendorflow/vendorflow/pkg/sqlitedb"
@@ -19,7 +20,7 @@ var migrationFiles embed.FS
 // Journals (in one or several processes) may share one file.
 type Journal struct {
 	db    *sql.DB
-	clock Clock
+	clock clock.Clock
 }
 
 var _ engine.Journal = (*Journal)(nil)

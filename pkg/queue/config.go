@@ -5,14 +5,9 @@ import (
 	"log/slog"
 	"strings"
 	"time"
+
+	"github.com/vendorflow/vendorflow/pkg/clock"
 )
-
-// Clock supplies the current time. Tests inject a fake they advance by hand.
-type Clock interface{ Now() time.Time }
-
-type realClock struct{}
-
-func (realClock) Now() time.Time { return time.Now() }
 
 // Defaults, after Service Bus queue defaults where one exists
 // (DOCS https://learn.microsoft.com/azure/service-bus-messaging/service-bus-quotas).
@@ -32,8 +27,9 @@ type Config struct {
 	// on a single connection (tests only: not shared, not durable). The path
 	// must not contain '?'.
 	Path string
-	// Clock defaults to the real clock.
-	Clock Clock
+	// Clock supplies the current time (tests inject a fake they advance by
+	// hand); default clock.Real{}.
+	Clock clock.Clock
 	// Logger receives automatic dead-lettering events; default discards.
 	// Message bodies and properties are never logged.
 	Logger *slog.Logger
@@ -58,7 +54,7 @@ type Config struct {
 // SetDefaults fills zero fields with their defaults.
 func (c *Config) SetDefaults() {
 	if c.Clock == nil {
-		c.Clock = realClock{}
+		c.Clock = clock.Real{}
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)

@@ -51,7 +51,7 @@
 // several goroutines and several processes (each with its own [Open]) can share
 // one file. Lock tokens and lock expiry times live in the file, so a process
 // that dies holding locks loses nothing: the locks expire and the messages are
-// redelivered. Times are read from the injected [Clock] inside each
+// redelivered. Times are read from the injected Config.Clock inside each
 // transaction and stored as Unix nanoseconds.
 //
 // Schema migrations are embedded (migrations/*.sql) and applied by

@@ -3,32 +3,18 @@ package queue
 import (
 	"context"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/vendorflow/vendorflow/pkg/clock"
 )
 
-// fakeClock is a Clock the test advances by hand.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
+// fakeClock is the clock the test advances by hand.
+type fakeClock struct{ *clock.Fake }
 
 var t0 = time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)
 
-func newFakeClock() *fakeClock { return &fakeClock{t: t0} }
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
+func newFakeClock() *fakeClock { return &fakeClock{clock.NewFake(t0)} }
 
 // openTest opens a queue file in a fresh temp dir with a fake clock; mod may
 // adjust the config. The queue is closed at cleanup.

@@ -8,6 +8,7 @@ import (
 
 	"github.com/Azure/azure-sdk-for-go/sdk/messaging/azservicebus"
 
+	"github.com/vendorflow/vendorflow/pkg/funcapp"
 	"github.com/vendorflow/vendorflow/pkg/handler"
 )
 
@@ -61,7 +62,7 @@ func newBus(cfg Config, br broker) (*Bus, error) {
 }
 
 // Queues returns the bus's queue names.
-func (b *Bus) Queues() Queues { return b.cfg.Queues }
+func (b *Bus) Queues() funcapp.Queues { return b.cfg.Queues }
 
 // Close closes every link and the connection.
 func (b *Bus) Close(ctx context.Context) error {
@@ -105,7 +106,7 @@ func (b *Bus) Schedule(ctx context.Context, m handler.OutMessage, at time.Time) 
 func (b *Bus) request(m handler.OutMessage) (sender, *azservicebus.Message, error) {
 	q, err := b.cfg.Queues.ForKind(m.Kind)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, fmt.Errorf("servicebus: %w", err)
 	}
 	if err := checkMessageID(m.MessageID); err != nil {
 		return nil, nil, err
@@ -141,7 +142,7 @@ func newMessage(id, correlationID string, body []byte, props map[string]any) *az
 	m := &azservicebus.Message{
 		MessageID:             &id,
 		Body:                  body,
-		ContentType:           ptr(contentTypeJSON),
+		ContentType:           ptr(handler.MessageContentType),
 		ApplicationProperties: props,
 	}
 	if correlationID != "" {

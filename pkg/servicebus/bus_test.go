@@ -36,7 +36,7 @@ func TestSendScheduleParkMapping(t *testing.T) {
 		{
 			name: "send onboard",
 			call: func(ctx context.Context, b *Bus) error { return b.Send(ctx, out("r-1", "onboard", 0)) },
-			want: []sentMessage{{Queue: "vendorflow-onboard", Message: msg("r-1", "r-1", map[string]any{"vendorflowAttempt": 0, "vendorflowKind": "onboard"})}},
+			want: []sentMessage{{Queue: "vendorflow-onboard", Message: msg("r-1", "r-1", map[string]any{handler.PropAttempt: 0, handler.PropKind: "onboard"})}},
 		},
 		{
 			name: "send offboard without correlation id",
@@ -45,12 +45,12 @@ func TestSendScheduleParkMapping(t *testing.T) {
 				m.CorrelationID = ""
 				return b.Send(ctx, m)
 			},
-			want: []sentMessage{{Queue: "vendorflow-offboard", Message: msg("offboard-x@abc.com-2026-06-30", "", map[string]any{"vendorflowAttempt": 0, "vendorflowKind": "offboard"})}},
+			want: []sentMessage{{Queue: "vendorflow-offboard", Message: msg("offboard-x@abc.com-2026-06-30", "", map[string]any{handler.PropAttempt: 0, handler.PropKind: "offboard"})}},
 		},
 		{
 			name: "schedule a retry",
 			call: func(ctx context.Context, b *Bus) error { return b.Schedule(ctx, out("r-1-retry-3", "onboard", 3), at) },
-			want: []sentMessage{{Queue: "vendorflow-onboard", ScheduledAt: at, Message: msg("r-1-retry-3", "r-1", map[string]any{"vendorflowAttempt": 3, "vendorflowKind": "onboard"})}},
+			want: []sentMessage{{Queue: "vendorflow-onboard", ScheduledAt: at, Message: msg("r-1-retry-3", "r-1", map[string]any{handler.PropAttempt: 3, handler.PropKind: "onboard"})}},
 		},
 		{
 			name: "park",
@@ -58,7 +58,7 @@ func TestSendScheduleParkMapping(t *testing.T) {
 				return b.Park(ctx, handler.Parked{OutMessage: out("r-1", "onboard", 2), Code: "Invalid", Reason: "vendor unknown"})
 			},
 			want: []sentMessage{{Queue: "vendorflow-parked", Message: msg("r-1", "r-1", map[string]any{
-				"vendorflowAttempt": 2, "vendorflowKind": "onboard", "vendorflowCode": "Invalid", "vendorflowReason": "vendor unknown",
+				handler.PropAttempt: 2, handler.PropKind: "onboard", handler.PropCode: "Invalid", handler.PropReason: "vendor unknown",
 			})}},
 		},
 		{
@@ -67,7 +67,7 @@ func TestSendScheduleParkMapping(t *testing.T) {
 				return b.Park(ctx, handler.Parked{OutMessage: out("r-1", "offboard", 0), Reason: long})
 			},
 			want: []sentMessage{{Queue: "vendorflow-parked", Message: msg("r-1", "r-1", map[string]any{
-				"vendorflowAttempt": 0, "vendorflowKind": "offboard", "vendorflowCode": "Parked", "vendorflowReason": strings.Repeat("é", 512),
+				handler.PropAttempt: 0, handler.PropKind: "offboard", handler.PropCode: "Parked", handler.PropReason: strings.Repeat("é", 512),
 			})}},
 		},
 		{

@@ -10,6 +10,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 
 	"github.com/vendorflow/vendorflow/pkg/clock"
+	"github.com/vendorflow/vendorflow/pkg/funcapp"
 )
 
 // Defaults of Config.
@@ -24,55 +25,6 @@ const (
 	DefaultLockDuration = time.Minute
 )
 
-// Default queue names: the values of local.settings.sample.json (and of
-// devhost.DefaultSettings).
-const (
-	DefaultOnboardQueue  = "vendorflow-onboard"
-	DefaultOffboardQueue = "vendorflow-offboard"
-	DefaultParkingQueue  = "vendorflow-parked"
-)
-
-// Queues names the three queues vendorflow uses (app settings OnboardQueue,
-// OffboardQueue and ParkingQueue).
-type Queues struct {
-	Onboard, Offboard, Parked string
-}
-
-// SetDefaults fills empty names with the Default*Queue values.
-func (q *Queues) SetDefaults() {
-	if q.Onboard == "" {
-		q.Onboard = DefaultOnboardQueue
-	}
-	if q.Offboard == "" {
-		q.Offboard = DefaultOffboardQueue
-	}
-	if q.Parked == "" {
-		q.Parked = DefaultParkingQueue
-	}
-}
-
-// Validate reports empty or clashing names.
-func (q Queues) Validate() error {
-	if q.Onboard == "" || q.Offboard == "" || q.Parked == "" {
-		return errors.New("servicebus: queue names must not be empty")
-	}
-	if q.Onboard == q.Offboard || q.Onboard == q.Parked || q.Offboard == q.Parked {
-		return fmt.Errorf("servicebus: queue names must differ (onboard %q, offboard %q, parked %q)", q.Onboard, q.Offboard, q.Parked)
-	}
-	return nil
-}
-
-// ForKind returns the queue of a message kind ("onboard" or "offboard").
-func (q Queues) ForKind(kind string) (string, error) {
-	switch kind {
-	case "onboard":
-		return q.Onboard, nil
-	case "offboard":
-		return q.Offboard, nil
-	}
-	return "", fmt.Errorf("servicebus: unknown message kind %q (want onboard or offboard)", kind)
-}
-
 // Config configures a Bus.
 type Config struct {
 	// Namespace is the fully qualified namespace,
@@ -81,8 +33,9 @@ type Config struct {
 	// Credential authenticates to the namespace (managed identity,
 	// certificate or client secret of the app).
 	Credential azcore.TokenCredential
-	// Queues are the queue names; empty ones take the defaults.
-	Queues Queues
+	// Queues are the queue names; empty ones take the defaults
+	// (funcapp.Default*Queue).
+	Queues funcapp.Queues
 	// Logger receives replay and purge records (never message bodies).
 	Logger *slog.Logger
 	// MaxReplay bounds how many messages one Replay or Purge call receives
@@ -103,11 +56,8 @@ type Config struct {
 	ReceiveWait time.Duration
 	// Clock tells when held locks are due for renewal or have expired
 	// (compared with the broker's LockedUntil); default the real clock.
-	Clock Clock
+	Clock clock.Clock
 }
-
-// Clock is the Bus's time source.
-type Clock interface{ Now() time.Time }
 
 // SetDefaults fills unset fields.
 func (c *Config) SetDefaults() {
@@ -149,7 +99,7 @@ func (c Config) Validate() error {
 		return errors.New("servicebus: a credential is required (identity-based connection)")
 	}
 	if err := c.Queues.Validate(); err != nil {
-		return err
+		return fmt.Errorf("servicebus: %w", err)
 	}
 	switch {
 	case c.MaxReplay < 1:

@@ -14,7 +14,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/vendorflow/vendorflow/pkg/clock"
-	"github.com/vendorflow/vendorflow/pkg/devhost"
+	"github.com/vendorflow/vendorflow/pkg/funcapp"
 )
 
 // fakeCredential never hands out a token; nothing in these tests connects.
@@ -82,7 +82,7 @@ func TestConfigSetDefaults(t *testing.T) {
 	var c Config
 	c.SetDefaults()
 	want := Config{
-		Queues:      Queues{Onboard: "vendorflow-onboard", Offboard: "vendorflow-offboard", Parked: "vendorflow-parked"},
+		Queues:      funcapp.QueuesFrom(nil),
 		MaxReplay:   1000,
 		BatchSize:   50,
 		MaxList:     5000,
@@ -96,21 +96,10 @@ func TestConfigSetDefaults(t *testing.T) {
 	if c.Logger == nil {
 		t.Error("SetDefaults left Logger nil")
 	}
-	kept := Config{Queues: Queues{Onboard: "a"}, MaxReplay: 7, Logger: slog.Default()}
+	kept := Config{Queues: funcapp.Queues{Onboard: "a"}, MaxReplay: 7, Logger: slog.Default()}
 	kept.SetDefaults()
 	if kept.Queues.Onboard != "a" || kept.MaxReplay != 7 || kept.Logger != slog.Default() {
 		t.Errorf("SetDefaults overwrote set fields: %+v", kept)
-	}
-}
-
-// TestSameQueueNamesAsDevhost pins the default queue names to the embedded
-// queue's. (The property names need no such test: both use handler's.)
-func TestSameQueueNamesAsDevhost(t *testing.T) {
-	d := devhost.QueueNamesFrom(nil)
-	var q Queues
-	q.SetDefaults()
-	if diff := cmp.Diff(Queues{Onboard: d.Onboard, Offboard: d.Offboard, Parked: d.Parked}, q); diff != "" {
-		t.Errorf("default queue names (-devhost +servicebus):\n%s", diff)
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 
 	"github.com/Azure/azure-sdk-for-go/sdk/messaging/azservicebus"
 
+	"github.com/vendorflow/vendorflow/pkg/domain"
 	"github.com/vendorflow/vendorflow/pkg/handler"
 )
 
@@ -49,8 +50,8 @@ func (b *Bus) sources(f handler.Filter) ([]source, error) {
 		{queue: q.Parked, deadLetter: true, parked: true},
 	}
 	dead := []source{
-		{queue: q.Onboard, deadLetter: true, kind: "onboard"},
-		{queue: q.Offboard, deadLetter: true, kind: "offboard"},
+		{queue: q.Onboard, deadLetter: true, kind: domain.KindOnboard},
+		{queue: q.Offboard, deadLetter: true, kind: domain.KindOffboard},
 	}
 	switch f.Source {
 	case "":
@@ -92,17 +93,17 @@ func toItem(src source, m *azservicebus.ReceivedMessage) item {
 		RequestID:      deref(m.CorrelationID),
 		EnqueuedAt:     enqueued,
 		DeadLetteredAt: enqueued,
-		Attempts:       propInt(props, handler.PropAttempt),
+		Attempts:       handler.PropInt(props, handler.PropAttempt),
 		Body:           m.Body,
 	}
 	if src.parked {
-		it.kind = propString(props, handler.PropKind)
+		it.kind = handler.PropString(props, handler.PropKind)
 		d.Source = handler.SourceParked
-		d.Code = propString(props, handler.PropCode)
+		d.Code = handler.PropString(props, handler.PropCode)
 		if d.Code == "" {
 			d.Code = defaultParkCode
 		}
-		d.Reason = propString(props, handler.PropReason)
+		d.Reason = handler.PropString(props, handler.PropReason)
 		if src.deadLetter {
 			// Say why the broker moved it off the parking queue.
 			d.Reason = strings.TrimPrefix(d.Reason+" (dead-lettered from the parking queue: "+brokerReason(m)+")", " ")

@@ -149,7 +149,7 @@ func TestReplay(t *testing.T) {
 		return sentMessage{Queue: queue, Message: &azservicebus.Message{
 			MessageID: &id, CorrelationID: &requestID, ContentType: ptr("application/json"),
 			Body:                  []byte(`{"requestId":"` + requestID + `"}`),
-			ApplicationProperties: map[string]any{"vendorflowAttempt": attempt, "vendorflowKind": kind},
+			ApplicationProperties: map[string]any{handler.PropAttempt: attempt, handler.PropKind: kind},
 		}}
 	}
 	full := map[entityKey][]string{
@@ -247,7 +247,7 @@ func TestReplay(t *testing.T) {
 				fb.seed(parkedQ, parkedMsg("p-9", "r-9", "", "Invalid", "unparseable", 0))
 			},
 			f:       handler.Filter{MessageIDs: []string{"p-9"}},
-			wantErr: `replay p-9 from vendorflow-parked: servicebus: unknown message kind ""`,
+			wantErr: `replay p-9 from vendorflow-parked: unknown message kind ""`,
 			events: []string{
 				"abandon vendorflow-parked p-1",
 				"abandon vendorflow-parked p-2",

@@ -12,6 +12,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/messaging/azservicebus"
 
 	"github.com/vendorflow/vendorflow/pkg/clock"
+	"github.com/vendorflow/vendorflow/pkg/funcapp"
 	"github.com/vendorflow/vendorflow/pkg/handler"
 )
 
@@ -343,16 +344,16 @@ func (r *fakeReceiver) Close(context.Context) error {
 var errTest = errors.New("injected")
 
 // testQueues are the default queue names.
-var testQueues = Queues{Onboard: DefaultOnboardQueue, Offboard: DefaultOffboardQueue, Parked: DefaultParkingQueue}
+var testQueues = funcapp.QueuesFrom(nil)
 
 // Entities of testQueues.
 var (
-	parkedQ    = entityKey{queue: DefaultParkingQueue}
-	parkedDLQ  = entityKey{queue: DefaultParkingQueue, deadLetter: true}
-	onboardQ   = entityKey{queue: DefaultOnboardQueue}
-	onboardDLQ = entityKey{queue: DefaultOnboardQueue, deadLetter: true}
-	offboardQ  = entityKey{queue: DefaultOffboardQueue}
-	offDLQ     = entityKey{queue: DefaultOffboardQueue, deadLetter: true}
+	parkedQ    = entityKey{queue: funcapp.DefaultParkingQueue}
+	parkedDLQ  = entityKey{queue: funcapp.DefaultParkingQueue, deadLetter: true}
+	onboardQ   = entityKey{queue: funcapp.DefaultOnboardQueue}
+	onboardDLQ = entityKey{queue: funcapp.DefaultOnboardQueue, deadLetter: true}
+	offboardQ  = entityKey{queue: funcapp.DefaultOffboardQueue}
+	offDLQ     = entityKey{queue: funcapp.DefaultOffboardQueue, deadLetter: true}
 )
 
 // testBus returns a Bus over a fresh fake broker; edit adjusts the config.
@@ -377,7 +378,7 @@ func testBus(t *testing.T, edit func(*Config)) (*Bus, *fakeBroker) {
 // parkedMsg is a message as Park leaves it on the parking queue.
 func parkedMsg(id, requestID, kind, code, reason string, attempt int) azservicebus.ReceivedMessage {
 	return azservicebus.ReceivedMessage{
-		MessageID: id, CorrelationID: &requestID, ContentType: ptr(contentTypeJSON),
+		MessageID: id, CorrelationID: &requestID, ContentType: ptr(handler.MessageContentType),
 		Body: []byte(`{"requestId":"` + requestID + `"}`),
 		ApplicationProperties: map[string]any{
 			// AMQP hands integers back as int64.
@@ -389,7 +390,7 @@ func parkedMsg(id, requestID, kind, code, reason string, attempt int) azserviceb
 // deadMsg is a message the broker dead-lettered after deliveries.
 func deadMsg(id, requestID string, attempt int, deliveries uint32) azservicebus.ReceivedMessage {
 	return azservicebus.ReceivedMessage{
-		MessageID: id, CorrelationID: &requestID, ContentType: ptr(contentTypeJSON),
+		MessageID: id, CorrelationID: &requestID, ContentType: ptr(handler.MessageContentType),
 		Body:          []byte(`{"requestId":"` + requestID + `"}`),
 		DeliveryCount: deliveries,
 		ApplicationProperties: map[string]any{

@@ -11,6 +11,8 @@ import (
 	"path"
 	"strings"
 	"time"
+
+	"github.com/vendorflow/vendorflow/pkg/clock"
 )
 
 // Migration errors, wrapped with the migration's name.
@@ -25,21 +27,14 @@ var (
 	ErrNoMigrations = errors.New("no migrations found")
 )
 
-// Clock supplies the time recorded as applied_at.
-type Clock interface{ Now() time.Time }
-
 // MigrateOption adjusts Migrate.
 type MigrateOption func(*migrateConfig)
 
-type migrateConfig struct{ clock Clock }
-
-type wallClock struct{}
-
-func (wallClock) Now() time.Time { return time.Now() }
+type migrateConfig struct{ clock clock.Clock }
 
 // WithClock sets the clock whose time is recorded as applied_at (default:
-// the wall clock).
-func WithClock(c Clock) MigrateOption { return func(m *migrateConfig) { m.clock = c } }
+// clock.Real{}).
+func WithClock(c clock.Clock) MigrateOption { return func(m *migrateConfig) { m.clock = c } }
 
 // Migrate applies the *.sql files of dir in fsys (typically an embed.FS) in
 // lexical order of their names (0001_init.sql, 0002_...). Each migration
@@ -54,7 +49,7 @@ func WithClock(c Clock) MigrateOption { return func(m *migrateConfig) { m.clock 
 // Migrations must be transactional SQL: statements that cannot run inside a
 // transaction (VACUUM, PRAGMA journal_mode, ...) do not belong in them.
 func Migrate(ctx context.Context, db *sql.DB, fsys fs.FS, dir string, opts ...MigrateOption) error {
-	cfg := migrateConfig{clock: wallClock{}}
+	cfg := migrateConfig{clock: clock.Real{}}
 	for _, o := range opts {
 		o(&cfg)
 	}
@@ -139,7 +134,7 @@ func checkKnown(ctx context.Context, db *sql.DB, files []migration) error {
 
 // apply runs one migration unless it is recorded; the check and the work
 // share one IMMEDIATE transaction.
-func apply(ctx context.Context, db *sql.DB, m migration, clock Clock) error {
+func apply(ctx context.Context, db *sql.DB, m migration, clk clock.Clock) error {
 	return WithTx(ctx, db, func(tx *sql.Tx) error {
 		var sum string
 		switch err := tx.QueryRowContext(ctx, `SELECT checksum FROM schema_migrations WHERE name = ?`, m.name).Scan(&sum); {
@@ -158,7 +153,7 @@ func apply(ctx context.Context, db *sql.DB, m migration, clock Clock) error {
 			}
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (name, checksum, applied_at) VALUES (?, ?, ?)`,
-			m.name, m.checksum, clock.Now().UTC().Format(time.RFC3339Nano)); err != nil {
+			m.name, m.checksum, clk.Now().UTC().Format(time.RFC3339Nano)); err != nil {
 			return fmt.Errorf("sqlitedb: migration %s: record: %w", m.name, err)
 		}
 		return nil

@@ -5,6 +5,7 @@ import (
 	"os"
 	"testing"
 
+	"github.com/vendorflow/vendorflow/pkg/clock"
 	"github.com/vendorflow/vendorflow/pkg/journal/journaltest"
 	"github.com/vendorflow/vendorflow/pkg/secret"
 	"github.com/vendorflow/vendorflow/pkg/tablejournal"
@@ -22,7 +23,7 @@ var tableImpl = journaltest.Impl{
 		t.Cleanup(func() { dropTables(t, s) })
 		return s.Prefix
 	},
-	Open: func(ctx context.Context, prefix string, clk journaltest.Clock) (journaltest.Journal, error) {
+	Open: func(ctx context.Context, prefix string, clk clock.Clock) (journaltest.Journal, error) {
 		svc, err := tables.Open(tables.Settings{ConnectionString: secret.New(os.Getenv(tablestest.Env)), Prefix: prefix})
 		if err != nil {
 			return nil, err

@@ -37,21 +37,18 @@ const (
 	maxPayload = 64 << 10
 )
 
-// Clock is the time source of every record the journal writes.
-type Clock interface{ Now() time.Time }
-
 // Journal is the Table Storage journal. It is safe for concurrent use by
 // any number of goroutines and processes sharing the account.
 type Journal struct {
 	requests, index, accounts *aztables.Client
-	clock                     Clock
+	clock                     clock.Clock
 	where                     string
 }
 
 var _ engine.Journal = (*Journal)(nil)
 
 // Open creates the journal's tables if needed. clk defaults to clock.Real.
-func Open(ctx context.Context, svc *tables.Service, clk Clock) (*Journal, error) {
+func Open(ctx context.Context, svc *tables.Service, clk clock.Clock) (*Journal, error) {
 	if clk == nil {
 		clk = clock.Real{}
 	}

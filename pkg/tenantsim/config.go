@@ -5,16 +5,9 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
-	"time"
+
+	"github.com/vendorflow/vendorflow/pkg/clock"
 )
-
-// Clock tells the emulator what time it is. Replication lag, the write quota
-// window, TAP lifetimes and every timestamp the tenant records come from it.
-type Clock interface{ Now() time.Time }
-
-type realClock struct{}
-
-func (realClock) Now() time.Time { return time.Now() }
 
 // Default and limit values of Config.
 const (
@@ -36,8 +29,10 @@ type Config struct {
 	Domain string
 	// TenantID is the directory id reported in subscribedSku ids. Default DefaultTenantID.
 	TenantID string
-	// Clock is the emulator's notion of now. Default: real time.
-	Clock Clock
+	// Clock tells the emulator what time it is: replication lag, the write
+	// quota window, TAP lifetimes and every timestamp the tenant records
+	// come from it. Default clock.Real{}.
+	Clock clock.Clock
 	// PageSize is the page size when a request has no $top. Default 100.
 	PageSize int
 	// RequireAuth makes requests without "Authorization: Bearer <non-empty>"
@@ -58,7 +53,7 @@ func (c *Config) SetDefaults() {
 		c.TenantID = DefaultTenantID
 	}
 	if c.Clock == nil {
-		c.Clock = realClock{}
+		c.Clock = clock.Real{}
 	}
 	if c.PageSize == 0 {
 		c.PageSize = DefaultPageSize

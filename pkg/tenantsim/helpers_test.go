@@ -10,33 +10,19 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/vendorflow/vendorflow/pkg/clock"
 )
 
-// fakeClock is a Clock the test moves by hand.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
+// fakeClock is the clock the test moves by hand.
+type fakeClock struct{ *clock.Fake }
 
 func newFakeClock() *fakeClock {
-	return &fakeClock{t: time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)}
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
+	return &fakeClock{clock.NewFake(time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC))}
 }
 
 const testDomain = "ABC.com"

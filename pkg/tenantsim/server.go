@@ -1,7 +1,6 @@
 package tenantsim
 
 import (
-	"context"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -9,6 +8,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/vendorflow/vendorflow/pkg/clock"
 )
 
 // Server is the emulated tenant. It is safe for concurrent use: one mutex
@@ -160,25 +161,15 @@ func (s *Server) serveGraph(w http.ResponseWriter, r *http.Request, inner bool) 
 	}
 	s.mu.Unlock()
 
-	if dec.slow > 0 && !sleepCtx(r.Context(), dec.slow) {
+	// The slow delay is real time (Faults.SlowDelay): it stands for network
+	// latency, which the client measures on its own wall clock.
+	if dec.slow > 0 && (clock.Real{}).Sleep(r.Context(), dec.slow) != nil {
 		s.log.Debug("tenantsim: client gave up during slow response", "route", key, "request_id", ri.requestID)
 		return
 	}
 	writeRendered(w, status, header, body)
 	s.log.Debug("tenantsim: graph request", "method", r.Method, "route", key, "status", status,
 		"fault", string(dec.fault), "inner", inner, "request_id", ri.requestID, "duration", time.Since(start))
-}
-
-// sleepCtx waits d or until ctx ends; it reports whether d elapsed.
-func sleepCtx(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
 }
 
 func isWrite(method string) bool {

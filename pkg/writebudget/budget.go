@@ -43,12 +43,6 @@ const (
 	ppm       = 1_000_000
 )
 
-// Clock is the time source (graph.Clock has the same methods).
-type Clock interface {
-	Now() time.Time
-	Sleep(ctx context.Context, d time.Duration) error
-}
-
 // Config configures a Budget. Every instance sharing a Key must use the
 // same Limit, Window and Burst.
 type Config struct {
@@ -74,7 +68,7 @@ type Config struct {
 	Table string
 	// Clock is what waits and the bucket are measured on (default
 	// clock.Real{}).
-	Clock Clock
+	Clock clock.Clock
 	// MaxAttempts bounds the compare-and-swap attempts of one change under
 	// contention (default 64).
 	MaxAttempts int

@@ -18,7 +18,7 @@ var t0 = time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
 
 // instances opens n budgets on one Azurite table with one key: n instances
 // of the service sharing one budget row.
-func instances(t *testing.T, n int, clk writebudget.Clock, mod func(*writebudget.Config)) []*writebudget.Budget {
+func instances(t *testing.T, n int, clk clock.Clock, mod func(*writebudget.Config)) []*writebudget.Budget {
 	t.Helper()
 	svc, err := tables.Open(tablestest.Settings(t))
 	if err != nil {

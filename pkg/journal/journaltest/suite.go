@@ -34,16 +34,13 @@ type Journal interface {
 	io.Closer
 }
 
-// Clock is what the journals take their times from.
-type Clock interface{ Now() time.Time }
-
 // Impl is one implementation under test.
 type Impl struct {
 	// NewStore makes an empty store and returns its locator (a file path,
 	// a table prefix): every journal opened on it shares its state.
 	NewStore func(t testing.TB) string
 	// Open opens a journal on the store at loc with the clock clk.
-	Open func(ctx context.Context, loc string, clk Clock) (Journal, error)
+	Open func(ctx context.Context, loc string, clk clock.Clock) (Journal, error)
 }
 
 // Opener opens a journal on a fresh store, on a fake clock at T0.
@@ -62,7 +59,7 @@ func (impl Impl) opener() Opener {
 	}
 }
 
-func (impl Impl) openOn(t testing.TB, loc string, clk Clock) engine.Journal {
+func (impl Impl) openOn(t testing.TB, loc string, clk clock.Clock) engine.Journal {
 	t.Helper()
 	j, err := impl.Open(context.Background(), loc, clk)
 	if err != nil {
@@ -339,7 +336,8 @@ func ChildMain(impl Impl) {
 // begins every duplicate, printing one line per result.
 func child(impl Impl, name, loc string) int {
 	ctx := context.Background()
-	j, err := impl.Open(ctx, loc, clock.Real{})
+	clk := clock.Real{} // two processes: one wall clock
+	j, err := impl.Open(ctx, loc, clk)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
@@ -351,7 +349,7 @@ func child(impl Impl, name, loc string) int {
 		return 1
 	}
 	for k := range contended {
-		h, err := j.AcquireLease(ctx, fmt.Sprintf("p%d@abc.com", k), name, time.Now().Add(time.Hour))
+		h, err := j.AcquireLease(ctx, fmt.Sprintf("p%d@abc.com", k), name, clk.Now().Add(time.Hour))
 		if err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			return 1
