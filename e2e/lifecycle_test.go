@@ -45,8 +45,8 @@ func TestOnboardThenOffboard(t *testing.T) {
 	switch {
 	case !u.AccountEnabled:
 		t.Errorf("account disabled after onboarding: %s", describeUser(u))
-	case !hasLicense(u, tenantsim.SKURemoteAssist) || len(u.AssignedLicenses) != 1:
-		t.Errorf("account not licensed with Remote Assist only: %s", describeUser(u))
+	case !hasLicense(u, tenantsim.SKURemoteAssist) || !hasLicense(u, tenantsim.SKUMicrosoft365E5Compliance) || len(u.AssignedLicenses) != 2:
+		t.Errorf("account not licensed with Remote Assist and the barrier licence only: %s", describeUser(u))
 	case u.CompanyName != "Vendor1" || !slices.Contains(u.MemberOf, tenantsim.GroupIBVendor1ID):
 		t.Errorf("account not in segment Vendor1 (companyName and IB-Vendor1): %s", describeUser(u))
 	case u.OnPremisesExtensionAttributes.ExtensionAttribute15 != "vendorflow":

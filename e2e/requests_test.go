@@ -43,9 +43,9 @@ func (p person) email() string {
 }
 
 // upn is the service account README's UPN convention gives the person
-// ({vendor}_{local}_SA@domain), written out here rather than derived with
-// the product's code.
-func (p person) upn() string { return fmt.Sprintf("%s_%s_SA@%s", p.vendor, p.local, tenantDomain) }
+// ({local}_SA@domain, as the seed names them), written out here rather than
+// derived with the product's code. The e2e people's local parts are unique.
+func (p person) upn() string { return fmt.Sprintf("%s_SA@%s", p.local, tenantDomain) }
 
 // onboardRequest is a valid onboard request for p whose contract ends at end
 // (a date means the end of that day).

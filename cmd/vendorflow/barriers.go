@@ -141,8 +141,12 @@ and answers allowed or blocked with the policy that decides it.`,
 // segmentsOf resolves a UPN or an external email to the user's segments.
 func segmentsOf(ctx context.Context, st *app.Stack, p barriers.Policy, who string) ([]string, error) {
 	t := st.Config.Tenant
-	upn := who
-	if _, err := domain.ParseUPN(who, t.Domain); err != nil {
+	var u domain.User
+	if _, err := domain.ParseUPN(who, t.Domain); err == nil {
+		if u, err = st.Graph.FindUser(ctx, who); err != nil {
+			return nil, fmt.Errorf("%s: %w", who, err)
+		}
+	} else {
 		email, perr := domain.ParseEmail(who)
 		if perr != nil {
 			return nil, domain.Errorf(domain.Invalid, "%q is neither a UPN in %s nor an email address", who, t.Domain)
@@ -151,13 +155,9 @@ func segmentsOf(ctx context.Context, st *app.Stack, p barriers.Policy, who strin
 		if !ok {
 			return nil, domain.Errorf(domain.NotFound, "no vendor allows the domain of %s", email)
 		}
-		if upn, err = domain.DeriveUPN(t, v, domain.Person{Email: email}); err != nil {
+		if u, err = st.Engine.AccountOf(ctx, v, email); err != nil {
 			return nil, err
 		}
-	}
-	u, err := st.Graph.FindUser(ctx, upn)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", upn, err)
 	}
 	groups, err := st.Graph.MemberOf(ctx, u.ID)
 	if err != nil {

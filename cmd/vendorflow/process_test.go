@@ -44,7 +44,7 @@ func TestProcessStatusAndBarriersCheck(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"request p-1 (onboard) done — Vendor1_kim_SA@ABC.com", "deliver-credentials", "barrier effective after the next policy application"} {
+	for _, want := range []string{"request p-1 (onboard) done — kim_SA@ABC.com", "deliver-credentials", "barrier effective after the next policy application"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("status output lacks %q:\n%s", want, out)
 		}
@@ -52,7 +52,7 @@ func TestProcessStatusAndBarriersCheck(t *testing.T) {
 
 	tests := []struct{ a, b, want string }{
 		{"kim@vendor1.com", "kim@vendor2.com", "BLOCKED"},
-		{"Vendor1_kim_SA@ABC.com", "ava.expert@ABC.com", "allowed"},
+		{"kim_SA@ABC.com", "ava.expert@ABC.com", "allowed"},
 	}
 	for _, tc := range tests {
 		out, _, err := run(t, env, "barriers", "check", tc.a, tc.b)

@@ -66,8 +66,10 @@ faults, reset).`,
 				if seed != "demo" {
 					return fmt.Errorf("--seats needs --seed demo (the empty seed has no SKUs)")
 				}
-				if s, err = s.WithSeats(tenantsim.PartRemoteAssist, seats); err != nil {
-					return err
+				for _, part := range []string{tenantsim.PartRemoteAssist, tenantsim.PartMicrosoft365E5Compliance} {
+					if s, err = s.WithSeats(part, seats); err != nil {
+						return err
+					}
 				}
 			}
 			if err := sim.Load(s); err != nil {
@@ -106,7 +108,7 @@ faults, reset).`,
 	f.Float64Var(&rate, "faults", 0, "inject 429 and 503 answers on every route at this rate")
 	f.DurationVar(&lag, "lag", 0, "replication lag for new objects")
 	f.Int64Var(&faultSeed, "fault-seed", 1, "seed for fault decisions")
-	f.IntVar(&seats, "seats", 0, "Remote Assist seats in the demo seed (default: the seed's 5)")
+	f.IntVar(&seats, "seats", 0, "Remote Assist and barrier-licence (INFORMATION_PROTECTION_COMPLIANCE) seats in the demo seed (default: the seed's 5 each)")
 	f.BoolVar(&auth, "require-auth", true, "answer 401 to requests without a bearer token, as Graph does")
 	return c
 }

@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/vendorflow/vendorflow/pkg/app"
@@ -138,7 +139,7 @@ func Run(ctx context.Context, cfg config.Config, o Options) (Summary, error) {
 	if sum.Rerun.GraphWrites != 0 || sum.Rerun.NewMails != 0 {
 		return sum, errors.New("the replay changed the tenant; steps are not idempotent")
 	}
-	if sum.Sweep, err = sweep(ctx, st.Engine, sim, o.Clock.Now(), p); err != nil {
+	if sum.Sweep, err = sweep(ctx, st.Engine, cfg, sim, o.Clock.Now(), p); err != nil {
 		return sum, fmt.Errorf("expiry sweep: %w", err)
 	}
 	return sum, nil
@@ -147,7 +148,7 @@ func Run(ctx context.Context, cfg config.Config, o Options) (Summary, error) {
 // sweep runs the expiry sweep as of the day after the shortest contract
 // (the contractor's, one month) ends, and offboards what it finds through
 // the engine, as the expiry-sweep function and the offboard queue would.
-func sweep(ctx context.Context, e *engine.Engine, sim *tenantsim.Server, now time.Time, p *printer) (SweepResult, error) {
+func sweep(ctx context.Context, e *engine.Engine, cfg config.Config, sim *tenantsim.Server, now time.Time, p *printer) (SweepResult, error) {
 	at := now.UTC().Truncate(24*time.Hour).AddDate(0, 1, 1)
 	p.section(fmt.Sprintf("Expiry sweep, as of %s (the contractor's contract has ended)", at.Format(time.DateOnly)))
 	expired, err := e.Expired(ctx, at)
@@ -172,9 +173,15 @@ func sweep(ctx context.Context, e *engine.Engine, sim *tenantsim.Server, now tim
 		return r, err
 	}
 	r.FoundOnSecondSweep = len(again)
+	managed := cfg.Tenant.ManagedSKUs()
+	var seats []string
 	for _, k := range sim.SKUs() {
 		r.SeatsAfter = append(r.SeatsAfter, Seat{SKU: k.SkuPartNumber, Enabled: k.PrepaidUnits.Enabled, Consumed: k.ConsumedUnits})
+		if managed[strings.ToUpper(k.SkuPartNumber)] {
+			seats = append(seats, fmt.Sprintf("%s %d of %d", k.SkuPartNumber, k.ConsumedUnits, k.PrepaidUnits.Enabled))
+		}
 	}
+	p.line("  seats in use after the sweep: %s", strings.Join(seats, ", "))
 	p.line("  a second sweep finds %d more", r.FoundOnSecondSweep)
 	return r, nil
 }

@@ -3,10 +3,12 @@ package demo
 import (
 	"bytes"
 	"context"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/vendorflow/vendorflow/pkg/clock"
 	"github.com/vendorflow/vendorflow/pkg/config"
 )
@@ -37,18 +39,34 @@ func TestRun(t *testing.T) {
 			if len(sum.Accounts) != 4 {
 				t.Fatalf("accounts = %d", len(sum.Accounts))
 			}
+			// The seed's Figure 1.2, exactly: each external person beside
+			// the service account they sign in with.
+			got := map[string]string{}
 			for _, a := range sum.Accounts {
-				if !a.Enabled || len(a.Licenses) != 1 || a.Licenses[0] != "MICROSOFT_REMOTE_ASSIST" || a.Segment == "" || len(a.SegmentGroups) != 1 || !a.CredentialSent {
+				got[strings.ToLower(a.ExternalEmail)] = a.UPN
+			}
+			if d := cmp.Diff(map[string]string{
+				"vendor1_a@vendor1.com": "Vendor1_A_SA@ABC.com",
+				"vendor1_b@vendor1.com": "Vendor1_B_SA@ABC.com",
+				"vendor1_a@vendor2.com": "Vendor2_A_SA@ABC.com",
+				"vendor@outlook.com":    "Vendor_SA@ABC.com",
+			}, got); d != "" {
+				t.Errorf("service accounts (-Figure 1.2 +demo):\n%s", d)
+			}
+			for _, a := range sum.Accounts {
+				if !a.Enabled || !slices.Equal(a.Licenses, []string{"MICROSOFT_REMOTE_ASSIST", "INFORMATION_PROTECTION_COMPLIANCE"}) || a.Segment == "" || len(a.SegmentGroups) != 1 || !a.CredentialSent {
 					t.Errorf("account %+v is not complete", a)
 				}
 			}
 			if len(sum.Mails) != 4 {
 				t.Errorf("mails = %d, want 4", len(sum.Mails))
 			}
+			seats := map[string]int{}
 			for _, s := range sum.Seats {
-				if s.SKU == "MICROSOFT_REMOTE_ASSIST" && s.Consumed != 4 {
-					t.Errorf("Remote Assist seats consumed = %d, want 4", s.Consumed)
-				}
+				seats[s.SKU] = s.Consumed
+			}
+			if seats["MICROSOFT_REMOTE_ASSIST"] != 4 || seats["INFORMATION_PROTECTION_COMPLIANCE"] != 4 {
+				t.Errorf("seats consumed = %v, want 4 Remote Assist and 4 barrier licences", seats)
 			}
 			if sum.Rerun != (Rerun{}) {
 				t.Errorf("replay = %+v, want nothing at all", sum.Rerun)
@@ -66,25 +84,27 @@ func TestRun(t *testing.T) {
 				allowed[short(r.To)+"|"+short(r.From)] = r.Allowed
 			}
 			for pair, want := range map[string]bool{
-				"Vendor1_Vendor1_A_SA|Vendor1_Vendor1_B_SA": true,
-				"Vendor1_Vendor1_A_SA|Vendor2_Vendor1_A_SA": false,
-				"Vendor1_Vendor1_A_SA|Contractor_Vendor_SA": false,
-				"Vendor2_Vendor1_A_SA|Contractor_Vendor_SA": false,
-				"Contractor_Vendor_SA|ava.expert":           true,
-				"Vendor2_Vendor1_A_SA|ava.expert":           true,
+				"Vendor1_A_SA|Vendor1_B_SA": true,
+				"Vendor1_A_SA|Vendor2_A_SA": false,
+				"Vendor1_A_SA|Vendor_SA":    false,
+				"Vendor2_A_SA|Vendor_SA":    false,
+				"Vendor_SA|ava.expert":      true,
+				"Vendor2_A_SA|ava.expert":   true,
 			} {
 				if got, ok := allowed[pair]; !ok || got != want {
 					t.Errorf("reach %s = %v (known %v), want %v", pair, got, ok, want)
 				}
 			}
 			sw := sum.Sweep
-			if len(sw.Offboarded) != 1 || sw.Offboarded[0].UPN != "Contractor_Vendor_SA@ABC.com" || sw.Offboarded[0].Enabled || sw.Offboarded[0].Licenses != 0 || sw.FoundOnSecondSweep != 0 {
+			if len(sw.Offboarded) != 1 || sw.Offboarded[0].UPN != "Vendor_SA@ABC.com" || sw.Offboarded[0].Enabled || sw.Offboarded[0].Licenses != 0 || sw.FoundOnSecondSweep != 0 {
 				t.Errorf("sweep = %+v, want the contractor offboarded once", sw)
 			}
+			after := map[string]int{}
 			for _, s := range sw.SeatsAfter {
-				if s.SKU == "MICROSOFT_REMOTE_ASSIST" && s.Consumed != 3 {
-					t.Errorf("seats after the sweep = %d, want 3", s.Consumed)
-				}
+				after[s.SKU] = s.Consumed
+			}
+			if after["MICROSOFT_REMOTE_ASSIST"] != 3 || after["INFORMATION_PROTECTION_COMPLIANCE"] != 3 {
+				t.Errorf("seats after the sweep = %v, want 3 of each", after)
 			}
 			if strings.Contains(out.String(), "Temporary Access Pass:") {
 				t.Error("the demo printed a credential")

@@ -182,9 +182,9 @@ func (p *printer) summary(s Summary) {
 	}
 	p.section("Service accounts in " + s.Tenant)
 	tw := tabwriter.NewWriter(p.w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "UPN\tEXTERNAL EMAIL\tENABLED\tLICENSES\tSEGMENT\tGROUPS\tCREDENTIAL SENT")
+	fmt.Fprintln(tw, "EXTERNAL PERSON\tSIGNS IN AS\tENABLED\tLICENSES\tSEGMENT\tGROUPS\tCREDENTIAL SENT")
 	for _, a := range s.Accounts {
-		fmt.Fprintf(tw, "%s\t%s\t%v\t%s\t%s\t%s\t%v\n", a.UPN, a.ExternalEmail, a.Enabled, strings.Join(a.Licenses, ","), a.Segment, strings.Join(a.SegmentGroups, ","), a.CredentialSent)
+		fmt.Fprintf(tw, "%s\t%s\t%v\t%s\t%s\t%s\t%v\n", a.ExternalEmail, a.UPN, a.Enabled, strings.Join(a.Licenses, ","), a.Segment, strings.Join(a.SegmentGroups, ","), a.CredentialSent)
 	}
 	_ = tw.Flush()
 	p.section("Seats")

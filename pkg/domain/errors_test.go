@@ -3,6 +3,8 @@ package domain
 import (
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -92,5 +94,48 @@ func TestTenantValidate(t *testing.T) {
 	}
 	if len(want) != 0 {
 		t.Fatalf("missing problems for %v in %v", want, e.Problems)
+	}
+}
+
+// With barriers on, every segmented vendor's accounts need a barrier-capable
+// licence; the refusal names the four products.
+func TestBarrierLicensing(t *testing.T) {
+	tests := []struct {
+		name   string
+		mutate func(*Tenant)
+		want   string // "" = valid
+		skus   []string
+	}{
+		{"tenant barrier sku", func(*Tenant) {}, "", []string{"MICROSOFT_REMOTE_ASSIST", "INFORMATION_PROTECTION_COMPLIANCE"}},
+		{"vendor barrier sku wins", func(t *Tenant) { t.Vendors[0].BarrierSKU = "SPE_E5" }, "", []string{"MICROSOFT_REMOTE_ASSIST", "SPE_E5"}},
+		{"vendor skus already capable", func(t *Tenant) { t.Vendors[0].SKUs = []string{"MICROSOFT_REMOTE_ASSIST", "ENTERPRISEPREMIUM"} }, "", []string{"MICROSOFT_REMOTE_ASSIST", "ENTERPRISEPREMIUM"}},
+		{"barriers off", func(t *Tenant) { t.BarrierSKU, t.InformationBarriers = "", BarriersOff }, "", []string{"MICROSOFT_REMOTE_ASSIST"}},
+		{"no barrier sku", func(t *Tenant) { t.BarrierSKU = "" }, "vendors[0].barrierSku: accounts of Vendor1 are placed in segment \"Vendor1\", and information barriers apply only to users with a licence of Microsoft 365 E5 (SPE_E5), Office 365 E5 (ENTERPRISEPREMIUM), Office 365 Advanced Compliance (EQUIVIO_ANALYTICS), Microsoft 365 E5 Information Protection and Compliance (INFORMATION_PROTECTION_COMPLIANCE)", nil},
+		{"not capable", func(t *Tenant) { t.BarrierSKU = "MICROSOFT_REMOTE_ASSIST_HOLOLENS" }, `barrierSku: "MICROSOFT_REMOTE_ASSIST_HOLOLENS" is not information-barrier-capable`, nil},
+		{"bad mode", func(t *Tenant) { t.InformationBarriers = "maybe" }, `informationBarriers: must be "on" or "off"`, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ten := demoTenant()
+			tt.mutate(&ten)
+			err := ten.Validate()
+			if tt.want != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.want) {
+					t.Fatalf("err = %v, want %q", err, tt.want)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := ten.SKUsFor(ten.Vendors[0]); !slices.Equal(got, tt.skus) {
+				t.Errorf("SKUsFor = %v, want %v", got, tt.skus)
+			}
+			for _, p := range tt.skus {
+				if !ten.ManagedSKUs()[strings.ToUpper(p)] {
+					t.Errorf("ManagedSKUs misses %s", p)
+				}
+			}
+		})
 	}
 }

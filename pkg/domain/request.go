@@ -29,6 +29,15 @@ type OnboardRequest struct {
 	// Sponsor is the internal user (UPN in the tenant domain) responsible
 	// for the vendor person.
 	Sponsor string `json:"sponsor"`
+	// ServiceAccount optionally names the service account: the UPN's local
+	// part (e.g. "Vendor2_A_SA"), in the UPN character set, at most 64
+	// characters. Without it the tenant's upnTemplate names it, with a
+	// numbered name when that one is another person's.
+	ServiceAccount string `json:"serviceAccount,omitempty"`
+	// ReissueCredential asks for a new credential when the person's
+	// account is already active: a contract change (a later or earlier
+	// contract.end) otherwise keeps the credential the person has.
+	ReissueCredential bool `json:"reissueCredential,omitempty"`
 }
 
 // Person is the vendor's person.
@@ -78,6 +87,20 @@ type Onboarding struct {
 	DisplayName   string
 	UsageLocation string
 	SKUs          []string
+	// UPNs are the names the account may have, in the order they are
+	// tried: UPN (the request's serviceAccount, or the template's), then,
+	// for a template name only, its numbered alternatives (UPNCandidates).
+	UPNs []string
+	// Named is set when the request named its service account.
+	Named bool
+	// Reissue is the request's reissueCredential.
+	Reissue bool
+}
+
+// WithUPN returns o for the account named upn (one of o.UPNs).
+func (o Onboarding) WithUPN(upn string) Onboarding {
+	o.UPN, o.MailNickname = upn, MailNickname(upn)
+	return o
 }
 
 // Offboarding is a validated offboard request.
@@ -85,6 +108,11 @@ type Offboarding struct {
 	RequestID string
 	UPN       string
 	Reason    string
+	// Email is set when the account was named by vendor and email: UPNs
+	// are then the names it may have (UPNCandidates), and the account is
+	// the one among them that belongs to Email.
+	Email string
+	UPNs  []string
 }
 
 var requestIDRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$`)
@@ -133,14 +161,24 @@ func ValidateOnboard(t Tenant, r OnboardRequest, now time.Time) (Onboarding, err
 	if err != nil {
 		ps.add("sponsor", "must be an internal user: "+err.Error())
 	}
+	var named string
+	if r.ServiceAccount != "" {
+		named, err = checkServiceAccount(t, r.ServiceAccount)
+		if err != nil {
+			ps.add("serviceAccount", err.Error())
+		}
+	}
 	if len(ps) > 0 {
 		return Onboarding{}, ps.err("invalid onboard request")
 	}
 	p := Person{GivenName: given, Surname: surname, Email: email}
-	upn, err := DeriveUPN(t, v, p)
-	if err != nil {
-		return Onboarding{}, &Error{Code: Invalid, Message: "invalid onboard request", Problems: []Problem{{Field: "person.email", Message: err.Error()}}}
+	upns := []string{named}
+	if named == "" {
+		if upns, err = UPNCandidates(t, v, p); err != nil {
+			return Onboarding{}, &Error{Code: Invalid, Message: "invalid onboard request", Problems: []Problem{{Field: "person.email", Message: err.Error()}}}
+		}
 	}
+	upn := upns[0]
 	loc := t.UsageLocation
 	if v.UsageLocation != "" {
 		loc = v.UsageLocation
@@ -157,7 +195,26 @@ func ValidateOnboard(t Tenant, r OnboardRequest, now time.Time) (Onboarding, err
 		DisplayName:   fmt.Sprintf("%s %s (%s)", given, surname, v.DisplayName),
 		UsageLocation: loc,
 		SKUs:          append([]string(nil), t.SKUsFor(v)...),
+		UPNs:          upns,
+		Named:         named != "",
+		Reissue:       r.ReissueCredential,
 	}, nil
+}
+
+// checkServiceAccount checks a requested service-account name (the UPN's
+// local part) and returns the UPN. The tenant's sender mailbox is refused.
+func checkServiceAccount(t Tenant, name string) (string, error) {
+	if strings.Contains(name, "@") {
+		return "", fmt.Errorf("%q: give the name before '@' only; the domain is always %s", Clip(name), t.Domain)
+	}
+	upn, err := ParseUPN(name+"@"+t.Domain, t.Domain)
+	if err != nil {
+		return "", fmt.Errorf("not a usable UPN name: %w", err)
+	}
+	if strings.EqualFold(upn, t.Sender) {
+		return "", fmt.Errorf("%q is the tenant's sender mailbox", name)
+	}
+	return upn, nil
 }
 
 // ValidateOffboard checks an offboard request and resolves the UPN.
@@ -171,7 +228,10 @@ func ValidateOffboard(t Tenant, r OffboardRequest) (Offboarding, error) {
 	if reason == "" || utf8.RuneCountInString(reason) > 256 || strings.IndexFunc(reason, unicode.IsControl) >= 0 {
 		ps.add("reason", "must be 1 to 256 characters without control characters")
 	}
-	var upn string
+	var (
+		upn, byEmail string
+		upns         []string
+	)
 	ref := r.Account
 	switch {
 	case ref.UPN != "" && (ref.Vendor != "" || ref.Email != ""):
@@ -192,11 +252,12 @@ func ValidateOffboard(t Tenant, r OffboardRequest) (Offboarding, error) {
 			ps.add("account.email", err.Error())
 		}
 		if ok && err == nil {
-			u, err := DeriveUPN(t, v, Person{Email: email})
+			us, err := UPNCandidates(t, v, Person{Email: email})
 			if err != nil {
 				ps.add("account.email", err.Error())
+			} else {
+				upn, upns, byEmail = us[0], us, email
 			}
-			upn = u
 		}
 	default:
 		ps.add("account", "must give upn, or vendor and email")
@@ -204,7 +265,10 @@ func ValidateOffboard(t Tenant, r OffboardRequest) (Offboarding, error) {
 	if len(ps) > 0 {
 		return Offboarding{}, ps.err("invalid offboard request")
 	}
-	return Offboarding{RequestID: r.RequestID, UPN: upn, Reason: reason}, nil
+	if upns == nil {
+		upns = []string{upn}
+	}
+	return Offboarding{RequestID: r.RequestID, UPN: upn, Reason: reason, Email: byEmail, UPNs: upns}, nil
 }
 
 // ValidRequestID reports whether id is usable as a request id.

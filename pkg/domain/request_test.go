@@ -20,14 +20,24 @@ func TestValidateOnboardNormalises(t *testing.T) {
 		ContractStart: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC),
 		ContractEnd:   time.Date(2027, 5, 1, 0, 0, 0, 0, time.UTC),
 		Sponsor:       "pat.sponsor@ABC.com",
-		UPN:           "Vendor1_Vendor1_A_SA@ABC.com",
-		MailNickname:  "Vendor1_Vendor1_A_SA",
+		UPN:           "Vendor1_A_SA@ABC.com",
+		MailNickname:  "Vendor1_A_SA",
 		DisplayName:   "Ada Lovelace (Vendor1)",
 		UsageLocation: "US",
-		SKUs:          []string{"MICROSOFT_REMOTE_ASSIST"},
+		SKUs:          []string{"MICROSOFT_REMOTE_ASSIST", "INFORMATION_PROTECTION_COMPLIANCE"},
+		UPNs: []string{"Vendor1_A_SA@ABC.com", "Vendor1_A_SA2@ABC.com", "Vendor1_A_SA3@ABC.com", "Vendor1_A_SA4@ABC.com",
+			"Vendor1_A_SA5@ABC.com", "Vendor1_A_SA6@ABC.com", "Vendor1_A_SA7@ABC.com", "Vendor1_A_SA8@ABC.com", "Vendor1_A_SA9@ABC.com"},
 	}
 	if d := cmp.Diff(want, got); d != "" {
 		t.Fatalf("(-want +got)\n%s", d)
+	}
+
+	// A named service account is the only name; the sender's is refused.
+	r := validOnboard()
+	r.ServiceAccount = "Vendor2_A_SA"
+	got, err = ValidateOnboard(demoTenant(), r, now)
+	if err != nil || got.UPN != "Vendor2_A_SA@ABC.com" || !got.Named || len(got.UPNs) != 1 || got.MailNickname != "Vendor2_A_SA" {
+		t.Fatalf("named: %+v %v", got, err)
 	}
 }
 
@@ -37,6 +47,16 @@ func TestValidateOnboardProblems(t *testing.T) {
 		mutate func(*OnboardRequest)
 		want   []Problem
 	}{
+		{"service account with a domain", func(r *OnboardRequest) { r.ServiceAccount = "x@ABC.com" },
+			[]Problem{{"serviceAccount", `"x@ABC.com": give the name before '@' only; the domain is always ABC.com`}}},
+		{"service account with a space", func(r *OnboardRequest) { r.ServiceAccount = "Vendor 2" },
+			[]Problem{{"serviceAccount", `not a usable UPN name: "Vendor 2@ABC.com" contains ' ', which a UPN may not`}}},
+		{"service account too long", func(r *OnboardRequest) { r.ServiceAccount = strings.Repeat("a", 65) },
+			[]Problem{{"serviceAccount", `not a usable UPN name: "` + strings.Repeat("a", 65) + `@ABC.com" has more than 64 characters before '@'`}}},
+		{"service account with a trailing dot", func(r *OnboardRequest) { r.ServiceAccount = "a." },
+			[]Problem{{"serviceAccount", `not a usable UPN name: "a.@ABC.com" has a misplaced '.'`}}},
+		{"service account is the sender", func(r *OnboardRequest) { r.ServiceAccount = "VendorFlow" },
+			[]Problem{{"serviceAccount", `"VendorFlow" is the tenant's sender mailbox`}}},
 		{"unknown vendor", func(r *OnboardRequest) { r.Vendor = "Acme" },
 			[]Problem{{"vendor", `unknown vendor "Acme"; known vendors: Vendor1, Vendor2, Contractor`}}},
 		{"domain not allowed", func(r *OnboardRequest) { r.Person.Email = "a@vendor2.com" },
@@ -98,8 +118,8 @@ func TestValidateOffboard(t *testing.T) {
 		wantUPN string
 		wantErr string
 	}{
-		{"by upn", OffboardRequest{SchemaVersion: 1, RequestID: "o1", Account: AccountRef{UPN: "Vendor1_Vendor1_A_SA@ABC.com"}, Reason: "contract ended"}, "Vendor1_Vendor1_A_SA@ABC.com", ""},
-		{"by vendor and email", OffboardRequest{SchemaVersion: 1, RequestID: "o2", Account: AccountRef{Vendor: "vendor1", Email: "Vendor1_A@VENDOR1.com"}, Reason: "early"}, "Vendor1_Vendor1_A_SA@ABC.com", ""},
+		{"by upn", OffboardRequest{SchemaVersion: 1, RequestID: "o1", Account: AccountRef{UPN: "Vendor1_A_SA@ABC.com"}, Reason: "contract ended"}, "Vendor1_A_SA@ABC.com", ""},
+		{"by vendor and email", OffboardRequest{SchemaVersion: 1, RequestID: "o2", Account: AccountRef{Vendor: "vendor1", Email: "Vendor1_A@VENDOR1.com"}, Reason: "early"}, "Vendor1_A_SA@ABC.com", ""},
 		{"both", OffboardRequest{SchemaVersion: 1, RequestID: "o3", Account: AccountRef{UPN: "a@ABC.com", Vendor: "Vendor1"}, Reason: "x"}, "", "account: give either upn, or vendor and email, not both"},
 		{"foreign upn", OffboardRequest{SchemaVersion: 1, RequestID: "o4", Account: AccountRef{UPN: "a@evil.com"}, Reason: "x"}, "", `account.upn: "a@evil.com" is not in the tenant domain ABC.com`},
 		{"no reason", OffboardRequest{SchemaVersion: 1, RequestID: "o5", Account: AccountRef{UPN: "a@ABC.com"}}, "", "reason: must be 1 to 256 characters without control characters"},

@@ -4,13 +4,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 )
 
 // Defaults for Tenant settings.
 const (
-	DefaultUPNTemplate      = "{vendor}_{local}_SA"
+	DefaultUPNTemplate      = "{local}_SA"
 	DefaultUsageLocation    = "US"
 	DefaultSegmentAttribute = "companyName"
 	DefaultMarkerAttribute  = "extensionAttribute15"
@@ -24,6 +25,53 @@ const (
 	// RemoteAssistSKU is the skuPartNumber of Dynamics 365 Remote Assist
 	// (REFERENCE §2 "Licenses").
 	RemoteAssistSKU = "MICROSOFT_REMOTE_ASSIST"
+)
+
+// BarrierProducts are the products whose licence makes information
+// barriers apply to a user, by skuPartNumber (the seed's step 3 and
+// REFERENCE §3 name the products; the part numbers are Microsoft's
+// "Product names and service plan identifiers for licensing",
+// MicrosoftDocs/entra-docs licensing-service-plan-reference.md).
+var BarrierProducts = []BarrierProduct{
+	{"SPE_E5", "Microsoft 365 E5"},
+	{"ENTERPRISEPREMIUM", "Office 365 E5"},
+	{"EQUIVIO_ANALYTICS", "Office 365 Advanced Compliance"},
+	{"INFORMATION_PROTECTION_COMPLIANCE", "Microsoft 365 E5 Information Protection and Compliance"},
+}
+
+// BarrierProduct is one information-barrier-capable product.
+type BarrierProduct struct{ PartNumber, Name string }
+
+// BarrierCapable reports whether part is the skuPartNumber of one of the
+// BarrierProducts.
+func BarrierCapable(part string) bool {
+	for _, p := range BarrierProducts {
+		if strings.EqualFold(p.PartNumber, part) {
+			return true
+		}
+	}
+	return false
+}
+
+func barrierProductList() string {
+	var b strings.Builder
+	for i, p := range BarrierProducts {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "%s (%s)", p.Name, p.PartNumber)
+	}
+	return b.String()
+}
+
+// Information-barrier modes (Tenant.InformationBarriers).
+const (
+	// BarriersOn: every account is placed in its vendor's segment and
+	// must hold an information-barrier-capable licence (the default).
+	BarriersOn = "on"
+	// BarriersOff: the segment attribute is still written, but no barrier
+	// licence is required or assigned: barriers are not enforced.
+	BarriersOff = "off"
 )
 
 // Credential kinds.
@@ -86,6 +134,8 @@ type Vendor struct {
 	SegmentGroupID string `json:"segmentGroupId,omitempty"`
 	// SKUs replaces the tenant's default SKU part numbers for this vendor.
 	SKUs []string `json:"skus,omitempty"`
+	// BarrierSKU replaces the tenant's barrierSku for this vendor.
+	BarrierSKU string `json:"barrierSku,omitempty"`
 	// EmployeeType written on accounts (default "Vendor").
 	EmployeeType string `json:"employeeType,omitempty"`
 	// UsageLocation overrides the tenant's default.
@@ -113,6 +163,15 @@ type Tenant struct {
 	UsageLocation string `json:"usageLocation"`
 	// SKUs lists skuPartNumbers assigned to every account by default.
 	SKUs []string `json:"skus"`
+	// InformationBarriers is "on" (default) or "off". When on, every
+	// account (each is placed in its vendor's segment) also receives an
+	// information-barrier-capable licence: BarrierSKU, or its vendor's.
+	InformationBarriers string `json:"informationBarriers"`
+	// BarrierSKU is the skuPartNumber of the information-barrier-capable
+	// licence every account receives when barriers are on (one of
+	// BarrierProducts), unless its vendor names another or its SKUs
+	// already hold one.
+	BarrierSKU string `json:"barrierSku"`
 	// SegmentAttribute is the user property the segment filters read:
 	// companyName, department or extensionAttribute1..15.
 	SegmentAttribute string `json:"segmentAttribute"`
@@ -159,6 +218,9 @@ func (t *Tenant) SetDefaults() {
 	}
 	if len(t.SKUs) == 0 {
 		t.SKUs = []string{RemoteAssistSKU}
+	}
+	if t.InformationBarriers == "" {
+		t.InformationBarriers = BarriersOn
 	}
 	if t.SegmentAttribute == "" {
 		t.SegmentAttribute = DefaultSegmentAttribute
@@ -220,6 +282,14 @@ func (t Tenant) Validate() error {
 		if !skuPartRE.MatchString(s) {
 			ps.add(fmt.Sprintf("skus[%d]", i), "must be a skuPartNumber such as MICROSOFT_REMOTE_ASSIST")
 		}
+	}
+	switch t.InformationBarriers {
+	case BarriersOn, BarriersOff:
+	default:
+		ps.add("informationBarriers", `must be "on" or "off"`)
+	}
+	if t.BarrierSKU != "" && !BarrierCapable(t.BarrierSKU) {
+		ps.add("barrierSku", fmt.Sprintf("%q is not information-barrier-capable; use one of %s", t.BarrierSKU, barrierProductList()))
 	}
 	switch {
 	case t.SegmentAttribute == "companyName", t.SegmentAttribute == "department", extAttrRE.MatchString(t.SegmentAttribute):
@@ -297,6 +367,12 @@ func (t Tenant) Validate() error {
 				ps.add(fmt.Sprintf("%s.skus[%d]", f, j), "must be a skuPartNumber")
 			}
 		}
+		if v.BarrierSKU != "" && !BarrierCapable(v.BarrierSKU) {
+			ps.add(f+".barrierSku", fmt.Sprintf("%q is not information-barrier-capable; use one of %s", v.BarrierSKU, barrierProductList()))
+		}
+		if t.InformationBarriers == BarriersOn && !slices.ContainsFunc(t.SKUsFor(v), BarrierCapable) {
+			ps.add(f+".barrierSku", fmt.Sprintf("accounts of %s are placed in segment %q, and information barriers apply only to users with a licence of %s: set tenant.barrierSku (or this vendor's barrierSku), or informationBarriers: off", v.Key, v.Segment, barrierProductList()))
+		}
 		if v.UsageLocation != "" && !countryRE.MatchString(v.UsageLocation) {
 			ps.add(f+".usageLocation", "must be an ISO 3166 alpha-2 code in capitals")
 		}
@@ -317,12 +393,46 @@ func (t Tenant) Vendor(key string) (Vendor, bool) {
 	return Vendor{}, false
 }
 
-// SKUsFor returns the skuPartNumbers an account of vendor v receives.
+// SKUsFor returns the skuPartNumbers an account of vendor v receives: the
+// vendor's SKUs (else the tenant's) and, when barriers are on and none of
+// those is barrier-capable, the vendor's barrierSku (else the tenant's).
+// They are assigned in one assignLicense call.
 func (t Tenant) SKUsFor(v Vendor) []string {
+	skus := t.SKUs
 	if len(v.SKUs) > 0 {
-		return v.SKUs
+		skus = v.SKUs
 	}
-	return t.SKUs
+	out := slices.Clone(skus)
+	if t.InformationBarriers == BarriersOff || slices.ContainsFunc(out, BarrierCapable) {
+		return out
+	}
+	b := v.BarrierSKU
+	if b == "" {
+		b = t.BarrierSKU
+	}
+	if b != "" {
+		out = append(out, b)
+	}
+	return out
+}
+
+// ManagedSKUs returns every skuPartNumber vendorflow may assign (what
+// offboarding takes away): every vendor's SKUsFor and the tenant's.
+func (t Tenant) ManagedSKUs() map[string]bool {
+	m := map[string]bool{}
+	add := func(parts []string) {
+		for _, p := range parts {
+			m[strings.ToUpper(p)] = true
+		}
+	}
+	add(t.SKUs)
+	if t.BarrierSKU != "" && t.InformationBarriers != BarriersOff {
+		add([]string{t.BarrierSKU})
+	}
+	for _, v := range t.Vendors {
+		add(t.SKUsFor(v))
+	}
+	return m
 }
 
 func checkTemplate(tpl string) error {

@@ -6,8 +6,9 @@ import "time"
 // domain's tests need no config package.
 func demoTenant() Tenant {
 	t := Tenant{
-		Domain: "ABC.com",
-		Sender: "vendorflow@ABC.com",
+		Domain:     "ABC.com",
+		Sender:     "vendorflow@ABC.com",
+		BarrierSKU: "INFORMATION_PROTECTION_COMPLIANCE",
 		Vendors: []Vendor{
 			{Key: "Vendor1", DisplayName: "Vendor1", EmailDomains: []string{"vendor1.com"}, Segment: "Vendor1"},
 			{Key: "Vendor2", DisplayName: "Vendor2", EmailDomains: []string{"vendor2.com"}, Segment: "Vendor2"},

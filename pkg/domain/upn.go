@@ -98,6 +98,32 @@ func DeriveUPN(t Tenant, v Vendor, p Person) (string, error) {
 	return local + "@" + t.Domain, nil
 }
 
+// MaxUPNAlternatives is how many numbered names UPNCandidates adds after
+// the template's: "Vendor1_A_SA2" to "Vendor1_A_SA9".
+const MaxUPNAlternatives = 8
+
+// UPNCandidates returns the names a person's service account may have when
+// the request names none: DeriveUPN's, then the same with 2 to 9 appended
+// to the local part. The first that is free or already this person's is
+// used (the engine decides, reading the directory); the same directory
+// always gives the same choice.
+func UPNCandidates(t Tenant, v Vendor, p Person) ([]string, error) {
+	base, err := DeriveUPN(t, v, p)
+	if err != nil {
+		return nil, err
+	}
+	local, _, _ := strings.Cut(base, "@")
+	out := []string{base}
+	for n := 2; n < 2+MaxUPNAlternatives; n++ {
+		l := local
+		if len(l) >= MaxUPNLocal {
+			l = l[:MaxUPNLocal-1]
+		}
+		out = append(out, fmt.Sprintf("%s%d@%s", l, n, t.Domain))
+	}
+	return out, nil
+}
+
 // MailNickname derives the mailNickname (required at creation) from a UPN.
 func MailNickname(upn string) string {
 	local, _, _ := strings.Cut(upn, "@")

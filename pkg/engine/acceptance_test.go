@@ -29,12 +29,12 @@ func extractTAP(body string) string {
 func wantSeedState() snapshot {
 	return snapshot{
 		Managed: map[string]managedUser{
-			"Vendor1_Vendor1_A_SA@ABC.com": {Enabled: true, Licenses: 1, Company: "Vendor1", Groups: 1},
-			"Vendor1_Vendor1_B_SA@ABC.com": {Enabled: true, Licenses: 1, Company: "Vendor1", Groups: 1},
-			"Vendor2_Vendor1_A_SA@ABC.com": {Enabled: true, Licenses: 1, Company: "Vendor2", Groups: 1},
-			"Contractor_Vendor_SA@ABC.com": {Enabled: true, Licenses: 1, Company: "Contractors", Groups: 1},
+			"Vendor1_A_SA@ABC.com": {Enabled: true, Licenses: 2, Company: "Vendor1", Groups: 1},
+			"Vendor1_B_SA@ABC.com": {Enabled: true, Licenses: 2, Company: "Vendor1", Groups: 1},
+			"Vendor2_A_SA@ABC.com": {Enabled: true, Licenses: 2, Company: "Vendor2", Groups: 1},
+			"Vendor_SA@ABC.com":    {Enabled: true, Licenses: 2, Company: "Contractors", Groups: 1},
 		},
-		Consumed: map[string]int{"MICROSOFT_REMOTE_ASSIST": 4, "MICROSOFT_REMOTE_ASSIST_HOLOLENS": 0, "SPE_E5": 3, "INFORMATION_PROTECTION_COMPLIANCE": 0},
+		Consumed: map[string]int{"MICROSOFT_REMOTE_ASSIST": 4, "MICROSOFT_REMOTE_ASSIST_HOLOLENS": 0, "SPE_E5": 3, "INFORMATION_PROTECTION_COMPLIANCE": 4},
 		Mails:    4,
 	}
 }
@@ -210,14 +210,14 @@ func TestCrashAfterEachStep(t *testing.T) {
 					t.Fatalf("rerun: %+v %v", res, err)
 				}
 				snap := r.snapshot()
-				want := managedUser{Enabled: true, Licenses: 1, Company: "Vendor1", Groups: 1}
-				if len(snap.Managed) != 1 || snap.Managed["Vendor1_Vendor1_A_SA@ABC.com"] != want {
+				want := managedUser{Enabled: true, Licenses: 2, Company: "Vendor1", Groups: 1}
+				if len(snap.Managed) != 1 || snap.Managed["Vendor1_A_SA@ABC.com"] != want {
 					t.Fatalf("accounts = %+v", snap.Managed)
 				}
 				if snap.Consumed["MICROSOFT_REMOTE_ASSIST"] != 1 {
 					t.Fatalf("seats consumed = %d", snap.Consumed["MICROSOFT_REMOTE_ASSIST"])
 				}
-				valid := r.validMails(t)["Vendor1_Vendor1_A_SA@ABC.com"]
+				valid := r.validMails(t)["Vendor1_A_SA@ABC.com"]
 				if valid != 1 {
 					t.Fatalf("mails with the valid credential = %d, want exactly 1", valid)
 				}

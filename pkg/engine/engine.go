@@ -192,6 +192,10 @@ func (e *Engine) ProcessWith(ctx context.Context, kind string, payload []byte, o
 type runner interface {
 	// step runs one step; st carries the outputs of earlier steps.
 	step(ctx context.Context, s domain.Step, st *state) (map[string]string, error)
+	// name chooses, after validate and before the account is claimed,
+	// which of the request's possible names the account has (st.upn),
+	// reading the directory; the same directory gives the same choice.
+	name(ctx context.Context, st *state) error
 }
 
 // state is what the steps of one run share: earlier outputs, the validated
@@ -208,11 +212,22 @@ type state struct {
 	leaseUntil time.Time
 	finished   map[domain.Step]bool
 	outputs    map[string]string
-	onboard    domain.Onboarding
-	offboard   domain.Offboarding
+	// named is the directory's answer for the name the run chose, read
+	// just before the claim; the ensure-user step uses it once instead of
+	// asking again.
+	named    *lookup
+	onboard  domain.Onboarding
+	offboard domain.Offboarding
 }
 
 func (s *state) out(key string) string { return s.outputs[key] }
+
+// lookup is one FindUser answer.
+type lookup struct {
+	upn  string
+	user domain.User
+	err  error
+}
 
 func (e *Engine) run(ctx context.Context, kind, id string, payload []byte, o ProcessOptions, r runner) (Result, error) {
 	plan, err := domain.Plan(kind)
@@ -270,6 +285,9 @@ func (e *Engine) run(ctx context.Context, kind, id string, payload []byte, o Pro
 				if _, err := r.step(ctx, s, st); err != nil {
 					return e.stop(ctx, log, res, st, s, err)
 				}
+				if err := r.name(ctx, st); err != nil {
+					return e.stop(ctx, log, res, st, s, err)
+				}
 				if out, stop, err := e.claim(ctx, log, res, st, budget); stop {
 					return out, err
 				}
@@ -308,6 +326,9 @@ func (e *Engine) run(ctx context.Context, kind, id string, payload []byte, o Pro
 			return res, err
 		}
 		if s == domain.StepValidate {
+			if err := r.name(ctx, st); err != nil {
+				return e.stop(ctx, log, res, st, s, err)
+			}
 			if out, stop, err := e.claim(ctx, log, res, st, budget); stop {
 				return out, err
 			}

@@ -81,11 +81,18 @@ func (r *rig) engine(hooks engine.Hooks) *engine.Engine {
 
 func onboardPayload(t *testing.T, id, vendor, email string) []byte {
 	t.Helper()
+	return namedPayload(t, id, vendor, email, "")
+}
+
+// namedPayload is onboardPayload naming its service account.
+func namedPayload(t *testing.T, id, vendor, email, account string) []byte {
+	t.Helper()
 	b, err := json.Marshal(domain.OnboardRequest{
 		SchemaVersion: 1, RequestID: id, Vendor: vendor,
-		Person:   domain.Person{GivenName: "Test", Surname: "Person", Email: email},
-		Contract: domain.Period{Start: "2026-11-01", End: "2027-03-31"},
-		Sponsor:  "pat.sponsor@ABC.com",
+		Person:         domain.Person{GivenName: "Test", Surname: "Person", Email: email},
+		Contract:       domain.Period{Start: "2026-11-01", End: "2027-03-31"},
+		Sponsor:        "pat.sponsor@ABC.com",
+		ServiceAccount: account,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -93,12 +100,14 @@ func onboardPayload(t *testing.T, id, vendor, email string) []byte {
 	return b
 }
 
-// seedRequests are the four demo people.
+// seedRequests are the four demo people, named as the seed's Figure 1.2
+// names them: the Vendor2 person's account is named in the request, the
+// others by the template.
 func seedRequests(t *testing.T) [][]byte {
 	return [][]byte{
 		onboardPayload(t, "r1", "Vendor1", "Vendor1_A@Vendor1.com"),
 		onboardPayload(t, "r2", "Vendor1", "Vendor1_B@Vendor1.com"),
-		onboardPayload(t, "r3", "Vendor2", "Vendor1_A@Vendor2.com"),
+		namedPayload(t, "r3", "Vendor2", "Vendor1_A@Vendor2.com", "Vendor2_A_SA"),
 		onboardPayload(t, "r4", "Contractor", "Vendor@Outlook.com"),
 	}
 }

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"slices"
+	"strings"
 
 	"github.com/vendorflow/vendorflow/pkg/domain"
 )
@@ -84,6 +85,59 @@ func (r offboardRunner) step(ctx context.Context, s domain.Step, st *state) (map
 	return nil, domain.Errorf(domain.Internal, "offboarding has no step %q", s)
 }
 
+// name picks, for an account named by vendor and email, which of the
+// names it may have (domain.UPNCandidates) is this person's (AccountOf).
+// When none is, the first name stands (and find-account reports that there
+// is no account).
+func (r offboardRunner) name(ctx context.Context, st *state) error {
+	e, o := r.e, st.offboard
+	if o.Email == "" || len(o.UPNs) < 2 {
+		return nil
+	}
+	upn := o.UPNs[0]
+	u, err := e.accountAmong(ctx, o.UPNs, o.Email)
+	switch domain.ErrorCode(err) {
+	case "":
+		upn = u.UPN
+	case domain.NotFound:
+	default:
+		return err
+	}
+	if upn == st.upn {
+		return nil
+	}
+	st.offboard.UPN, st.upn = upn, upn
+	return e.j.SetUPN(ctx, st.requestID, upn)
+}
+
+// AccountOf finds the service account of the person with this external
+// email at vendor v: the first of the names it may have
+// (domain.UPNCandidates) whose account is vendorflow's and belongs to the
+// email. NotFound when there is none.
+func (e *Engine) AccountOf(ctx context.Context, v domain.Vendor, email string) (domain.User, error) {
+	upns, err := domain.UPNCandidates(e.cfg.Tenant, v, domain.Person{Email: email})
+	if err != nil {
+		return domain.User{}, domain.Wrap(domain.Invalid, err, "no service-account name for "+email)
+	}
+	return e.accountAmong(ctx, upns, email)
+}
+
+func (e *Engine) accountAmong(ctx context.Context, upns []string, email string) (domain.User, error) {
+	for _, c := range upns {
+		u, err := e.dir.FindUser(ctx, c)
+		if domain.ErrorCode(err) == domain.NotFound {
+			continue
+		}
+		if err != nil {
+			return domain.User{}, err
+		}
+		if e.cfg.Tenant.Manages(u) && domain.BelongsTo(u, email) {
+			return u, nil
+		}
+	}
+	return domain.User{}, domain.Errorf(domain.NotFound, "no service account of %s (tried %s and its numbered alternatives)", email, upns[0])
+}
+
 // findAccount resolves the account; one that is already soft-deleted needs
 // nothing more, one that is not ours is refused. When there is no account
 // at all the request is parked (a mistyped UPN is worth a look), but its
@@ -117,7 +171,8 @@ func (e *Engine) findAccount(ctx context.Context, st *state) (map[string]string,
 }
 
 // removeLicenses takes away every SKU vendorflow assigns (the tenant's and
-// every vendor's), leaving licenses it does not manage alone.
+// every vendor's, barrier licences included) in one assignLicense call,
+// leaving licenses it does not manage alone.
 func (e *Engine) removeLicenses(ctx context.Context, id string) (map[string]string, error) {
 	u, err := e.dir.GetUser(ctx, id)
 	if err != nil {
@@ -130,10 +185,10 @@ func (e *Engine) removeLicenses(ctx context.Context, id string) (map[string]stri
 	if err != nil {
 		return nil, err
 	}
-	managed := managedSKUParts(e.cfg.Tenant)
+	managed := e.cfg.Tenant.ManagedSKUs()
 	var remove []string
 	for _, s := range skus {
-		if managed[s.PartNumber] && slices.Contains(u.SKUIDs, s.ID) {
+		if managed[strings.ToUpper(s.PartNumber)] && slices.Contains(u.SKUIDs, s.ID) {
 			remove = append(remove, s.ID)
 		}
 	}
@@ -141,19 +196,6 @@ func (e *Engine) removeLicenses(ctx context.Context, id string) (map[string]stri
 		return nil, nil
 	}
 	return nil, e.dir.AssignLicenses(ctx, id, nil, remove)
-}
-
-func managedSKUParts(t domain.Tenant) map[string]bool {
-	m := map[string]bool{}
-	for _, p := range t.SKUs {
-		m[p] = true
-	}
-	for _, v := range t.Vendors {
-		for _, p := range v.SKUs {
-			m[p] = true
-		}
-	}
-	return m
 }
 
 // removeSegment leaves every vendor segment group (and the one the last

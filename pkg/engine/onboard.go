@@ -26,6 +26,15 @@ const (
 	outMailedTo  = "mailedTo"
 	outKind      = "credential"
 	outBarrier   = "barrier"
+	// outContract records a contract change on an account that was
+	// already active: "extension" or "shortening", with outPreviousEnd and
+	// outContractEnd (RFC 3339).
+	outContract    = "contractChange"
+	outPreviousEnd = "previousEnd"
+	outContractEnd = "contractEnd"
+	// outKept marks a credential step that mailed nothing: the person
+	// already holds a credential for this active account.
+	outKept = "credentialKept"
 )
 
 type onboardRunner struct {
@@ -47,12 +56,17 @@ func (r onboardRunner) step(ctx context.Context, s domain.Step, st *state) (map[
 		}
 		return map[string]string{outUPN: o.UPN}, nil
 	case domain.StepEnsureUser:
-		return e.ensureUser(ctx, st.onboard)
+		prior := st.named
+		st.named = nil // a retry asks the directory again
+		return e.ensureUser(ctx, st.onboard, prior)
 	case domain.StepEnsureSegment:
 		return e.ensureSegment(ctx, st.onboard, st.out(outUserID))
 	case domain.StepEnsureLicenses:
 		return e.ensureLicenses(ctx, st.onboard, st.out(outUserID))
 	case domain.StepDeliverCredentials:
+		if keep, err := e.keepsCredential(ctx, st); keep || err != nil {
+			return map[string]string{outKept: "true"}, err
+		}
 		return e.deliverCredentials(ctx, st.onboard, st.out(outUserID))
 	case domain.StepComplete:
 		o := st.onboard
@@ -64,14 +78,64 @@ func (r onboardRunner) step(ctx context.Context, s domain.Step, st *state) (map[
 	return nil, domain.Errorf(domain.Internal, "onboarding has no step %q", s)
 }
 
+// name picks the account's name: the request's serviceAccount, else the
+// first of the template's names (domain.UPNCandidates) that is free or is
+// already this person's account. A name held by an account that is not
+// vendorflow's, or is another person's, is skipped; the directory decides,
+// so a resumed or repeated run picks the same name.
+func (r onboardRunner) name(ctx context.Context, st *state) error {
+	e, o := r.e, st.onboard
+	upn := o.UPN
+	if !o.Named {
+		var err error
+		if st.named, err = e.freeName(ctx, o); err != nil {
+			return err
+		}
+		upn = st.named.upn
+	}
+	if upn == st.upn && upn == o.UPN {
+		return nil
+	}
+	st.onboard, st.upn = o.WithUPN(upn), upn
+	return e.j.SetUPN(ctx, st.requestID, upn)
+}
+
+func (e *Engine) freeName(ctx context.Context, o domain.Onboarding) (*lookup, error) {
+	for _, upn := range o.UPNs {
+		u, err := e.dir.FindUser(ctx, upn)
+		switch domain.ErrorCode(err) {
+		case domain.NotFound:
+			return &lookup{upn: upn, err: err}, nil
+		case "":
+			if e.cfg.Tenant.Manages(u) && domain.BelongsTo(u, o.Person.Email) {
+				return &lookup{upn: upn, user: u}, nil
+			}
+		default:
+			return nil, err
+		}
+	}
+	return nil, domain.Errorf(domain.Conflict, "%s and its %d numbered alternatives all belong to other accounts; name the account in the request (serviceAccount)", o.UPNs[0], len(o.UPNs)-1)
+}
+
 // ensureUser converges the service account: adopt ours, restore ours from
 // the deleted items, or create it with every attribute set; refuse an
-// account that is not ours or belongs to another person.
-func (e *Engine) ensureUser(ctx context.Context, o domain.Onboarding) (map[string]string, error) {
+// account that is not ours or belongs to another person. prior, when set,
+// is the look-up name() made for this run (a create that then conflicts is
+// retried with a fresh look-up).
+func (e *Engine) ensureUser(ctx context.Context, o domain.Onboarding, prior *lookup) (map[string]string, error) {
 	t := e.cfg.Tenant
 	want := domain.DesiredUser(t, o)
 	out := map[string]string{}
-	u, err := e.dir.FindUser(ctx, o.UPN)
+	var (
+		u   domain.User
+		err error
+	)
+	if prior != nil && prior.upn == o.UPN {
+		// read by name() a moment ago, just before the claim
+		u, err = prior.user, prior.err
+	} else {
+		u, err = e.dir.FindUser(ctx, o.UPN)
+	}
 	switch domain.ErrorCode(err) {
 	case "":
 		if err := e.checkOwnership(u, o); err != nil {
@@ -92,6 +156,16 @@ func (e *Engine) ensureUser(ctx context.Context, o domain.Onboarding) (map[strin
 		return nil, err
 	}
 	if c := domain.Changes(want, u); !c.Empty() {
+		if c.EmployeeLeaveDateTime != nil && !u.EmployeeLeaveDateTime.IsZero() {
+			// a contract change of an existing account: journaled with
+			// the step, so that status and history show old → new
+			out[outPreviousEnd] = u.EmployeeLeaveDateTime.UTC().Format(time.RFC3339)
+			out[outContractEnd] = want.EmployeeLeaveDateTime.UTC().Format(time.RFC3339)
+			out[outContract] = "extension"
+			if want.EmployeeLeaveDateTime.Before(u.EmployeeLeaveDateTime) {
+				out[outContract] = "shortening"
+			}
+		}
 		if err := e.dir.UpdateUser(ctx, u.ID, c); err != nil {
 			return nil, err
 		}
@@ -100,12 +174,39 @@ func (e *Engine) ensureUser(ctx context.Context, o domain.Onboarding) (map[strin
 	return out, nil
 }
 
+// keepsCredential reports whether the person already holds a credential
+// for this account, so that the credential step mails nothing: the journal
+// says an earlier onboard request completed it and it is still active
+// (the request is a contract change), and the request did not ask for a
+// new one (reissueCredential).
+func (e *Engine) keepsCredential(ctx context.Context, st *state) (bool, error) {
+	if st.onboard.Reissue {
+		return false, nil
+	}
+	a, err := e.j.Account(ctx, st.upn)
+	switch domain.ErrorCode(err) {
+	case domain.NotFound:
+		return false, nil
+	case "":
+	default:
+		return false, err
+	}
+	return a.State == domain.AccountActive && a.LastRequest != "" && a.LastRequest != st.requestID &&
+		a.UserID == st.out(outUserID) && strings.EqualFold(a.Email, st.onboard.Person.Email), nil
+}
+
 func (e *Engine) checkOwnership(u domain.User, o domain.Onboarding) error {
+	code := domain.Conflict
+	if !o.Named {
+		// The name was free when this run chose it; another run took it
+		// meanwhile. The next run chooses again.
+		code = domain.Transient
+	}
 	if !e.cfg.Tenant.Manages(u) {
-		return domain.Errorf(domain.Conflict, "%s already exists and is not managed by vendorflow; it was left untouched", o.UPN)
+		return domain.Errorf(code, "%s already exists and is not managed by vendorflow; it was left untouched", o.UPN)
 	}
 	if !domain.BelongsTo(u, o.Person.Email) {
-		return domain.Errorf(domain.Conflict, "%s is managed by vendorflow but belongs to another person (%s); change the UPN template or offboard that account first", o.UPN, strings.Join(u.OtherMails, ", "))
+		return domain.Errorf(code, "%s is managed by vendorflow but belongs to another person (%s); name another service account or offboard that account first", o.UPN, strings.Join(u.OtherMails, ", "))
 	}
 	return nil
 }

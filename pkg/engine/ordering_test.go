@@ -25,7 +25,7 @@ func processAt(t *testing.T, e *engine.Engine, kind string, p []byte, at time.Ti
 func TestNewerIntentWins(t *testing.T) {
 	r := newRig(t)
 	e := r.engine(engine.Hooks{})
-	upn := "Vendor1_cy_SA@ABC.com"
+	upn := "cy_SA@ABC.com"
 	enabled := func() bool { u, _ := r.sim.UserByUPN(upn); return u.AccountEnabled }
 
 	first := processAt(t, e, domain.KindOnboard, onboardPayload(t, "o-1", "Vendor1", "cy@vendor1.com"), t0)
@@ -71,7 +71,7 @@ func TestOneRequestPerAccountAtATime(t *testing.T) {
 	r := newRig(t)
 	e := r.engine(engine.Hooks{})
 	ctx := context.Background()
-	upn := "Vendor1_dee_SA@ABC.com"
+	upn := "dee_SA@ABC.com"
 	if h, err := r.journal.AcquireLease(ctx, upn, "other-request", r.clk.Now().Add(time.Hour)); err != nil || h != "" {
 		t.Fatalf("lease: %q %v", h, err)
 	}
@@ -187,7 +187,7 @@ func TestDuplicateRunsOfOneRequestExcludeEachOther(t *testing.T) {
 	if n := len(r.sim.Outbox()); n != 1 {
 		t.Errorf("%d credential mails, want 1", n)
 	}
-	if v := r.validMails(t); v["Vendor1_dup_SA@ABC.com"] != 1 {
+	if v := r.validMails(t); v["dup_SA@ABC.com"] != 1 {
 		t.Errorf("valid credential mails: %v", v)
 	}
 }
@@ -234,7 +234,7 @@ func TestStalledRunYieldsToTheRunThatTookOver(t *testing.T) {
 func TestOffboardBeforeTheAccountExistsSupersedesTheOlderOnboard(t *testing.T) {
 	r := newRig(t)
 	e := r.engine(engine.Hooks{})
-	upn := "Vendor1_late_SA@ABC.com"
+	upn := "late_SA@ABC.com"
 	off := processAt(t, e, domain.KindOffboard, offboardPayload(t, "f-early", domain.AccountRef{UPN: upn}), t0.Add(time.Minute))
 	if off.Status != domain.RequestParked || off.Code != domain.NotFound {
 		t.Fatalf("offboard: %+v", off)

@@ -69,7 +69,7 @@ func TestWarnExpiring(t *testing.T) {
 	}
 	r.clk.Set(time.Date(2027, 6, 20, 0, 0, 0, 0, time.UTC))
 	w, err := e.WarnExpiring(ctx, r.clk.Now())
-	if err != nil || len(w) != 1 || w[0].UPN != "Vendor1_Vendor1_A_SA@ABC.com" {
+	if err != nil || len(w) != 1 || w[0].UPN != "Vendor1_A_SA@ABC.com" {
 		t.Fatalf("after the extension: %+v %v", w, err)
 	}
 }
