@@ -50,6 +50,27 @@ func TestProcessStatusAndBarriersCheck(t *testing.T) {
 		}
 	}
 
+	// A later contract end for the same person: an extension, shown by status.
+	laterDay := time.Now().UTC().AddDate(0, 5, 0)
+	later := laterDay.Format(time.DateOnly)
+	// a date-only end is the end of that day: the next midnight
+	laterEnd := laterDay.Truncate(24 * time.Hour).AddDate(0, 0, 1).Format(time.RFC3339)
+	ext := writeFile(t, "p-ext.json", fmt.Sprintf(`{"schemaVersion":1,"requestId":"p-ext","vendor":"Vendor1",
+"person":{"givenName":"Kim","surname":"Kay","email":"kim@vendor1.com"},
+"contract":{"start":"2026-01-01","end":%q},"sponsor":"pat.sponsor@ABC.com"}`, later))
+	if out, _, err := run(t, env, "process", "onboard", ext); err != nil || !strings.Contains(out, `"status": "done"`) {
+		t.Fatalf("process p-ext: %v\n%s", err, out)
+	}
+	out, _, err = run(t, env, "status", "p-ext")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"ensure-user: contract extension: ends ", " → " + laterEnd, "deliver-credentials: no new credential"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("status of the extension lacks %q:\n%s", want, out)
+		}
+	}
+
 	tests := []struct{ a, b, want string }{
 		{"kim@vendor1.com", "kim@vendor2.com", "BLOCKED"},
 		{"kim_SA@ABC.com", "ava.expert@ABC.com", "allowed"},

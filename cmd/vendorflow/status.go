@@ -72,6 +72,12 @@ identity, or VENDORFLOW_JOURNAL_TABLE_CONNECTION_STRING).`,
 				if note := s.Outputs["barrier"]; note != "" {
 					fmt.Fprintf(out, "%s: %s\n", s.Step, note)
 				}
+				if c := s.Outputs["contractChange"]; c != "" {
+					fmt.Fprintf(out, "%s: contract %s: ends %s → %s\n", s.Step, c, s.Outputs["previousEnd"], s.Outputs["contractEnd"])
+				}
+				if s.Outputs["credentialKept"] == "true" {
+					fmt.Fprintf(out, "%s: no new credential: the person keeps the one they have (reissueCredential asks for a new one)\n", s.Step)
+				}
 			}
 			return nil
 		},
