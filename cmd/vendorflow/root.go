@@ -65,6 +65,7 @@ Start with the demo, which needs no cloud:
 		m.serveCommand(g),
 		m.enqueueCommand(g),
 		m.deadlettersCommand(g),
+		m.reconcileCommand(g),
 	)
 	return root
 }

@@ -87,6 +87,9 @@ type Journal interface {
 	Account(ctx context.Context, upn string) (domain.AccountRecord, error)
 	// PutAccount inserts or replaces an account record.
 	PutAccount(ctx context.Context, a domain.AccountRecord) error
+	// Accounts calls fn for every account record, ordered by lower-cased
+	// UPN; fn's error stops the listing and is returned.
+	Accounts(ctx context.Context, fn func(domain.AccountRecord) error) error
 	// AcquireLease gives owner the exclusive right to change the account
 	// until `until`; it returns the other owner's id when that owner holds
 	// an unexpired lease, else "".

@@ -21,6 +21,34 @@ func (j *Journal) Account(ctx context.Context, upn string) (domain.AccountRecord
 	return a, classify("read account "+upn, err)
 }
 
+// Accounts calls fn for every account record, ordered by lower-cased UPN.
+// The rows are read first, so fn may use the journal; fn's error stops the
+// listing and is returned.
+func (j *Journal) Accounts(ctx context.Context, fn func(domain.AccountRecord) error) error {
+	rows, err := j.db.QueryContext(ctx, `SELECT `+accountColumns+` FROM accounts ORDER BY lower(upn)`)
+	if err != nil {
+		return classify("list accounts", err)
+	}
+	var all []domain.AccountRecord
+	for rows.Next() {
+		a, err := scanAccount(rows)
+		if err != nil {
+			_ = rows.Close()
+			return classify("list accounts", err)
+		}
+		all = append(all, a)
+	}
+	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+		return classify("list accounts", err)
+	}
+	for _, a := range all {
+		if err := fn(a); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // PutAccount inserts a, or replaces the record with the same UPN in any
 // letter case (the UPN takes a's spelling). UpdatedAt is set from the
 // clock; a's own UpdatedAt is ignored. The UPN is required (Invalid).

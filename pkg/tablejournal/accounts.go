@@ -44,17 +44,51 @@ func (j *Journal) Account(ctx context.Context, upn string) (domain.AccountRecord
 	if !found {
 		return domain.AccountRecord{}, domain.Errorf(domain.NotFound, "account %s is not in the journal", upn)
 	}
+	a, err := e.record()
+	return a, classify(op, err)
+}
+
+func (e accountEntity) record() (domain.AccountRecord, error) {
 	a := domain.AccountRecord{UPN: e.UPN, UserID: e.UserID, Vendor: e.Vendor, Email: e.Email, State: domain.AccountState(e.State),
 		LastRequest: e.LastRequest, Sponsor: e.Sponsor}
 	for _, t := range []struct {
 		dst *time.Time
 		s   string
 	}{{&a.ContractEnd, e.ContractEnd}, {&a.IntentAt, e.IntentAt}, {&a.WarnedFor, e.WarnedFor}, {&a.UpdatedAt, e.UpdatedAt}} {
+		var err error
 		if *t.dst, err = parseTime(t.s); err != nil {
-			return domain.AccountRecord{}, classify(op, err)
+			return domain.AccountRecord{}, err
 		}
 	}
 	return a, nil
+}
+
+// Accounts calls fn for every account record, ordered by lower-cased UPN
+// (the partition key): a query on RowKey eq 'account' across partitions,
+// read page by page. fn's error stops the listing and is returned.
+func (j *Journal) Accounts(ctx context.Context, fn func(domain.AccountRecord) error) error {
+	filter := "RowKey eq " + tables.Quote(accountRow)
+	pager := j.accounts.NewListEntitiesPager(&aztables.ListEntitiesOptions{Filter: &filter})
+	for pager.More() {
+		page, err := pager.NextPage(ctx)
+		if err != nil {
+			return classify("list accounts", err)
+		}
+		for _, raw := range page.Entities {
+			var e accountEntity
+			if err := jsonUnmarshal(raw, &e); err != nil {
+				return classify("list accounts", err)
+			}
+			a, err := e.record()
+			if err != nil {
+				return classify("list accounts", err)
+			}
+			if err := fn(a); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // PutAccount inserts a, or replaces the record with the same UPN in any

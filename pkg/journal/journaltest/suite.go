@@ -10,6 +10,7 @@ package journaltest
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -948,6 +949,28 @@ func testAccounts(t *testing.T, open Opener) {
 	_, err = j.Account(ctx, "other@abc.com")
 	wantCode(t, err, domain.NotFound)
 	wantCode(t, j.PutAccount(ctx, domain.AccountRecord{State: domain.AccountActive}), domain.Invalid)
+
+	// Listing: every record once, by lower-cased UPN; leases are not accounts.
+	for _, upn := range []string{"zed_SA@ABC.com", "Bea_SA@ABC.com"} {
+		if err := j.PutAccount(ctx, domain.AccountRecord{UPN: upn, State: domain.AccountActive}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := j.AcquireLease(ctx, "bea_sa@abc.com", "r1", clk.Now().Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	var listed []string
+	if err := j.Accounts(ctx, func(a domain.AccountRecord) error { listed = append(listed, a.UPN+"="+string(a.State)); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"Bea_SA@ABC.com=active", "vendor1_a@abc.com=offboarded", "zed_SA@ABC.com=active"}, listed); diff != "" {
+		t.Errorf("Accounts (-want +got):\n%s", diff)
+	}
+	stop := errors.New("enough")
+	n := 0
+	if err := j.Accounts(ctx, func(domain.AccountRecord) error { n++; return stop }); !errors.Is(err, stop) || n != 1 {
+		t.Errorf("Accounts with a failing fn: %v after %d calls, want the fn's error after 1", err, n)
+	}
 }
 
 func testLeases(t *testing.T, open Opener) {
