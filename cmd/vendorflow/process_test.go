@@ -54,7 +54,7 @@ func TestProcessStatusAndBarriersCheck(t *testing.T) {
 	laterDay := time.Now().UTC().AddDate(0, 5, 0)
 	later := laterDay.Format(time.DateOnly)
 	// a date-only end is the end of that day: the next midnight
-	laterEnd := laterDay.Truncate(24 * time.Hour).AddDate(0, 0, 1).Format(time.RFC3339)
+	laterEnd := laterDay.Truncate(24*time.Hour).AddDate(0, 0, 1).Format(time.RFC3339)
 	ext := writeFile(t, "p-ext.json", fmt.Sprintf(`{"schemaVersion":1,"requestId":"p-ext","vendor":"Vendor1",
 "person":{"givenName":"Kim","surname":"Kay","email":"kim@vendor1.com"},
 "contract":{"start":"2026-01-01","end":%q},"sponsor":"pat.sponsor@ABC.com"}`, later))
