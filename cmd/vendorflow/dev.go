@@ -24,6 +24,7 @@ func (m *Main) devCommand(g *globals) *cobra.Command {
 		runDemo       bool
 		addr          string
 		sweepSchedule string
+		reconSchedule string
 		hostOpts      devOptions
 	)
 	c := &cobra.Command{
@@ -72,9 +73,11 @@ that account. It exits 0 only if all four reached the end.`,
 						return fmt.Errorf("--%s applies to --demo only", name)
 					}
 				}
-				return m.runDevHost(cmd.Context(), g, addr, sweepSchedule, hostOpts)
+				return m.runDevHost(cmd.Context(), g, addr, map[string]string{
+					funcapp.SettingSweepSchedule: sweepSchedule, funcapp.SettingReconcileSchedule: reconSchedule,
+				}, hostOpts)
 			}
-			for _, name := range []string{"addr", "sweep-schedule", "instances", "concurrency"} {
+			for _, name := range []string{"addr", "sweep-schedule", "reconcile-schedule", "instances", "concurrency"} {
 				if cmd.Flags().Changed(name) {
 					return fmt.Errorf("--%s applies to the local host only, not to --demo", name)
 				}
@@ -106,6 +109,8 @@ that account. It exits 0 only if all four reached the end.`,
 	f.StringVar(&addr, "addr", devhost.DefaultHTTPAddr, "the local host's front door (loopback; 127.0.0.1:0 picks a free port)")
 	f.StringVar(&sweepSchedule, "sweep-schedule", "", "six-field NCRONTAB (UTC) for the expiry sweep, the app setting "+
 		funcapp.SettingSweepSchedule+` (default "`+funcapp.DefaultSweepSchedule+`"), e.g. "*/5 * * * * *"`)
+	f.StringVar(&reconSchedule, "reconcile-schedule", "", "six-field NCRONTAB (UTC) for the drift repair, the app setting "+
+		funcapp.SettingReconcileSchedule+` (default "`+funcapp.DefaultReconcileSchedule+`")`)
 	f.IntVar(&hostOpts.instances, "instances", 1, "number of handler instances (serve processes) sharing the queue and the journal")
 	f.IntVar(&hostOpts.concurrency, "concurrency", devhost.DefaultConcurrency, "concurrent invocations per queue on each instance (host.json's maxConcurrentCalls)")
 	f.BoolVar(&o.JSON, "json", false, "print only the summary, as one JSON object")
@@ -140,8 +145,9 @@ const maxDevInstances = 16
 
 // runDevHost runs the local Functions host: the handlers as supervised
 // children (`vendorflow serve`) fed from the embedded queue, until ctx ends.
-// sweepSchedule, when set, is the ExpirySweepSchedule app setting.
-func (m *Main) runDevHost(ctx context.Context, g *globals, addr, sweepSchedule string, o devOptions) error {
+// schedules holds the timer settings given on the command line (ExpirySweepSchedule,
+// ReconcileSchedule); an empty value keeps the setting's default.
+func (m *Main) runDevHost(ctx context.Context, g *globals, addr string, schedules map[string]string, o devOptions) error {
 	if o.instances < 1 || o.instances > maxDevInstances {
 		return fmt.Errorf("--instances must be between 1 and %d", maxDevInstances)
 	}
@@ -202,8 +208,10 @@ func (m *Main) runDevHost(ctx context.Context, g *globals, addr, sweepSchedule s
 	}
 	defer q.Close()
 	settings := app.HostSettings(cfg)
-	if sweepSchedule != "" {
-		settings[funcapp.SettingSweepSchedule] = sweepSchedule
+	for k, v := range schedules {
+		if v != "" {
+			settings[k] = v
+		}
 	}
 	host, err := devhost.New(devhost.Config{
 		Queue:       q,

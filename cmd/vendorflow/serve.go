@@ -94,6 +94,7 @@ func (m *Main) runServe(ctx context.Context, g *globals, addr string, newBus bus
 		DeadLetters: bus,
 		Status:      st.Journal,
 		Sweeper:     st.Engine,
+		Reconciler:  st.Engine,
 		Logger:      log,
 	})
 	if err != nil {

@@ -213,6 +213,7 @@ func TestLocalSettingsSample(t *testing.T) {
 		SettingOffboardQueue:          DefaultOffboardQueue,
 		SettingParkingQueue:           DefaultParkingQueue,
 		SettingSweepSchedule:          DefaultSweepSchedule,
+		SettingReconcileSchedule:      DefaultReconcileSchedule,
 		"VENDORFLOW_CONFIG":           "vendorflow.yaml",
 		"VENDORFLOW_MANAGED_IDENTITY": "true",
 		"AZURE_TENANT_ID":             "<tenant-id>",

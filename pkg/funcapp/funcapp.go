@@ -27,6 +27,7 @@ const (
 	Onboard     = "onboard"
 	Offboard    = "offboard"
 	ExpirySweep = "expiry-sweep"
+	Reconcile   = "reconcile"
 	DeadLetters = "deadletters"
 	Status      = "status"
 )
@@ -62,6 +63,7 @@ func Functions() []Function {
 		{Name: Onboard, Trigger: TriggerServiceBus, Binding: "message", Setting: SettingOnboardQueue},
 		{Name: Offboard, Trigger: TriggerServiceBus, Binding: "message", Setting: SettingOffboardQueue},
 		{Name: ExpirySweep, Trigger: TriggerTimer, Binding: "timer", Setting: SettingSweepSchedule},
+		{Name: Reconcile, Trigger: TriggerTimer, Binding: "timer", Setting: SettingReconcileSchedule},
 		{
 			Name: DeadLetters, Trigger: TriggerHTTP, Binding: "req", HTTPOutput: "res",
 			AuthLevel: "admin", Methods: []string{"get", "post", "delete"}, Route: "deadletters/{action?}/{id?}",

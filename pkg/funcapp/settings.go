@@ -24,6 +24,8 @@ const (
 	SettingParkingQueue = "ParkingQueue"
 	// SettingSweepSchedule is the expiry sweep's six-field NCRONTAB (UTC).
 	SettingSweepSchedule = "ExpirySweepSchedule"
+	// SettingReconcileSchedule is the drift repair's six-field NCRONTAB (UTC).
+	SettingReconcileSchedule = "ReconcileSchedule"
 	// SettingServiceBusNamespace is the Service Bus triggers'
 	// identity-based connection: the fully qualified namespace.
 	SettingServiceBusNamespace = ServiceBusConnection + "__fullyQualifiedNamespace"
@@ -36,6 +38,8 @@ const (
 	DefaultOffboardQueue = "vendorflow-offboard"
 	DefaultParkingQueue  = "vendorflow-parked"
 	DefaultSweepSchedule = "0 0 2 * * *"
+	// DefaultReconcileSchedule runs the drift repair daily, after the sweep.
+	DefaultReconcileSchedule = "0 30 3 * * *"
 )
 
 // DefaultSettings returns the queue-name and schedule settings with their
@@ -43,10 +47,11 @@ const (
 // resolves the functions' %Setting% references from.
 func DefaultSettings() map[string]string {
 	return map[string]string{
-		SettingOnboardQueue:  DefaultOnboardQueue,
-		SettingOffboardQueue: DefaultOffboardQueue,
-		SettingParkingQueue:  DefaultParkingQueue,
-		SettingSweepSchedule: DefaultSweepSchedule,
+		SettingOnboardQueue:      DefaultOnboardQueue,
+		SettingOffboardQueue:     DefaultOffboardQueue,
+		SettingParkingQueue:      DefaultParkingQueue,
+		SettingSweepSchedule:     DefaultSweepSchedule,
+		SettingReconcileSchedule: DefaultReconcileSchedule,
 	}
 }
 

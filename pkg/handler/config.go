@@ -31,6 +31,7 @@ type Config struct {
 	DeadLetters DeadLetterStore
 	Status      StatusReader
 	Sweeper     Sweeper
+	Reconciler  Reconciler
 	// Clock is the handler's time source; default clock.Real{}.
 	Clock clock.Clock
 	// Logger defaults to a logger that discards.
@@ -77,6 +78,9 @@ func (c Config) Validate() error {
 	}
 	if c.Status == nil {
 		errs = append(errs, errors.New("handler: Status is required"))
+	}
+	if c.Reconciler == nil {
+		errs = append(errs, errors.New("handler: Reconciler is required"))
 	}
 	if c.Sweeper == nil {
 		errs = append(errs, errors.New("handler: Sweeper is required"))

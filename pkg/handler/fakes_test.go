@@ -164,6 +164,17 @@ func (s *fakeSweeper) DeletePastRetention(_ context.Context, now time.Time) ([]s
 	return s.deleted, nil
 }
 
+type fakeReconciler struct {
+	rep  engine.Reconciliation
+	err  error
+	runs []bool // dryRun of each call
+}
+
+func (f *fakeReconciler) Reconcile(_ context.Context, _ time.Time, dryRun bool) (engine.Reconciliation, error) {
+	f.runs = append(f.runs, dryRun)
+	return f.rep, f.err
+}
+
 // rig is a Handler over fakes.
 type rig struct {
 	h      *Handler
@@ -173,6 +184,7 @@ type rig struct {
 	dl     *fakeDeadLetters
 	status *fakeStatus
 	sweep  *fakeSweeper
+	recon  *fakeReconciler
 	logs   *strings.Builder
 }
 
@@ -185,10 +197,11 @@ func newRig(t *testing.T) *rig {
 		dl:     &fakeDeadLetters{},
 		status: &fakeStatus{},
 		sweep:  &fakeSweeper{},
+		recon:  &fakeReconciler{},
 		logs:   &strings.Builder{},
 	}
 	h, err := New(Config{
-		Processor: r.proc, Bus: r.bus, DeadLetters: r.dl, Status: r.status, Sweeper: r.sweep,
+		Processor: r.proc, Bus: r.bus, DeadLetters: r.dl, Status: r.status, Sweeper: r.sweep, Reconciler: r.recon,
 		Clock:  r.clock,
 		Logger: slog.New(slog.NewJSONHandler(r.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 	})

@@ -72,6 +72,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.serveServiceBus(w, r, fn)
 	case funcapp.ExpirySweep:
 		h.serveSweep(w, r, fn)
+	case funcapp.Reconcile:
+		h.serveReconcile(w, r, fn)
 	case funcapp.DeadLetters:
 		h.serveHTTPFunc(w, r, fn, h.deadLetters)
 	case funcapp.Status:

@@ -62,6 +62,12 @@ type Sweeper interface {
 	DeletePastRetention(ctx context.Context, now time.Time) ([]string, error)
 }
 
+// Reconciler compares the journal's accounts with the tenant and repairs
+// drift; *engine.Engine implements it.
+type Reconciler interface {
+	Reconcile(ctx context.Context, now time.Time, dryRun bool) (engine.Reconciliation, error)
+}
+
 // StatusReader reads the journal's record of a request; *journal.Journal
 // implements it. Request returns a *domain.Error with Code NotFound when the
 // id is unknown.

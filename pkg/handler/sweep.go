@@ -75,3 +75,49 @@ func (h *Handler) serveSweep(w http.ResponseWriter, r *http.Request, fn funcapp.
 	log.InfoContext(ctx, "expiry sweep done", "expired", reply.Expired, "enqueued", reply.Enqueued, "deleted", reply.Deleted)
 	funchost.WriteResponse(w, http.StatusOK, funchost.Response{Logs: logs, ReturnValue: reply})
 }
+
+// reconcileReply is the ReturnValue of a reconcile run.
+type reconcileReply struct {
+	Checked  int `json:"checked"`
+	Drifts   int `json:"drifts"`
+	Repaired int `json:"repaired"`
+	Reported int `json:"reported"`
+	Busy     int `json:"busy"`
+}
+
+// serveReconcile runs the drift repair (engine.Reconcile) on its timer. A
+// run that cannot read the tenant or the journal replies 500; the next
+// run finds the same drift.
+func (h *Handler) serveReconcile(w http.ResponseWriter, r *http.Request, fn funcapp.Function) {
+	ctx := r.Context()
+	log := h.log.With("function", fn.Name, "invocationId", r.Header.Get(funchost.HeaderInvocationID))
+	if _, err := h.dec.DecodeTimer(r, fn.Binding); err != nil {
+		log.WarnContext(ctx, "malformed invocation", "error", err)
+		funchost.WriteResponse(w, http.StatusBadRequest, funchost.Response{Logs: []string{err.Error()}})
+		return
+	}
+	rep, err := h.cfg.Reconciler.Reconcile(ctx, h.cfg.Clock.Now(), false)
+	reply := reconcileReply{Checked: rep.Checked, Drifts: len(rep.Drifts), Busy: len(rep.Busy)}
+	for _, d := range rep.Drifts {
+		switch {
+		case d.Repaired:
+			reply.Repaired++
+		case d.Report != "":
+			reply.Reported++
+		}
+	}
+	logs := []string{fmt.Sprintf("reconcile: %d accounts checked, %d drifts, %d repaired, %d reported, %d busy",
+		reply.Checked, reply.Drifts, reply.Repaired, reply.Reported, reply.Busy)}
+	for _, d := range rep.Drifts {
+		if d.Report != "" {
+			log.WarnContext(ctx, "drift reported", "upn", d.UPN, "what", d.What, "want", d.Want, "have", d.Have, "report", d.Report)
+		}
+	}
+	if err != nil {
+		log.ErrorContext(ctx, "reconcile incomplete", "error", err)
+		funchost.WriteResponse(w, http.StatusInternalServerError, funchost.Response{Logs: append(logs, "reconcile incomplete: "+domain.ErrorMessage(err)), ReturnValue: reply})
+		return
+	}
+	log.InfoContext(ctx, "reconcile done", "checked", reply.Checked, "repaired", reply.Repaired, "reported", reply.Reported)
+	funchost.WriteResponse(w, http.StatusOK, funchost.Response{Logs: logs, ReturnValue: reply})
+}

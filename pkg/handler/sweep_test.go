@@ -2,6 +2,7 @@ package handler
 
 import (
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -81,5 +82,27 @@ func TestSweepFailures(t *testing.T) {
 				t.Fatalf("status %d %q, want %d; logs %v", status, ctype, tt.status, resp.Logs)
 			}
 		})
+	}
+}
+
+// The reconcile timer runs a real (not dry) reconcile and replies its
+// counts; a failed run replies 500 with the counts so far.
+func TestReconcileTimer(t *testing.T) {
+	r := newRig(t)
+	r.recon.rep = engine.Reconciliation{Checked: 3, Busy: []string{"c@abc.com"}, Drifts: []engine.Drift{
+		{UPN: "a@abc.com", What: "licenses", Repair: "assign X", Repaired: true},
+		{UPN: "b@abc.com", What: "marker", Report: "not ours"},
+	}}
+	status, _, resp := r.invoke(t, "reconcile", timerEnvelope(t))
+	want := map[string]any{"checked": 3.0, "drifts": 2.0, "repaired": 1.0, "reported": 1.0, "busy": 1.0}
+	if status != 200 || !cmp.Equal(want, resp.ReturnValue) || !cmp.Equal([]bool{false}, r.recon.runs) {
+		t.Fatalf("status %d, reply %v, runs %v", status, resp.ReturnValue, r.recon.runs)
+	}
+	r.recon.err = errJournalDown
+	if status, _, resp := r.invoke(t, "reconcile", timerEnvelope(t)); status != 500 || !strings.Contains(strings.Join(resp.Logs, "\n"), "reconcile incomplete") {
+		t.Fatalf("failing run: %d %v", status, resp.Logs)
+	}
+	if status, _, _ := r.invoke(t, "reconcile", []byte(`{"Data":{}}`)); status != 400 {
+		t.Fatalf("malformed timer envelope: %d", status)
 	}
 }
