@@ -113,6 +113,8 @@ func TestBarrierLicensing(t *testing.T) {
 		{"no barrier sku", func(t *Tenant) { t.BarrierSKU = "" }, "vendors[0].barrierSku: accounts of Vendor1 are placed in segment \"Vendor1\", and information barriers apply only to users with a licence of Microsoft 365 E5 (SPE_E5), Office 365 E5 (ENTERPRISEPREMIUM), Office 365 Advanced Compliance (EQUIVIO_ANALYTICS), Microsoft 365 E5 Information Protection and Compliance (INFORMATION_PROTECTION_COMPLIANCE)", nil},
 		{"not capable", func(t *Tenant) { t.BarrierSKU = "MICROSOFT_REMOTE_ASSIST_HOLOLENS" }, `barrierSku: "MICROSOFT_REMOTE_ASSIST_HOLOLENS" is not information-barrier-capable`, nil},
 		{"bad mode", func(t *Tenant) { t.InformationBarriers = "maybe" }, `informationBarriers: must be "on" or "off"`, nil},
+		{"drift mail to ops", func(t *Tenant) { t.DriftMail = "ops@abc.com" }, "", []string{"MICROSOFT_REMOTE_ASSIST", "INFORMATION_PROTECTION_COMPLIANCE"}},
+		{"bad drift mail", func(t *Tenant) { t.DriftMail = "the ops team" }, `driftMail: must be "", "sponsor" or a mailbox address`, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

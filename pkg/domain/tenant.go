@@ -194,9 +194,16 @@ type Tenant struct {
 	// warned, once per contract end (default 14 days; a negative value
 	// turns warnings off).
 	ExpiryWarning Duration `json:"expiryWarning"`
+	// DriftMail says who is told of a drift repair: "" (no one, the
+	// default; the journal still records it), "sponsor" (the account's
+	// sponsor), or a mailbox address (an ops team).
+	DriftMail string `json:"driftMail,omitempty"`
 	// Vendors is the vendor registry.
 	Vendors []Vendor `json:"vendors"`
 }
+
+// DriftMailSponsor is the DriftMail value that mails the account's sponsor.
+const DriftMailSponsor = "sponsor"
 
 var (
 	vendorKeyRE  = regexp.MustCompile(`^[A-Za-z0-9]{1,20}$`)
@@ -287,6 +294,11 @@ func (t Tenant) Validate() error {
 	case BarriersOn, BarriersOff:
 	default:
 		ps.add("informationBarriers", `must be "on" or "off"`)
+	}
+	if t.DriftMail != "" && t.DriftMail != DriftMailSponsor {
+		if _, err := ParseEmail(t.DriftMail); err != nil {
+			ps.add("driftMail", `must be "", "sponsor" or a mailbox address: `+err.Error())
+		}
 	}
 	if t.BarrierSKU != "" && !BarrierCapable(t.BarrierSKU) {
 		ps.add("barrierSku", fmt.Sprintf("%q is not information-barrier-capable; use one of %s", t.BarrierSKU, barrierProductList()))

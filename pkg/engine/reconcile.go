@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/vendorflow/vendorflow/pkg/domain"
+	"github.com/vendorflow/vendorflow/pkg/secret"
 )
 
 // Drift is one difference between what the journal says an account should
@@ -347,7 +348,32 @@ func (e *Engine) journalRepair(ctx context.Context, a domain.AccountRecord, drif
 		return "", false, err
 	}
 	e.log.Info("drift repaired", "upn", a.UPN, "request", id, "repairs", done)
+	e.tellDrift(ctx, a, done, id)
 	return id, false, nil
+}
+
+// tellDrift mails the repairs to whom tenant.driftMail names. A failed mail
+// is logged and does not undo the repair: the journal holds the record.
+func (e *Engine) tellDrift(ctx context.Context, a domain.AccountRecord, done []string, id string) {
+	t := e.cfg.Tenant
+	to := t.DriftMail
+	if to == domain.DriftMailSponsor {
+		to = a.Sponsor
+	}
+	if to == "" {
+		return
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "Hello,\n\nthe service account %s had been changed outside vendorflow, and vendorflow put it back\n", a.UPN)
+	fmt.Fprintf(&b, "as its requests left it (%s):\n\n", a.State)
+	for _, d := range done {
+		fmt.Fprintf(&b, "  - %s\n", d)
+	}
+	fmt.Fprintf(&b, "\nThe repair is journaled as %s (vendorflow status %s).\n", id, id)
+	m := domain.Mail{To: []string{to}, Subject: "vendorflow repaired drift on " + a.UPN, Body: secret.New(b.String())}
+	if err := e.dir.SendMail(ctx, t.Sender, m); err != nil {
+		e.log.Warn("drift repair not mailed", "upn", a.UPN, "to", to, "error", domain.ErrorMessage(err))
+	}
 }
 
 // segmentChange sets the segment attribute to seg.

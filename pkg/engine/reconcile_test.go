@@ -2,6 +2,7 @@ package engine_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -17,6 +18,7 @@ import (
 // left untouched.
 func TestReconcileRepairsHandEdits(t *testing.T) {
 	r := newRig(t)
+	r.tenant.DriftMail = "ops@vendor1.com"
 	e := r.engine(engine.Hooks{})
 	ctx := context.Background()
 	for _, p := range seedRequests(t) {
@@ -128,6 +130,15 @@ func TestReconcileRepairsHandEdits(t *testing.T) {
 	}
 	if g := user("ghost_SA@ABC.com"); !cmp.Equal(g, ghost) {
 		t.Errorf("the unmarked account was changed:\n%s", cmp.Diff(ghost, g))
+	}
+	opsMails := 0
+	for _, m := range r.sim.Outbox() {
+		if len(m.To) == 1 && m.To[0] == "ops@vendor1.com" && strings.HasPrefix(m.Subject, "vendorflow repaired drift on ") {
+			opsMails++
+		}
+	}
+	if opsMails != 4 {
+		t.Errorf("%d repair mails to ops, want one per repaired account (4)", opsMails)
 	}
 	rec, err := r.journal.Request(ctx, run.Requests[0])
 	must(err)
