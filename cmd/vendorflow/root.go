@@ -66,6 +66,7 @@ Start with the demo, which needs no cloud:
 		m.enqueueCommand(g),
 		m.deadlettersCommand(g),
 		m.reconcileCommand(g),
+		m.accountsCommand(g),
 	)
 	return root
 }

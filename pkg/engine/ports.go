@@ -102,5 +102,11 @@ type Journal interface {
 type RequestFilter struct {
 	Status domain.RequestStatus // "" = any
 	Kind   string               // "" = any
-	Limit  int                  // 0 = 100
+	// UPN, when set, keeps the requests about that account (compared
+	// case-insensitively).
+	UPN string
+	// Since and Until, when set, keep the requests created at or after
+	// Since and before Until.
+	Since, Until time.Time
+	Limit        int // 0 = 100
 }

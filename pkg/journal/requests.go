@@ -100,6 +100,16 @@ func (j *Journal) Requests(ctx context.Context, f engine.RequestFilter) ([]domai
 	if f.Kind != "" {
 		where, args = append(where, "kind = ?"), append(args, f.Kind)
 	}
+	if f.UPN != "" {
+		where, args = append(where, "lower(upn) = lower(?)"), append(args, f.UPN)
+	}
+	// created_at is fixed-width UTC text (timeLayout): it sorts as time does.
+	if !f.Since.IsZero() {
+		where, args = append(where, "created_at >= ?"), append(args, formatTime(f.Since))
+	}
+	if !f.Until.IsZero() {
+		where, args = append(where, "created_at < ?"), append(args, formatTime(f.Until))
+	}
 	q := `SELECT ` + requestColumns + ` FROM requests`
 	if len(where) > 0 {
 		q += ` WHERE ` + strings.Join(where, " AND ")

@@ -289,6 +289,12 @@ func (j *Journal) Requests(ctx context.Context, f engine.RequestFilter) ([]domai
 			if f.Status != "" && r.Status != f.Status {
 				continue
 			}
+			if f.UPN != "" && !strings.EqualFold(r.UPN, f.UPN) {
+				continue
+			}
+			if (!f.Since.IsZero() && r.CreatedAt.Before(f.Since)) || (!f.Until.IsZero() && !r.CreatedAt.Before(f.Until)) {
+				continue
+			}
 			out = append(out, r)
 			lastCreated = inv
 		}

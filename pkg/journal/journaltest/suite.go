@@ -661,6 +661,9 @@ func testRequestsFilter(t *testing.T, open Opener) {
 	if err := j.SetUPN(ctx, "r2", "x@abc.com"); err != nil {
 		t.Fatal(err)
 	}
+	if err := j.SetUPN(ctx, "r4", "X@ABC.com"); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name   string
 		filter engine.RequestFilter
@@ -672,6 +675,9 @@ func testRequestsFilter(t *testing.T, open Opener) {
 		{"by status and kind", engine.RequestFilter{Status: domain.RequestReceived, Kind: domain.KindOnboard}, []string{"r5", "r1"}},
 		{"limit", engine.RequestFilter{Limit: 2}, []string{"r5", "r4"}},
 		{"none", engine.RequestFilter{Status: domain.RequestRetrying}, []string{}},
+		{"by account, any letter case", engine.RequestFilter{UPN: "x@ABC.com"}, []string{"r4", "r2"}},
+		{"created in [since, until)", engine.RequestFilter{Since: t0.Add(2 * time.Minute), Until: t0.Add(4 * time.Minute)}, []string{"r3", "r2"}},
+		{"account and range", engine.RequestFilter{UPN: "x@abc.com", Since: t0.Add(3 * time.Minute)}, []string{"r4"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
