@@ -3,31 +3,15 @@ package main
 import (
 	"encoding/csv"
 	"fmt"
-	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/vendorflow/vendorflow/pkg/tenantsim"
 )
 
 // An onboard, its extension and an offboard of one person, then the
 // account's history and the auditor's export, read back from the journal.
 func TestAccountsHistoryAndExport(t *testing.T) {
-	sim, err := tenantsim.New(tenantsim.Config{Domain: "ABC.com", RequireAuth: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := sim.Load(tenantsim.DemoSeed("ABC.com")); err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(sim)
-	defer srv.Close()
-	env := map[string]string{
-		"VENDORFLOW_GRAPH_BASE_URL": srv.URL + "/v1.0",
-		"VENDORFLOW_JOURNAL_PATH":   filepath.Join(t.TempDir(), "journal.db"),
-	}
+	_, _, env := emulator(t)
 	onboard := func(id string, months int) string {
 		end := time.Now().UTC().AddDate(0, months, 0).Format(time.DateOnly)
 		return writeFile(t, id+".json", fmt.Sprintf(`{"schemaVersion":1,"requestId":%q,"vendor":"Vendor1",

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"log/slog"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,6 +17,7 @@ import (
 	"github.com/vendorflow/vendorflow/pkg/funcapp"
 	"github.com/vendorflow/vendorflow/pkg/queue"
 	"github.com/vendorflow/vendorflow/pkg/servicebus"
+	"github.com/vendorflow/vendorflow/pkg/tenantsim"
 )
 
 // validOnboard is an onboarding of the sample tenant's Vendor1.
@@ -209,5 +211,24 @@ func TestHelpNamesPurpose(t *testing.T) {
 				t.Errorf("help does not contain %q:\n%s", tc.want, out)
 			}
 		})
+	}
+}
+
+// emulator serves the demo tenant over HTTP for the duration of the test and
+// returns the environment that points the CLI at it, with a fresh journal.
+func emulator(t *testing.T) (*tenantsim.Server, *httptest.Server, map[string]string) {
+	t.Helper()
+	sim, err := tenantsim.New(tenantsim.Config{Domain: "ABC.com", RequireAuth: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sim.Load(tenantsim.DemoSeed("ABC.com")); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(sim)
+	t.Cleanup(srv.Close)
+	return sim, srv, map[string]string{
+		"VENDORFLOW_GRAPH_BASE_URL": srv.URL + "/v1.0",
+		"VENDORFLOW_JOURNAL_PATH":   filepath.Join(t.TempDir(), "journal.db"),
 	}
 }

@@ -2,31 +2,15 @@ package main
 
 import (
 	"fmt"
-	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/vendorflow/vendorflow/pkg/tenantsim"
 )
 
 // process, status and barriers check, run as a user would, against the
 // emulator over HTTP.
 func TestProcessStatusAndBarriersCheck(t *testing.T) {
-	sim, err := tenantsim.New(tenantsim.Config{Domain: "ABC.com", RequireAuth: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := sim.Load(tenantsim.DemoSeed("ABC.com")); err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(sim)
-	defer srv.Close()
-	env := map[string]string{
-		"VENDORFLOW_GRAPH_BASE_URL": srv.URL + "/v1.0",
-		"VENDORFLOW_JOURNAL_PATH":   filepath.Join(t.TempDir(), "journal.db"),
-	}
+	_, _, env := emulator(t)
 	end := time.Now().UTC().AddDate(0, 3, 0).Format(time.DateOnly)
 	onboard := func(id, vendor, email string) string {
 		return writeFile(t, id+".json", fmt.Sprintf(`{"schemaVersion":1,"requestId":%q,"vendor":%q,

@@ -2,32 +2,16 @@ package main
 
 import (
 	"net/http"
-	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/vendorflow/vendorflow/pkg/tenantsim"
 )
 
 // An admin changes an account's companyName in the portal: reconcile
 // --dry-run shows the drift and writes nothing, reconcile repairs it, and
 // a second run finds none.
 func TestReconcileCommand(t *testing.T) {
-	sim, err := tenantsim.New(tenantsim.Config{Domain: "ABC.com", RequireAuth: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := sim.Load(tenantsim.DemoSeed("ABC.com")); err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(sim)
-	defer srv.Close()
-	env := map[string]string{
-		"VENDORFLOW_GRAPH_BASE_URL": srv.URL + "/v1.0",
-		"VENDORFLOW_JOURNAL_PATH":   filepath.Join(t.TempDir(), "journal.db"),
-	}
+	sim, srv, env := emulator(t)
 	end := time.Now().UTC().AddDate(0, 3, 0).Format(time.DateOnly)
 	req := writeFile(t, "r.json", `{"schemaVersion":1,"requestId":"rc-1","vendor":"Vendor1",
 "person":{"givenName":"Kim","surname":"Kay","email":"kim@vendor1.com"},

@@ -226,17 +226,7 @@ func (e *Engine) removeSegment(ctx context.Context, id, upn string) error {
 	if t.SegmentOf(u) == "" {
 		return nil
 	}
-	empty := ""
-	var c domain.UserChanges
-	switch t.SegmentAttribute {
-	case "companyName":
-		c.CompanyName = &empty
-	case "department":
-		c.Department = &empty
-	default:
-		c.Extensions = map[string]string{t.SegmentAttribute: ""}
-	}
-	return e.dir.UpdateUser(ctx, id, c)
+	return e.dir.UpdateUser(ctx, id, segmentChange(t, ""))
 }
 
 func first(s []string) string {

@@ -376,7 +376,7 @@ func (e *Engine) tellDrift(ctx context.Context, a domain.AccountRecord, done []s
 	}
 }
 
-// segmentChange sets the segment attribute to seg.
+// segmentChange sets the segment attribute to seg ("" clears it).
 func segmentChange(t domain.Tenant, seg string) domain.UserChanges {
 	var c domain.UserChanges
 	switch t.SegmentAttribute {
