@@ -103,3 +103,19 @@ func TestEnvHelpListsEveryOverride(t *testing.T) {
 		}
 	}
 }
+
+// YAML 1.1 reads unquoted on/off as booleans; both spellings work.
+func TestInformationBarriersOnOff(t *testing.T) {
+	for _, tc := range []struct{ yaml, want string }{
+		{"off", domain.BarriersOff}, {`"off"`, domain.BarriersOff}, {"on", domain.BarriersOn}, {"false", domain.BarriersOff},
+	} {
+		data := strings.Replace(string(Sample()), `informationBarriers: "on"`, "informationBarriers: "+tc.yaml, 1)
+		c, err := Parse([]byte(data), nil)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.yaml, err)
+		}
+		if c.Tenant.InformationBarriers != tc.want {
+			t.Errorf("informationBarriers: %s = %q, want %q", tc.yaml, c.Tenant.InformationBarriers, tc.want)
+		}
+	}
+}

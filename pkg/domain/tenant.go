@@ -226,8 +226,12 @@ func (t *Tenant) SetDefaults() {
 	if len(t.SKUs) == 0 {
 		t.SKUs = []string{RemoteAssistSKU}
 	}
-	if t.InformationBarriers == "" {
+	switch strings.ToLower(t.InformationBarriers) {
+	case "", "true":
+		// YAML 1.1 reads an unquoted on as true, and off as false
 		t.InformationBarriers = BarriersOn
+	case "false":
+		t.InformationBarriers = BarriersOff
 	}
 	if t.SegmentAttribute == "" {
 		t.SegmentAttribute = DefaultSegmentAttribute
