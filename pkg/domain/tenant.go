@@ -28,10 +28,15 @@ const (
 )
 
 // BarrierProducts are the products whose licence makes information
-// barriers apply to a user, by skuPartNumber (the seed's step 3 and
-// REFERENCE §3 name the products; the part numbers are Microsoft's
-// "Product names and service plan identifiers for licensing",
-// MicrosoftDocs/entra-docs licensing-service-plan-reference.md).
+// barriers apply to a user, by skuPartNumber. The seed's step 3 and
+// REFERENCE §3 name the products. Microsoft's "Product names and service
+// plan identifiers for licensing" (MicrosoftDocs/entra-docs,
+// licensing-service-plan-reference.md) lists the INFORMATION_BARRIERS
+// service plan in the E5 products; the part numbers below are the ones
+// that table and common tenant reports use, EQUIVIO_ANALYTICS (Office 365
+// Advanced Compliance) being the one not checked against Microsoft's table
+// here. A tenant whose barrier licence is another product lists it in skus
+// and sets informationBarriers: off, which turns this check off.
 var BarrierProducts = []BarrierProduct{
 	{"SPE_E5", "Microsoft 365 E5"},
 	{"ENTERPRISEPREMIUM", "Office 365 E5"},
