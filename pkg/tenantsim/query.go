@@ -37,11 +37,14 @@ func (c *call) eventual() bool {
 }
 
 // listQuery parses $filter, $select, $top, $count, $orderby and $skiptoken.
-// Advanced-query rules: a filter that needs one, $count=true, or $orderby
-// together with $filter, require ConsistencyLevel: eventual and $count=true,
-// else 400 Request_UnsupportedQuery. A request carrying $skiptoken continues
-// a query already accepted and is not re-checked (the emulator's choice: the
-// SDK's page iterator may not resend the header).
+// Advanced-query rules (concepts/aad-advanced-queries.md): a filter that
+// needs one, or $orderby together with $filter, requires ConsistencyLevel:
+// eventual and $count=true, else 400 Request_UnsupportedQuery. $count=true
+// without the header fails silently, as the page's "get_users_silent_fail"
+// example shows: 200, without @odata.count. A later page ($skiptoken, whose
+// nextLink carries the whole query) is checked the same way, so a client
+// that does not resend the header fails on page 2 as it would on Graph
+// (concepts/paging.md); @odata.count comes on the first page only.
 func (c *call) listQuery(o collectionOptions) (listQuery, *graphError) {
 	q := listQuery{top: c.s.cfg.PageSize}
 	for k := range c.query {
@@ -106,12 +109,10 @@ func (c *call) listQuery(o collectionOptions) (listQuery, *graphError) {
 			return q, err
 		}
 		q.after = t
-		return q, nil
 	}
 	eventual := c.eventual()
 	if q.count && !eventual {
-		// Wording not verified; the rule is REFERENCE.md §2 Queries.
-		return q, unsupportedQuery("$count is not currently supported without the header 'ConsistencyLevel: eventual'.")
+		q.count = false // ignored: 200 without @odata.count
 	}
 	if q.filter != nil && q.filter.advanced != "" && !(eventual && q.count) {
 		return q, unsupportedQuery(q.filter.advanced)
@@ -229,7 +230,7 @@ func (c *call) page(items []listItem, q listQuery, contextPath string) reply {
 		ctx += "(" + strings.Join(q.sel, ",") + ")"
 	}
 	out := jsonObject{{"@odata.context", ctx}}
-	if q.count {
+	if q.count && q.after == nil {
 		out = append(out, jsonField{"@odata.count", len(items)})
 	}
 	if end < len(items) {
