@@ -5,7 +5,9 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"hash/fnv"
 	"io"
+	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"slices"
@@ -50,6 +52,12 @@ func (w *captureWriter) Write(b []byte) (int, error) {
 // stats — so a 200 batch can hold inner 429s (REFERENCE.md §2 Faults). A
 // request whose dependsOn step did not succeed is not run and answers 424.
 // Requests run one by one, dependencies first, otherwise in array order.
+//
+// As concepts/json-batching.md says: ids are unique case-insensitively, a
+// request with a body must carry a Content-Type header, and responses may
+// come back in any order, so a client must match them by id. The emulator
+// returns them in an order shuffled from the fault seed and the batch's
+// ids: deterministic, and never relied on by a correct client.
 func (s *Server) serveBatch(c *call) reply {
 	var body struct {
 		Requests []batchRequest `json:"requests"`
@@ -67,19 +75,22 @@ func (s *Server) serveBatch(c *call) reply {
 	if len(body.Requests) > maxBatchRequests {
 		return failed(badRequest(fmt.Sprintf("Invalid batch payload format: a batch may contain at most %d requests.", maxBatchRequests)))
 	}
-	index := map[string]int{}
+	index := map[string]int{} // by lower-cased id
 	for i, br := range body.Requests {
 		if br.ID == "" || br.Method == "" || br.URL == "" {
 			return failed(badRequest("Invalid batch payload format: every request needs an id, a method and a url."))
 		}
-		if _, dup := index[br.ID]; dup {
+		if _, dup := index[strings.ToLower(br.ID)]; dup {
 			return failed(badRequest(fmt.Sprintf("Invalid batch payload format: the request id '%s' is not unique.", br.ID)))
 		}
-		index[br.ID] = i
+		index[strings.ToLower(br.ID)] = i
+		if !isNull(br.Body) && !hasHeader(br.Headers, "Content-Type") {
+			return failed(badRequest(fmt.Sprintf("Invalid batch payload format: request '%s' has a body but no Content-Type header.", br.ID)))
+		}
 	}
 	for _, br := range body.Requests {
 		for _, d := range br.DependsOn {
-			if _, ok := index[d]; !ok || d == br.ID {
+			if _, ok := index[strings.ToLower(d)]; !ok || strings.EqualFold(d, br.ID) {
 				return failed(badRequest(fmt.Sprintf("Invalid batch payload format: request '%s' depends on unknown request '%s'.", br.ID, d)))
 			}
 		}
@@ -99,10 +110,10 @@ func (s *Server) serveBatch(c *call) reply {
 		br := body.Requests[i]
 		failedDep := false
 		for _, d := range br.DependsOn {
-			if err := run(index[d]); err != nil {
+			if err := run(index[strings.ToLower(d)]); err != nil {
 				return err
 			}
-			if st := statuses[index[d]]; st < 200 || st > 299 {
+			if st := statuses[index[strings.ToLower(d)]]; st < 200 || st > 299 {
 				failedDep = true
 			}
 		}
@@ -120,7 +131,30 @@ func (s *Server) serveBatch(c *call) reply {
 			return failed(err)
 		}
 	}
-	return ok(jsonObject{{"responses", results}})
+	return ok(jsonObject{{"responses", s.shuffled(results, body.Requests)}})
+}
+
+// shuffled returns the responses in an order drawn from the fault seed and
+// the batch's ids (the same batch under the same seed, the same order).
+func (s *Server) shuffled(results []jsonObject, reqs []batchRequest) []jsonObject {
+	h := fnv.New64a()
+	for _, r := range reqs {
+		h.Write([]byte(r.ID))
+		h.Write([]byte{0})
+	}
+	rng := rand.New(rand.NewPCG(uint64(s.Faults().Seed), h.Sum64()))
+	out := slices.Clone(results)
+	rng.Shuffle(len(out), func(i, j int) { out[i], out[j] = out[j], out[i] })
+	return out
+}
+
+func hasHeader(h map[string]string, name string) bool {
+	for k, v := range h {
+		if strings.EqualFold(k, name) && strings.TrimSpace(v) != "" {
+			return true
+		}
+	}
+	return false
 }
 
 // runInner runs one batch step through serveGraph and renders its response.

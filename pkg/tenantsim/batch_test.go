@@ -3,6 +3,7 @@ package tenantsim
 import (
 	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -33,7 +34,7 @@ func TestBatch(t *testing.T) {
 	res := runBatch(t, h, []map[string]any{
 		{"id": "1", "method": "POST", "url": "/users", "headers": map[string]string{"Content-Type": "application/json"}, "body": newUserBody("Batch_SA")},
 		{"id": "2", "method": "GET", "url": "/users/Batch_SA@ABC.com?$select=id,usageLocation", "dependsOn": []string{"1"}},
-		{"id": "3", "method": "POST", "url": "/users", "body": newUserBody("ava.expert")},
+		{"id": "3", "method": "POST", "url": "/users", "headers": map[string]string{"Content-Type": "application/json"}, "body": newUserBody("ava.expert")},
 		{"id": "4", "method": "POST", "url": "/users/ava.expert@ABC.com/revokeSignInSessions", "dependsOn": []string{"3"}},
 		{"id": "5", "method": "GET", "url": "https://graph.microsoft.com/v1.0/groups/" + GroupIBExpertsID},
 		{"id": "6", "method": "GET", "url": "/nowhere"},
@@ -76,8 +77,8 @@ func TestBatchInnerThrottle(t *testing.T) {
 	}
 	h.srv.SetFaults(Faults{WriteQuota: 1, WriteWindow: 150e9})
 	res = runBatch(t, h, []map[string]any{
-		{"id": "w1", "method": "PATCH", "url": "/users/" + DemoExpert1ID, "body": map[string]any{"jobTitle": "x"}},
-		{"id": "w2", "method": "PATCH", "url": "/users/" + DemoExpert2ID, "body": map[string]any{"jobTitle": "y"}},
+		{"id": "w1", "method": "PATCH", "url": "/users/" + DemoExpert1ID, "headers": map[string]string{"Content-Type": "application/json"}, "body": map[string]any{"jobTitle": "x"}},
+		{"id": "w2", "method": "PATCH", "url": "/users/" + DemoExpert2ID, "headers": map[string]string{"Content-Type": "application/json"}, "body": map[string]any{"jobTitle": "y"}},
 	})
 	if res["w1"].status != 204 || res["w2"].status != 429 {
 		t.Errorf("quota in batch = %+v", res)
@@ -99,6 +100,8 @@ func TestBatchErrors(t *testing.T) {
 		{"empty", map[string]any{"requests": []any{}}, "Invalid batch payload format: the batch contains no requests."},
 		{"duplicate id", map[string]any{"requests": []map[string]any{{"id": "1", "method": "GET", "url": "/groups"}, {"id": "1", "method": "GET", "url": "/groups"}}}, "Invalid batch payload format: the request id '1' is not unique."},
 		{"unknown dependency", map[string]any{"requests": []map[string]any{{"id": "1", "method": "GET", "url": "/groups", "dependsOn": []string{"9"}}}}, "Invalid batch payload format: request '1' depends on unknown request '9'."},
+		{"ids differ only in case", map[string]any{"requests": []map[string]any{{"id": "a", "method": "GET", "url": "/groups"}, {"id": "A", "method": "GET", "url": "/groups"}}}, "Invalid batch payload format: the request id 'A' is not unique."},
+		{"body without Content-Type", map[string]any{"requests": []map[string]any{{"id": "1", "method": "PATCH", "url": "/users/" + DemoExpert1ID, "body": map[string]any{"jobTitle": "x"}}}}, "Invalid batch payload format: request '1' has a body but no Content-Type header."},
 		{"cycle", map[string]any{"requests": []map[string]any{{"id": "1", "method": "GET", "url": "/groups", "dependsOn": []string{"2"}}, {"id": "2", "method": "GET", "url": "/groups", "dependsOn": []string{"1"}}}}, "Invalid batch payload format: the dependsOn graph has a cycle."},
 	}
 	for _, tt := range tests {
@@ -106,8 +109,40 @@ func TestBatchErrors(t *testing.T) {
 			wantErr(t, h.do(http.MethodPost, "/$batch", tt.body), http.StatusBadRequest, CodeBadRequest, tt.msg)
 		})
 	}
-	res := runBatch(t, h, []map[string]any{{"id": "n", "method": "POST", "url": "/$batch", "body": map[string]any{"requests": []any{}}}})
+	res := runBatch(t, h, []map[string]any{{"id": "n", "method": "POST", "url": "/$batch", "headers": map[string]string{"Content-Type": "application/json"}, "body": map[string]any{"requests": []any{}}}})
 	if res["n"].status != 400 {
 		t.Errorf("nested batch = %+v", res["n"])
+	}
+}
+
+// Responses come back in an order drawn from the fault seed (json-batching:
+// any order, match by id): the same under one seed, not the request order
+// for every seed.
+func TestBatchResponseOrder(t *testing.T) {
+	h := newHarness(t)
+	reqs := []map[string]any{}
+	for i := range 8 {
+		reqs = append(reqs, map[string]any{"id": fmt.Sprint(i), "method": "GET", "url": "/groups/" + GroupIBExpertsID})
+	}
+	order := func(seed int64) string {
+		h.srv.SetFaults(Faults{Seed: seed})
+		r := h.do(http.MethodPost, "/$batch", map[string]any{"requests": reqs}).mustStatus(t, http.StatusOK)
+		var ids []string
+		for _, v := range r.json(t)["responses"].([]any) {
+			ids = append(ids, v.(map[string]any)["id"].(string))
+		}
+		return strings.Join(ids, ",")
+	}
+	inOrder := "0,1,2,3,4,5,6,7"
+	shuffledSeen := false
+	for seed := range int64(4) {
+		a, b := order(seed), order(seed)
+		if a != b {
+			t.Errorf("seed %d: order %s then %s, want the same", seed, a, b)
+		}
+		shuffledSeen = shuffledSeen || a != inOrder
+	}
+	if !shuffledSeen {
+		t.Error("responses came back in request order under every seed")
 	}
 }
