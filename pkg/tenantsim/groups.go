@@ -162,17 +162,20 @@ func handleMemberOf(c *call) reply {
 // groups as members, this is where to expand them.
 func handleTransitiveMemberOf(c *call) reply { return handleMemberOf(c) }
 
-// refID extracts the object id from an @odata.id such as
-// "https://graph.microsoft.com/v1.0/directoryObjects/{id}".
+// refID extracts the object id from an @odata.id of the form the docs give
+// (api-reference group-post-members.md):
+// "https://graph.microsoft.com/v1.0/directoryObjects/{id}", on any host
+// (the emulator's own included). Anything else ("" returned) is refused.
 func refID(ref string) string {
-	if u, err := url.Parse(ref); err == nil && u.Path != "" {
-		ref = u.Path
+	u, err := url.Parse(ref)
+	if err != nil || !u.IsAbs() || u.Host == "" {
+		return ""
 	}
-	ref = strings.TrimRight(ref, "/")
-	if i := strings.LastIndexByte(ref, '/'); i >= 0 {
-		ref = ref[i+1:]
+	rest, ok := strings.CutPrefix(strings.ToLower(u.Path), "/v1.0/directoryobjects/")
+	if !ok || rest == "" || strings.Contains(rest, "/") {
+		return ""
 	}
-	return ref
+	return u.Path[len(u.Path)-len(rest):]
 }
 
 // handleAddMember answers POST /groups/{id}/members/$ref (REFERENCE.md §2

@@ -103,6 +103,14 @@ func handleAssignLicense(c *call) reply {
 		if sku == nil {
 			return failed(unknownSKU(*l.SkuID))
 		}
+		for _, p := range l.DisabledPlans {
+			if !slices.ContainsFunc(sku.ServicePlans, func(sp ServicePlan) bool { return strings.EqualFold(sp.ServicePlanID, p) }) {
+				// Graph refuses a disabled plan the SKU does not have
+				// (user-assignlicense.md: disabledPlans are the SKU's
+				// servicePlanIds); wording not verified.
+				return failed(directoryBadRequest(fmt.Sprintf("The service plan '%s' is not part of the subscribed SKU '%s'.", p, sku.SkuID)))
+			}
+		}
 		next = slices.DeleteFunc(next, func(x AssignedLicense) bool { return strings.EqualFold(x.SkuID, sku.SkuID) })
 		next = append(next, AssignedLicense{SkuID: sku.SkuID, DisabledPlans: slices.Clone(l.DisabledPlans)})
 		if !hasLicense(u.AssignedLicenses, sku.SkuID) && !slices.Contains(added, sku) {

@@ -37,7 +37,9 @@ func handleSendMail(c *call) reply {
 			ToRecipients []recipient `json:"toRecipients"`
 			CcRecipients []recipient `json:"ccRecipients"`
 		} `json:"message"`
-		SaveToSentItems *bool `json:"saveToSentItems"`
+		// A boolean, or the strings "true"/"false" (user-sendmail.md's
+		// first example sends "false").
+		SaveToSentItems json.RawMessage `json:"saveToSentItems"`
 	}
 	if err := json.Unmarshal(c.body, &body); err != nil {
 		return failed(badRequest(MsgInvalidJSON))
@@ -60,12 +62,23 @@ func handleSendMail(c *call) reply {
 		return failed(badRequest(fmt.Sprintf("Requested value '%s' was not found.", msg.Body.ContentType)))
 	}
 	save := true
-	if body.SaveToSentItems != nil {
-		save = *body.SaveToSentItems
+	if len(body.SaveToSentItems) > 0 && string(body.SaveToSentItems) != "null" {
+		var b bool
+		var str string
+		switch {
+		case json.Unmarshal(body.SaveToSentItems, &b) == nil:
+			save = b
+		case json.Unmarshal(body.SaveToSentItems, &str) == nil && (strings.EqualFold(str, "true") || strings.EqualFold(str, "false")):
+			save = strings.EqualFold(str, "true")
+		default:
+			return failed(badRequest(fmt.Sprintf("Cannot convert the literal '%s' to the expected type 'Edm.Boolean'.", strings.Trim(string(body.SaveToSentItems), `"`))))
+		}
 	}
 	from := sender.Mail
 	if from == "" {
-		from = sender.UserPrincipalName
+		// A user without a mailbox cannot send (code and wording as
+		// commonly reported for Exchange Online; UNVERIFIED against Graph).
+		return failed(newError(http.StatusNotFound, "MailboxNotEnabledForRESTAPI", "The mailbox is either inactive, soft-deleted, or is hosted on-premise."))
 	}
 	c.st.outbox = append(c.st.outbox, Mail{
 		From: from, To: to, Cc: cc, Subject: msg.Subject, Body: msg.Body.Content,
