@@ -2,6 +2,7 @@ package tenantsim
 
 import (
 	"net/http"
+	"strings"
 	"testing"
 )
 
@@ -37,6 +38,8 @@ func TestLooserThanGraph(t *testing.T) {
 		// user-sendmail.md: example 1 sends "saveToSentItems": "false"
 		{"saveToSentItems as a string", "user-sendmail.md", http.MethodPost, "/users/vendorflow@ABC.com/sendMail", mail("false"), 202, ""},
 		{"saveToSentItems not a boolean", "user-sendmail.md", http.MethodPost, "/users/vendorflow@ABC.com/sendMail", mail("maybe"), 400, CodeBadRequest},
+		// resources/user.md: usageLocation is not nullable
+		{"usageLocation null", "user-update.md", http.MethodPatch, "/users/" + id, map[string]any{"usageLocation": nil}, 400, CodeRequestBadRequest},
 		// a user without a mailbox cannot send (UNVERIFIED wording)
 		{"sender without a mailbox", "user-sendmail.md", http.MethodPost, "/users/" + id + "/sendMail", mail(false), 404, "MailboxNotEnabledForRESTAPI"},
 	}
@@ -53,4 +56,21 @@ func TestLooserThanGraph(t *testing.T) {
 	if got := h.srv.Outbox(); len(got) != 1 || got[0].SaveToSentItems {
 		t.Errorf("outbox %+v: want the one mail, not saved to sent items", got)
 	}
+}
+
+// subscribedsku-list.md: $select keeps only the named properties.
+func TestSubscribedSkusSelect(t *testing.T) {
+	h := newHarness(t)
+	r := h.do(http.MethodGet, "/subscribedSkus?$select=skuPartNumber,consumedUnits", nil).mustStatus(t, http.StatusOK)
+	m := r.json(t)
+	if ctx, _ := m["@odata.context"].(string); !strings.HasSuffix(ctx, "$metadata#subscribedSkus(skuPartNumber,consumedUnits)") {
+		t.Errorf("@odata.context = %q", ctx)
+	}
+	for _, v := range r.values(t) {
+		if len(v) != 2 || v["skuPartNumber"] == nil || v["consumedUnits"] == nil {
+			t.Errorf("selected SKU = %v, want skuPartNumber and consumedUnits only", v)
+		}
+	}
+	wantErr(t, h.do(http.MethodGet, "/subscribedSkus?$select=shoeSize", nil), http.StatusBadRequest, CodeBadRequest,
+		"Parsing OData Select and Expand failed: Could not find a property named 'shoeSize' on type 'microsoft.graph.subscribedSku'.")
 }

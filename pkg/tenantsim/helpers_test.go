@@ -197,6 +197,18 @@ func (h *harness) createUser(local string, extra map[string]any) string {
 	return r.json(h.t)["id"].(string)
 }
 
+// createUserWithout creates a user whose body lacks the named properties
+// (usageLocation is not nullable, so it is left out rather than null).
+func (h *harness) createUserWithout(local string, props ...string) string {
+	h.t.Helper()
+	b := newUserBody(local)
+	for _, p := range props {
+		delete(b, p)
+	}
+	r := h.do(http.MethodPost, "/users", b).mustStatus(h.t, http.StatusCreated)
+	return r.json(h.t)["id"].(string)
+}
+
 // wantErr fails unless r is the Graph error (status, code, message).
 func wantErr(t *testing.T, r response, status int, code, msg string) {
 	t.Helper()

@@ -11,17 +11,45 @@ import (
 // handleListSKUs answers GET /subscribedSkus. consumedUnits counts live
 // users; free seats = prepaidUnits.enabled - consumedUnits; the collection
 // supports no $filter (REFERENCE.md §2 Licenses).
+//
+// $select (subscribedsku-list.md: "supports the $select OData query
+// parameter") keeps only the named properties, and names them in
+// @odata.context; an unknown property is a 400, as for users.
 func handleListSKUs(c *call) reply {
-	for k := range c.query {
-		if strings.EqualFold(k, "$filter") {
+	var sel []string
+	for k, v := range c.query {
+		switch {
+		case strings.EqualFold(k, "$filter"):
 			return failed(badRequest("Query option 'Filter' is not allowed. To allow it, set the 'AllowedQueryOptions' property on EnableQueryAttribute or QueryValidationSettings."))
+		case strings.EqualFold(k, "$select") && len(v) > 0:
+			var gerr *graphError
+			if sel, gerr = parseSelect(v[0], c.skuProperties(), "microsoft.graph.subscribedSku"); gerr != nil {
+				return failed(gerr)
+			}
 		}
 	}
 	values := make([]jsonObject, 0, len(c.st.skus))
 	for _, s := range c.st.skus {
-		values = append(values, c.skuJSON(s))
+		o := c.skuJSON(s)
+		if sel != nil {
+			o = slices.DeleteFunc(o, func(f jsonField) bool { return !slices.Contains(sel, f.k) })
+		}
+		values = append(values, o)
 	}
-	return ok(jsonObject{{"@odata.context", c.base + "/$metadata#subscribedSkus"}, {"value", values}})
+	ctx := c.base + "/$metadata#subscribedSkus"
+	if sel != nil {
+		ctx += "(" + strings.Join(sel, ",") + ")"
+	}
+	return ok(jsonObject{{"@odata.context", ctx}, {"value", values}})
+}
+
+// skuProperties are the subscribedSku properties skuJSON renders.
+func (c *call) skuProperties() []string {
+	var out []string
+	for _, f := range c.skuJSON(&SKU{}) {
+		out = append(out, f.k)
+	}
+	return out
 }
 
 func (c *call) skuJSON(s *SKU) jsonObject {

@@ -93,7 +93,7 @@ func TestAssignLicense(t *testing.T) {
 
 func TestAssignLicenseErrors(t *testing.T) {
 	h := newHarness(t)
-	noLoc := h.createUser("NoLocation_SA", map[string]any{"usageLocation": nil})
+	noLoc := h.createUserWithout("NoLocation_SA", "usageLocation")
 	var ids []string
 	for _, n := range []string{"A", "B", "C"} {
 		ids = append(ids, h.createUser("Holo_"+n, nil))
@@ -137,7 +137,7 @@ func TestAssignLicenseErrors(t *testing.T) {
 // still sees the old (empty) value for ReplicationLag (REFERENCE.md §2).
 func TestUsageLocationLag(t *testing.T) {
 	h := newHarness(t)
-	id := h.createUser("Late_SA", map[string]any{"usageLocation": nil})
+	id := h.createUserWithout("Late_SA", "usageLocation")
 	h.srv.SetFaults(Faults{ReplicationLag: 30 * time.Second})
 	h.clock.Advance(time.Minute) // the user itself has replicated
 	h.do(http.MethodPatch, "/users/"+id, map[string]any{"usageLocation": "de"}).mustStatus(t, http.StatusNoContent)

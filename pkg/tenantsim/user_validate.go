@@ -96,6 +96,10 @@ func applyUserFields(u *User, m map[string]json.RawMessage, create bool, domain 
 		if err := json.Unmarshal(raw, &v); err != nil {
 			return invalidValue(r.name)
 		}
+		if v == nil && r.name == "usageLocation" {
+			// user resource: usageLocation is "Not nullable"
+			return invalidValue(r.name)
+		}
 		s := ""
 		if v != nil {
 			s = *v
