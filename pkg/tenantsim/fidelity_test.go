@@ -74,3 +74,16 @@ func TestSubscribedSkusSelect(t *testing.T) {
 	wantErr(t, h.do(http.MethodGet, "/subscribedSkus?$select=shoeSize", nil), http.StatusBadRequest, CodeBadRequest,
 		"Parsing OData Select and Expand failed: Could not find a property named 'shoeSize' on type 'microsoft.graph.subscribedSku'.")
 }
+
+// user-update.md's example PATCHes businessPhones and officeLocation: they
+// are kept and read back, not accepted and dropped.
+func TestPatchKeepsBusinessPhonesAndOffice(t *testing.T) {
+	h := newHarness(t)
+	id := h.createUser("Office_SA", nil)
+	h.do(http.MethodPatch, "/users/"+id, map[string]any{"businessPhones": []string{"+1 425 555 0109"}, "officeLocation": "18/2111"}).mustStatus(t, http.StatusNoContent)
+	got := h.do(http.MethodGet, "/users/"+id, nil).mustStatus(t, http.StatusOK).json(t)
+	if phones, _ := got["businessPhones"].([]any); len(phones) != 1 || phones[0] != "+1 425 555 0109" || got["officeLocation"] != "18/2111" {
+		t.Errorf("after PATCH: businessPhones %v, officeLocation %v", got["businessPhones"], got["officeLocation"])
+	}
+	h.do(http.MethodPatch, "/users/"+id, map[string]any{"businessPhones": []string{"1", "2"}}).mustStatus(t, http.StatusBadRequest)
+}

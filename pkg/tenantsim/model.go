@@ -18,6 +18,8 @@ type User struct {
 	UserPrincipalName               string              `json:"userPrincipalName"`
 	Mail                            string              `json:"mail,omitempty"`
 	JobTitle                        string              `json:"jobTitle,omitempty"`
+	BusinessPhones                  []string            `json:"businessPhones,omitempty"`
+	OfficeLocation                  string              `json:"officeLocation,omitempty"`
 	UsageLocation                   string              `json:"usageLocation,omitempty"`
 	CompanyName                     string              `json:"companyName,omitempty"`
 	Department                      string              `json:"department,omitempty"`

@@ -158,6 +158,7 @@ func (st *state) userCopy(u *userRec) User {
 func cloneUser(u User) User {
 	c := u
 	c.OtherMails = slices.Clone(u.OtherMails)
+	c.BusinessPhones = slices.Clone(u.BusinessPhones)
 	c.MemberOf = slices.Clone(u.MemberOf)
 	c.AssignedLicenses = make([]AssignedLicense, len(u.AssignedLicenses))
 	for i, l := range u.AssignedLicenses {

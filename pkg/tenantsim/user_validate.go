@@ -17,7 +17,7 @@ import (
 // ignoredUserProps are valid user properties the emulator accepts and drops.
 func ignoredUserProps() []string {
 	return []string{
-		"businessPhones", "mobilePhone", "officeLocation", "preferredLanguage", "city", "country", "state",
+		"mobilePhone", "preferredLanguage", "city", "country", "state",
 		"streetAddress", "postalCode", "ageGroup", "passwordPolicies", "showInAddressList", "employeeHireDate",
 		"employeeOrgData", "faxNumber", "onPremisesImmutableId", "identities", "consentProvidedForMinor",
 	}
@@ -44,6 +44,7 @@ func stringRules() []stringRule {
 		{"userPrincipalName", 113, func(u *User) *string { return &u.UserPrincipalName }},
 		{"mail", 256, func(u *User) *string { return &u.Mail }},
 		{"jobTitle", 128, func(u *User) *string { return &u.JobTitle }},
+		{"officeLocation", 128, func(u *User) *string { return &u.OfficeLocation }},
 		{"usageLocation", 2, func(u *User) *string { return &u.UsageLocation }},
 		{"companyName", 64, func(u *User) *string { return &u.CompanyName }},
 		{"department", 64, func(u *User) *string { return &u.Department }},
@@ -57,7 +58,7 @@ func stringRules() []stringRule {
 // them into u. On error u may be partly written; callers pass a copy.
 func applyUserFields(u *User, m map[string]json.RawMessage, create bool, domain string) *graphError {
 	rules := stringRules()
-	known := []string{"accountEnabled", "passwordProfile", "employeeLeaveDateTime", "otherMails", "onPremisesExtensionAttributes"}
+	known := []string{"accountEnabled", "passwordProfile", "employeeLeaveDateTime", "otherMails", "businessPhones", "onPremisesExtensionAttributes"}
 	for _, r := range rules {
 		known = append(known, r.name)
 	}
@@ -130,6 +131,14 @@ func applyUserFields(u *User, m map[string]json.RawMessage, create bool, domain 
 			}
 		}
 		u.OtherMails = v
+	}
+	if raw, ok := m["businessPhones"]; ok {
+		// resources/user.md: "Only one number can be set for this property."
+		var v []string
+		if err := json.Unmarshal(raw, &v); err != nil || len(v) > 1 || (len(v) == 1 && utf8.RuneCountInString(v[0]) > 64) {
+			return invalidValue("businessPhones")
+		}
+		u.BusinessPhones = v
 	}
 	if raw, ok := m["onPremisesExtensionAttributes"]; ok && !isNull(raw) {
 		var v map[string]*string

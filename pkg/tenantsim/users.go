@@ -17,13 +17,13 @@ func userProps(u *User) []prop {
 	s := func(v string) func() any { return func() any { return wireString(v) } }
 	null := func() any { return nil }
 	return []prop{
-		{"businessPhones", true, func() any { return []string{} }},
+		{"businessPhones", true, func() any { return wireStrings(u.BusinessPhones) }},
 		{"displayName", true, s(u.DisplayName)},
 		{"givenName", true, s(u.GivenName)},
 		{"jobTitle", true, s(u.JobTitle)},
 		{"mail", true, s(u.Mail)},
 		{"mobilePhone", true, null},
-		{"officeLocation", true, null},
+		{"officeLocation", true, s(u.OfficeLocation)},
 		{"preferredLanguage", true, null},
 		{"surname", true, s(u.Surname)},
 		{"userPrincipalName", true, s(u.UserPrincipalName)},
