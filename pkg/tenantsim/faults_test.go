@@ -180,6 +180,7 @@ func TestSlowResponse(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Millisecond)
 	defer cancel()
 	req, _ := http.NewRequestWithContext(ctx, http.MethodPatch, h.hs.URL+"/v1.0/users/"+DemoExpert1ID, jsonReader(t, map[string]any{"jobTitle": "timed out"}))
+	req.Header.Set("Content-Type", "application/json")
 	if res, err := h.hs.Client().Do(req); err == nil {
 		res.Body.Close()
 		t.Fatal("request did not time out")

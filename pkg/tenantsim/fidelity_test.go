@@ -87,3 +87,35 @@ func TestPatchKeepsBusinessPhonesAndOffice(t *testing.T) {
 	}
 	h.do(http.MethodPatch, "/users/"+id, map[string]any{"businessPhones": []string{"1", "2"}}).mustStatus(t, http.StatusBadRequest)
 }
+
+// user-create.md and user-update.md require Content-Type: application/json;
+// Graph refuses other writes ("Entity only allows writes with a JSON
+// Content-Type header.", reported in msgraph-sample-pythondjangoapp#22).
+func TestUserWritesNeedJSON(t *testing.T) {
+	h := newHarness(t)
+	for _, tc := range []struct{ method, path, ctype string }{
+		{http.MethodPost, "/users", ""},
+		{http.MethodPost, "/users", "text/plain"},
+		{http.MethodPatch, "/users/" + DemoExpert1ID, ""},
+		{http.MethodPatch, "/users/" + DemoExpert1ID, "text/plain; charset=utf-8"},
+	} {
+		body := jsonReader(t, newUserBody("Plain_SA"))
+		if tc.method == http.MethodPatch {
+			body = jsonReader(t, map[string]any{"jobTitle": "x"})
+		}
+		req, _ := http.NewRequest(tc.method, h.hs.URL+"/v1.0"+tc.path, body)
+		req.Header.Set("Authorization", "Bearer t")
+		if tc.ctype != "" {
+			req.Header.Set("Content-Type", tc.ctype)
+		}
+		res, err := h.hs.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != http.StatusBadRequest {
+			t.Errorf("%s %s with Content-Type %q: %d, want 400", tc.method, tc.path, tc.ctype, res.StatusCode)
+		}
+	}
+	h.do(http.MethodPatch, "/users/"+DemoExpert1ID, map[string]any{"jobTitle": "x"}, header("Content-Type", "application/json; charset=utf-8")).mustStatus(t, http.StatusNoContent)
+}

@@ -1,6 +1,7 @@
 package tenantsim
 
 import (
+	"mime"
 	"net/http"
 	"strconv"
 	"strings"
@@ -241,6 +242,9 @@ func (c *call) selectOnly(selectable []string, typeName string) ([]string, *grap
 }
 
 func handleCreateUser(c *call) reply {
+	if err := c.jsonWrite(); err != nil {
+		return failed(err)
+	}
 	m, err := decodeObject(c.body)
 	if err != nil {
 		return failed(err)
@@ -269,6 +273,9 @@ func conflictUPN() *graphError {
 }
 
 func handlePatchUser(c *call) reply {
+	if err := c.jsonWrite(); err != nil {
+		return failed(err)
+	}
 	u, err := c.existingUser(c.param("id"))
 	if err != nil {
 		return failed(err)
@@ -326,4 +333,16 @@ func handleRevokeSessions(c *call) reply {
 	}
 	u.SignInSessionsValidFromDateTime = c.now
 	return ok(jsonObject{{"@odata.context", c.base + "/$metadata#Edm.Boolean"}, {"value", true}})
+}
+
+// jsonWrite refuses a user write whose body is not declared JSON: Graph
+// answers 400 "Entity only allows writes with a JSON Content-Type header."
+// (reported for POST /users in microsoftgraph/msgraph-sample-pythondjangoapp
+// issue 22; the docs list Content-Type: application/json as required).
+func (c *call) jsonWrite() *graphError {
+	mt, _, err := mime.ParseMediaType(c.r.Header.Get("Content-Type"))
+	if err != nil || mt != "application/json" {
+		return badRequest("Entity only allows writes with a JSON Content-Type header.")
+	}
+	return nil
 }
