@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/vendorflow/vendorflow/pkg/domain"
+	"github.com/vendorflow/vendorflow/pkg/journal/journaltest"
 )
 
 // BenchmarkStepCycle measures one StartStep + FinishStep (two IMMEDIATE
@@ -24,7 +25,7 @@ func BenchmarkStepCycle(b *testing.B) {
 		step := plan[i%len(plan)]
 		if i%len(plan) == 0 {
 			b.StopTimer()
-			begin(b, j, request(id, domain.KindOnboard, "fp"))
+			journaltest.Begin(b, j, journaltest.Request(id, domain.KindOnboard, "fp"))
 			b.StartTimer()
 		}
 		if _, err := j.StartStep(ctx, id, step); err != nil {

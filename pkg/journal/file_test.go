@@ -11,6 +11,7 @@ import (
 	"github.com/vendorflow/vendorflow/pkg/domain"
 	"github.com/vendorflow/vendorflow/pkg/engine"
 	"github.com/vendorflow/vendorflow/pkg/journal"
+	"github.com/vendorflow/vendorflow/pkg/journal/journaltest"
 )
 
 type snapshot struct {
@@ -48,8 +49,8 @@ func TestReopenFindsEverything(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	begin(t, j, request("r1", domain.KindOnboard, "fp1"))
-	begin(t, j, request("r2", domain.KindOffboard, "fp2"))
+	journaltest.Begin(t, j, journaltest.Request("r1", domain.KindOnboard, "fp1"))
+	journaltest.Begin(t, j, journaltest.Request("r2", domain.KindOffboard, "fp2"))
 	steps := []func() error{
 		func() error { return j.SetStatus(ctx, "r1", domain.RequestRunning, "", "") },
 		func() error { _, err := j.StartStep(ctx, "r1", domain.StepValidate); return err },

@@ -9,6 +9,7 @@ import (
 	"github.com/vendorflow/vendorflow/pkg/clock"
 	"github.com/vendorflow/vendorflow/pkg/domain"
 	"github.com/vendorflow/vendorflow/pkg/journal"
+	"github.com/vendorflow/vendorflow/pkg/journal/journaltest"
 )
 
 var t0 = time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
@@ -32,31 +33,10 @@ func openAt(t testing.TB, path string) (*journal.Journal, *clock.Fake) {
 
 func tempPath(t testing.TB) string { return filepath.Join(t.TempDir(), "journal", "j.db") }
 
-func request(id, kind, fingerprint string) domain.RequestRecord {
-	return domain.RequestRecord{ID: id, Kind: kind, Fingerprint: fingerprint, Payload: []byte(`{"requestId":"` + id + `"}`)}
-}
-
-func begin(t testing.TB, j *journal.Journal, r domain.RequestRecord) domain.RequestRecord {
-	t.Helper()
-	got, _, err := j.Begin(context.Background(), r)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return got
-}
-
-// wantCode fails unless err carries code ("" = no error).
-func wantCode(t testing.TB, err error, code domain.Code) {
-	t.Helper()
-	if got := domain.ErrorCode(err); got != code {
-		t.Fatalf("error %v: code %q, want %q", err, got, code)
-	}
-}
-
 func TestOpenRefusesBadPath(t *testing.T) {
 	for _, path := range []string{"", "j.db?mode=ro", "file:j.db"} {
 		_, err := journal.Open(context.Background(), journal.Config{Path: path})
-		wantCode(t, err, domain.Invalid)
+		journaltest.WantCode(t, err, domain.Invalid)
 	}
 }
 
@@ -69,5 +49,5 @@ func TestClosedJournalIsInternal(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = j.Request(context.Background(), "r1")
-	wantCode(t, err, domain.Internal)
+	journaltest.WantCode(t, err, domain.Internal)
 }

@@ -101,11 +101,13 @@ func Run(t *testing.T, impl Impl) {
 	t.Run("TwoProcesses", func(t *testing.T) { testTwoProcesses(t, impl) })
 }
 
-func request(id, kind, fingerprint string) domain.RequestRecord {
+// Request is a request record for tests, with a payload naming its id.
+func Request(id, kind, fingerprint string) domain.RequestRecord {
 	return domain.RequestRecord{ID: id, Kind: kind, Fingerprint: fingerprint, Payload: []byte(`{"requestId":"` + id + `"}`)}
 }
 
-func begin(t testing.TB, j engine.Journal, r domain.RequestRecord) domain.RequestRecord {
+// Begin records r in j, failing the test on error.
+func Begin(t testing.TB, j engine.Journal, r domain.RequestRecord) domain.RequestRecord {
 	t.Helper()
 	got, _, err := j.Begin(context.Background(), r)
 	if err != nil {
@@ -114,8 +116,8 @@ func begin(t testing.TB, j engine.Journal, r domain.RequestRecord) domain.Reques
 	return got
 }
 
-// wantCode fails unless err carries code ("" = no error).
-func wantCode(t testing.TB, err error, code domain.Code) {
+// WantCode fails unless err carries code ("" = no error).
+func WantCode(t testing.TB, err error, code domain.Code) {
 	t.Helper()
 	if got := domain.ErrorCode(err); got != code {
 		t.Fatalf("error %v: code %q, want %q", err, got, code)
@@ -133,10 +135,10 @@ func testRequestsTies(t *testing.T, open Opener) {
 	j, clk := open(t)
 	clk.Advance(time.Minute)
 	for _, id := range []string{"b", "c", "a"} {
-		begin(t, j, request(id, domain.KindOnboard, "fp-"+id))
+		Begin(t, j, Request(id, domain.KindOnboard, "fp-"+id))
 	}
 	clk.Advance(time.Minute)
-	begin(t, j, request("z-later", domain.KindOnboard, "fp"))
+	Begin(t, j, Request("z-later", domain.KindOnboard, "fp"))
 	for _, tt := range []struct {
 		limit int
 		want  []string
@@ -191,7 +193,7 @@ func testRacingDuplicates(t *testing.T, open Opener) {
 			if i == racers-1 {
 				fp = "other"
 			}
-			r, c, err := j.Begin(ctx, request(id, domain.KindOnboard, fp))
+			r, c, err := j.Begin(ctx, Request(id, domain.KindOnboard, fp))
 			mu.Lock()
 			defer mu.Unlock()
 			switch {
@@ -237,7 +239,7 @@ func testRacingDuplicates(t *testing.T, open Opener) {
 func testRacingWrites(t *testing.T, open Opener) {
 	ctx := context.Background()
 	j, _ := open(t)
-	begin(t, j, request("r1", domain.KindOnboard, "fp"))
+	Begin(t, j, Request("r1", domain.KindOnboard, "fp"))
 	const each = 3
 	race(racers, func(int) {
 		for range each {
@@ -355,7 +357,7 @@ func child(impl Impl, name, loc string) int {
 			fmt.Fprintln(os.Stderr, err)
 			return 1
 		}
-		_, created, err := j.Begin(ctx, request(fmt.Sprintf("pdup-%d", k), domain.KindOnboard, "fp"))
+		_, created, err := j.Begin(ctx, Request(fmt.Sprintf("pdup-%d", k), domain.KindOnboard, "fp"))
 		if err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			return 1
@@ -482,31 +484,31 @@ func testBegin(t *testing.T, open Opener) {
 		},
 		{
 			name:     "existing, same fingerprint",
-			existing: []domain.RequestRecord{request("r1", domain.KindOnboard, "fp-1")},
-			in:       request("r1", domain.KindOnboard, "fp-1"),
+			existing: []domain.RequestRecord{Request("r1", domain.KindOnboard, "fp-1")},
+			in:       Request("r1", domain.KindOnboard, "fp-1"),
 			want:     stored,
 		},
 		{
 			name:     "existing, other fingerprint",
-			existing: []domain.RequestRecord{request("r1", domain.KindOnboard, "fp-1")},
-			in:       request("r1", domain.KindOnboard, "fp-2"),
+			existing: []domain.RequestRecord{Request("r1", domain.KindOnboard, "fp-1")},
+			in:       Request("r1", domain.KindOnboard, "fp-2"),
 			wantCode: domain.Conflict,
 			wantText: `requestId "r1" was reused with different content`,
 		},
-		{name: "no id", in: request("", domain.KindOnboard, "fp"), wantCode: domain.Invalid},
-		{name: "no kind", in: request("r1", "", "fp"), wantCode: domain.Invalid},
-		{name: "no fingerprint", in: request("r1", domain.KindOnboard, ""), wantCode: domain.Invalid},
+		{name: "no id", in: Request("", domain.KindOnboard, "fp"), wantCode: domain.Invalid},
+		{name: "no kind", in: Request("r1", "", "fp"), wantCode: domain.Invalid},
+		{name: "no fingerprint", in: Request("r1", domain.KindOnboard, ""), wantCode: domain.Invalid},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			ctx := context.Background()
 			j, clk := open(t)
 			for _, r := range tt.existing {
-				begin(t, j, r)
+				Begin(t, j, r)
 			}
 			clk.Advance(time.Hour)
 			got, created, err := j.Begin(ctx, tt.in)
-			wantCode(t, err, tt.wantCode)
+			WantCode(t, err, tt.wantCode)
 			if err != nil {
 				if !strings.Contains(domain.ErrorMessage(err), tt.wantText) {
 					t.Errorf("message %q does not contain %q", domain.ErrorMessage(err), tt.wantText)
@@ -533,7 +535,7 @@ func testBegin(t *testing.T, open Opener) {
 func testRequestNotFound(t *testing.T, open Opener) {
 	j, _ := open(t)
 	_, err := j.Request(context.Background(), "nope")
-	wantCode(t, err, domain.NotFound)
+	WantCode(t, err, domain.NotFound)
 }
 
 // moveTo drives a new request from received to status through allowed moves.
@@ -580,7 +582,7 @@ func testSetStatus(t *testing.T, open Opener) {
 		t.Run(string(tt.from)+"->"+string(tt.to), func(t *testing.T) {
 			ctx := context.Background()
 			j, clk := open(t)
-			begin(t, j, request("r1", domain.KindOnboard, "fp"))
+			Begin(t, j, Request("r1", domain.KindOnboard, "fp"))
 			moveTo(t, j, "r1", tt.from)
 			before, err := j.Request(ctx, "r1")
 			if err != nil {
@@ -588,7 +590,7 @@ func testSetStatus(t *testing.T, open Opener) {
 			}
 			clk.Advance(time.Minute)
 			err = j.SetStatus(ctx, "r1", tt.to, domain.Transient, "graph answered 503")
-			wantCode(t, err, tt.wantCode)
+			WantCode(t, err, tt.wantCode)
 			want := before
 			if err == nil {
 				want.Status, want.ReasonCode, want.Reason, want.UpdatedAt = tt.to, domain.Transient, "graph answered 503", t0.Add(time.Minute)
@@ -606,14 +608,14 @@ func testSetStatus(t *testing.T, open Opener) {
 	}
 	t.Run("missing request", func(t *testing.T) {
 		j, _ := open(t)
-		wantCode(t, j.SetStatus(context.Background(), "nope", domain.RequestRunning, "", ""), domain.NotFound)
+		WantCode(t, j.SetStatus(context.Background(), "nope", domain.RequestRunning, "", ""), domain.NotFound)
 	})
 }
 
 func testSetUPNAndCountAttempt(t *testing.T, open Opener) {
 	ctx := context.Background()
 	j, clk := open(t)
-	begin(t, j, request("r1", domain.KindOffboard, "fp"))
+	Begin(t, j, Request("r1", domain.KindOffboard, "fp"))
 	clk.Advance(time.Second)
 	if err := j.SetUPN(ctx, "r1", "vendor1_a@abc.com"); err != nil {
 		t.Fatal(err)
@@ -632,9 +634,9 @@ func testSetUPNAndCountAttempt(t *testing.T, open Opener) {
 	if got.UPN != "vendor1_a@abc.com" || got.Attempts != 3 || !got.UpdatedAt.Equal(t0.Add(4*time.Second)) {
 		t.Errorf("record = %+v", got)
 	}
-	wantCode(t, j.SetUPN(ctx, "nope", "x@abc.com"), domain.NotFound)
+	WantCode(t, j.SetUPN(ctx, "nope", "x@abc.com"), domain.NotFound)
 	_, err = j.CountAttempt(ctx, "nope")
-	wantCode(t, err, domain.NotFound)
+	WantCode(t, err, domain.NotFound)
 }
 
 func testRequestsFilter(t *testing.T, open Opener) {
@@ -654,7 +656,7 @@ func testRequestsFilter(t *testing.T, open Opener) {
 	}
 	for _, s := range seed {
 		clk.Advance(time.Minute)
-		begin(t, j, request(s.id, s.kind, "fp-"+s.id))
+		Begin(t, j, Request(s.id, s.kind, "fp-"+s.id))
 		moveTo(t, j, s.id, s.status)
 	}
 	clk.Advance(time.Minute)
@@ -695,7 +697,7 @@ func testRequestsFilter(t *testing.T, open Opener) {
 		})
 	}
 	_, err := j.Requests(ctx, engine.RequestFilter{Limit: -1})
-	wantCode(t, err, domain.Invalid)
+	WantCode(t, err, domain.Invalid)
 }
 
 func testRequestsDefaultLimit(t *testing.T, open Opener) {
@@ -703,7 +705,7 @@ func testRequestsDefaultLimit(t *testing.T, open Opener) {
 	j, clk := open(t)
 	for i := range 101 {
 		clk.Advance(time.Millisecond)
-		begin(t, j, request(fmt.Sprintf("r%03d", i), domain.KindOnboard, "fp"))
+		Begin(t, j, Request(fmt.Sprintf("r%03d", i), domain.KindOnboard, "fp"))
 	}
 	got, err := j.Requests(ctx, engine.RequestFilter{})
 	if err != nil || len(got) != 100 {
@@ -717,7 +719,7 @@ func testStats(t *testing.T, open Opener) {
 	for id, s := range map[string]domain.RequestStatus{
 		"r1": domain.RequestReceived, "r2": domain.RequestParked, "r3": domain.RequestParked, "r4": domain.RequestDone,
 	} {
-		begin(t, j, request(id, domain.KindOnboard, "fp"))
+		Begin(t, j, Request(id, domain.KindOnboard, "fp"))
 		moveTo(t, j, id, s)
 	}
 	got, err := j.(statser).Stats(ctx)
@@ -738,7 +740,7 @@ func testStats(t *testing.T, open Opener) {
 func testStepLifecycle(t *testing.T, open Opener) {
 	ctx := context.Background()
 	j, clk := open(t)
-	begin(t, j, request("r1", domain.KindOnboard, "fp"))
+	Begin(t, j, Request("r1", domain.KindOnboard, "fp"))
 	at := func(min int) time.Time { return t0.Add(time.Duration(min) * time.Minute) }
 	outputs := map[string]string{"userId": "8f0c-11", "upn": "vendor1_a@abc.com"}
 	ops := []struct {
@@ -803,9 +805,9 @@ func testStepLifecycle(t *testing.T, open Opener) {
 func testStepsOrder(t *testing.T, open Opener) {
 	ctx := context.Background()
 	j, _ := open(t)
-	begin(t, j, request("r1", domain.KindOnboard, "fp1"))
-	begin(t, j, request("r2", domain.KindOnboard, "fp2"))
-	begin(t, j, request("r3", domain.KindOnboard, "fp3"))
+	Begin(t, j, Request("r1", domain.KindOnboard, "fp1"))
+	Begin(t, j, Request("r2", domain.KindOnboard, "fp2"))
+	Begin(t, j, Request("r3", domain.KindOnboard, "fp3"))
 	starts := []struct {
 		id   string
 		step domain.Step
@@ -849,7 +851,7 @@ func testStepsOrder(t *testing.T, open Opener) {
 func testStepErrors(t *testing.T, open Opener) {
 	ctx := context.Background()
 	j, _ := open(t)
-	begin(t, j, request("r1", domain.KindOnboard, "fp"))
+	Begin(t, j, Request("r1", domain.KindOnboard, "fp"))
 	tests := []struct {
 		name string
 		err  func() error
@@ -863,7 +865,7 @@ func testStepErrors(t *testing.T, open Opener) {
 		{"steps, missing request", func() error { _, err := j.Steps(ctx, "nope"); return err }, domain.NotFound},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) { wantCode(t, tt.err(), tt.code) })
+		t.Run(tt.name, func(t *testing.T) { WantCode(t, tt.err(), tt.code) })
 	}
 	got, err := j.Steps(ctx, "r1")
 	if err != nil || len(got) != 0 {
@@ -885,7 +887,7 @@ func testMessagesAreCut(t *testing.T, open Opener) {
 		t.Run(tt.name, func(t *testing.T) {
 			ctx := context.Background()
 			j, _ := open(t)
-			begin(t, j, request("r1", domain.KindOnboard, "fp"))
+			Begin(t, j, Request("r1", domain.KindOnboard, "fp"))
 			if _, err := j.StartStep(ctx, "r1", domain.StepEnsureLicenses); err != nil {
 				t.Fatal(err)
 			}
@@ -953,8 +955,8 @@ func testAccounts(t *testing.T, open Opener) {
 	}
 
 	_, err = j.Account(ctx, "other@abc.com")
-	wantCode(t, err, domain.NotFound)
-	wantCode(t, j.PutAccount(ctx, domain.AccountRecord{State: domain.AccountActive}), domain.Invalid)
+	WantCode(t, err, domain.NotFound)
+	WantCode(t, j.PutAccount(ctx, domain.AccountRecord{State: domain.AccountActive}), domain.Invalid)
 
 	// Listing: every record once, by lower-cased UPN; leases are not accounts.
 	for _, upn := range []string{"zed_SA@ABC.com", "Bea_SA@ABC.com"} {
