@@ -278,7 +278,8 @@ func (e *Engine) repair(ctx context.Context, a domain.AccountRecord, u domain.Us
 	if len(done) == 0 {
 		return "", false, nil
 	}
-	return e.journalRepair(ctx, a, drifts, done, now)
+	id, err = e.journalRepair(ctx, a, drifts, done, now)
+	return id, false, err
 }
 
 func (e *Engine) repairOne(ctx context.Context, a domain.AccountRecord, u domain.User, v domain.Vendor, skus []domain.SKU, what string) error {
@@ -323,33 +324,33 @@ func (e *Engine) repairOne(ctx context.Context, a domain.AccountRecord, u domain
 
 // journalRepair records the repairs of one account as a request of kind
 // "reconcile": the drift is its payload, the repairs its reason.
-func (e *Engine) journalRepair(ctx context.Context, a domain.AccountRecord, drifts []Drift, done []string, now time.Time) (string, bool, error) {
+func (e *Engine) journalRepair(ctx context.Context, a domain.AccountRecord, drifts []Drift, done []string, now time.Time) (string, error) {
 	payload, err := json.Marshal(struct {
 		UPN    string  `json:"upn"`
 		At     string  `json:"at"`
 		Drifts []Drift `json:"drifts"`
 	}{a.UPN, now.UTC().Format(time.RFC3339), drifts})
 	if err != nil {
-		return "", false, err
+		return "", err
 	}
 	sum := sha256.Sum256(payload)
 	id := "reconcile-" + hex.EncodeToString(sum[:12])
 	if _, _, err := e.j.Begin(ctx, domain.RequestRecord{ID: id, Kind: KindReconcile, Fingerprint: hex.EncodeToString(sum[:]), Payload: payload, Status: domain.RequestReceived, IntentAt: now}); err != nil {
-		return "", false, err
+		return "", err
 	}
 	if err := e.j.SetUPN(ctx, id, a.UPN); err != nil {
-		return "", false, err
+		return "", err
 	}
 	if err := e.j.SetStatus(ctx, id, domain.RequestRunning, "", ""); err != nil {
-		return "", false, err
+		return "", err
 	}
 	reason := domain.CutMessage("drift repaired: " + strings.Join(done, "; "))
 	if err := e.j.SetStatus(ctx, id, domain.RequestDone, "", reason); err != nil {
-		return "", false, err
+		return "", err
 	}
 	e.log.Info("drift repaired", "upn", a.UPN, "request", id, "repairs", done)
 	e.tellDrift(ctx, a, done, id)
-	return id, false, nil
+	return id, nil
 }
 
 // tellDrift mails the repairs to whom tenant.driftMail names. A failed mail
