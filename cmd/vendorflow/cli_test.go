@@ -118,6 +118,7 @@ func TestCommandErrors(t *testing.T) {
 		{"replay of two selections", nil, []string{"deadletters", "replay", "x", "--all"}, "only one"},
 		{"dev without graph", nil, []string{"dev"}, "vendorflow tenantsim"},
 		{"dev with a demo flag", nil, []string{"dev", "--json"}, "--demo only"},
+		{"tenantsim strict and lenient", nil, []string{"tenantsim", "--strict", "--lenient", "--addr", "127.0.0.1:0"}, "contradict"},
 		{"dev on Service Bus", map[string]string{
 			"ServiceBusConnection__fullyQualifiedNamespace": "contoso.servicebus.windows.net",
 			"VENDORFLOW_GRAPH_BASE_URL":                     "http://127.0.0.1:8089/v1.0",

@@ -20,7 +20,7 @@ func (m *Main) tenantsimCommand(g *globals) *cobra.Command {
 		lag                    time.Duration
 		faultSeed              int64
 		seats                  int
-		auth                   bool
+		auth, strict, lenient  bool
 	)
 	c := &cobra.Command{
 		Use:   "tenantsim",
@@ -32,10 +32,17 @@ error JSON, and deterministic fault injection.
 
 Point vendorflow at it with graph.baseUrl (or VENDORFLOW_GRAPH_BASE_URL) set to
 http://ADDR/v1.0. Inspect it under http://ADDR/_sim/ (outbox, stats, users,
-faults, reset).`,
+faults, reset).
+
+It is strict by default: writes need a JSON Content-Type, unknown properties
+(in bodies and $select) are refused, and nullability and documented lengths
+are checked, as Graph does. --lenient turns those checks off for exploring by
+hand; never point tests at a lenient emulator. docs/emulator.md lists what the
+emulator reproduces and what it does not.`,
 		Example: `  vendorflow tenantsim --addr 127.0.0.1:8089 --seed demo
   vendorflow tenantsim --faults 0.2 --lag 2s
-  vendorflow tenantsim --seats 500   # room for a large backlog`,
+  vendorflow tenantsim --seats 500   # room for a large backlog
+  vendorflow tenantsim --lenient     # explore with curl, without Content-Type`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if domainName == "" {
@@ -45,11 +52,17 @@ faults, reset).`,
 				}
 				domainName = cfg.Tenant.Domain
 			}
+			if cmd.Flags().Changed("strict") && cmd.Flags().Changed("lenient") && strict == lenient {
+				return fmt.Errorf("--strict=%t and --lenient=%t contradict each other; give one of them", strict, lenient)
+			}
+			if cmd.Flags().Changed("strict") && !strict {
+				lenient = true
+			}
 			log, err := m.logger(g)
 			if err != nil {
 				return err
 			}
-			sim, err := tenantsim.New(tenantsim.Config{Domain: domainName, RequireAuth: auth, Logger: log})
+			sim, err := tenantsim.New(tenantsim.Config{Domain: domainName, RequireAuth: auth, Lenient: lenient, Logger: log})
 			if err != nil {
 				return err
 			}
@@ -87,6 +100,9 @@ faults, reset).`,
 				ln.Close()
 				return fmt.Errorf("--addr %s is not a loopback address; the emulator serves this machine only", addr)
 			}
+			if lenient {
+				fmt.Fprintln(cmd.ErrOrStderr(), "lenient: Content-Type, unknown properties, nullability and lengths are not checked; Graph checks them")
+			}
 			fmt.Fprintf(cmd.OutOrStdout(), "tenant %s emulated at http://%s/v1.0 (admin: http://%s/_sim/); Ctrl-C stops\n", domainName, ln.Addr(), ln.Addr())
 			hs := &http.Server{Handler: sim, ReadHeaderTimeout: 10 * time.Second}
 			go func() {
@@ -109,6 +125,8 @@ faults, reset).`,
 	f.DurationVar(&lag, "lag", 0, "replication lag for new objects")
 	f.Int64Var(&faultSeed, "fault-seed", 1, "seed for fault decisions")
 	f.IntVar(&seats, "seats", 0, "Remote Assist and barrier-licence (INFORMATION_PROTECTION_COMPLIANCE) seats in the demo seed (default: the seed's 5 each)")
+	f.BoolVar(&strict, "strict", true, "check Content-Type, unknown properties, nullability and documented lengths as Graph does")
+	f.BoolVar(&lenient, "lenient", false, "turn the strict checks off (for exploring only; same as --strict=false)")
 	f.BoolVar(&auth, "require-auth", true, "answer 401 to requests without a bearer token, as Graph does")
 	return c
 }

@@ -84,7 +84,7 @@ func (s *Server) serveBatch(c *call) reply {
 			return failed(badRequest(fmt.Sprintf("Invalid batch payload format: the request id '%s' is not unique.", br.ID)))
 		}
 		index[strings.ToLower(br.ID)] = i
-		if !isNull(br.Body) && !hasHeader(br.Headers, "Content-Type") {
+		if !isNull(br.Body) && !hasHeader(br.Headers, "Content-Type") && !c.s.cfg.Lenient {
 			return failed(badRequest(fmt.Sprintf("Invalid batch payload format: request '%s' has a body but no Content-Type header.", br.ID)))
 		}
 	}

@@ -38,6 +38,12 @@ type Config struct {
 	// RequireAuth makes requests without "Authorization: Bearer <non-empty>"
 	// fail with 401 InvalidAuthenticationToken. Any non-empty token is accepted.
 	RequireAuth bool
+	// Lenient turns off the checks Graph documents but an explorer may not
+	// want: a JSON Content-Type on writes (users and $batch requests with a
+	// body), refusal of unknown properties (they are dropped instead, also
+	// in $select), nullability (usageLocation: null clears it) and documented
+	// property lengths. The default, strict, is what tests must run against.
+	Lenient bool
 	// Faults are the initial fault settings; see Faults and Server.SetFaults.
 	Faults Faults
 	// MaxBodyBytes caps request bodies after decompression. Default 4 MiB.

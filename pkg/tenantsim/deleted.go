@@ -37,6 +37,17 @@ func handleListDeleted(c *call) reply {
 	return c.page(items, q, "directoryObjects/microsoft.graph.user")
 }
 
+// handleListDeletedGroups answers GET /directory/deletedItems/microsoft.graph.group
+// (directory-deleteditems-list.md): the emulator cannot delete groups, so
+// the collection is always empty, but the query is checked like Graph's.
+func handleListDeletedGroups(c *call) reply {
+	q, err := c.listQuery(groupOptions(c))
+	if err != nil {
+		return failed(err)
+	}
+	return c.page(nil, q, "directoryObjects/microsoft.graph.group")
+}
+
 func handleGetDeleted(c *call) reply {
 	sel, err := c.selectOnly(userSelectable(), "microsoft.graph.user")
 	if err != nil {

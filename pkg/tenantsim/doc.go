@@ -19,13 +19,13 @@
 //
 //	GET|POST /users, GET /users/$count, GET|PATCH|DELETE /users/{id|upn}
 //	POST /users/{id}/assignLicense, POST /users/{id}/revokeSignInSessions
-//	GET /users/{id}/memberOf, GET /users/{id}/transitiveMemberOf, POST /users/{id}/sendMail
+//	GET /users/{id}/memberOf[/microsoft.graph.group][/$count] (and transitiveMemberOf), POST /users/{id}/sendMail
 //	GET|POST /users/{id}/authentication/temporaryAccessPassMethods[/{methodId}] (+ DELETE)
 //	GET /subscribedSkus
-//	GET /groups, GET /groups/{id}, GET /groups/{id}/members
+//	GET /groups, GET|PATCH /groups/{id} (members@odata.bind), GET /groups/{id}/members
 //	POST /groups/{id}/members/$ref, DELETE /groups/{id}/members/{memberId}/$ref
 //	DELETE /groups/{id}/members/$ref?@id=..., DELETE /groups/{id}/members/{memberId} (deletes the user!)
-//	GET /directory/deletedItems/microsoft.graph.user (or graph.user), GET /directory/deletedItems/{id}
+//	GET /directory/deletedItems/microsoft.graph.user|group (or graph.user|group), GET /directory/deletedItems/{id}
 //	POST /directory/deletedItems/{id}/restore, DELETE /directory/deletedItems/{id}
 //	POST /$batch
 //
@@ -33,6 +33,13 @@
 // endsWith, any() over otherMails and assignedLicenses), $select, $top
 // (≤ 999), $count, $orderby (displayName, userPrincipalName) and page with an
 // absolute @odata.nextLink carrying an opaque $skiptoken.
+//
+// It is strict by default: Content-Type, unknown properties, nullability
+// and documented lengths are checked as Graph documents them; Config.Lenient
+// relaxes them for exploring. The conformance suite (conformance_test.go,
+// testdata/conformance) holds the emulator to the documented examples, and
+// docs/emulator.md reports what is reproduced, what is not, and what is
+// still UNVERIFIED against live Graph.
 //
 // Verified against msgraph-sdk-go v1.89.0 (create with gzip body, $select,
 // PageIterator with ConsistencyLevel, assignLicense, $ref add/remove, typed

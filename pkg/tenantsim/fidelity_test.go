@@ -119,3 +119,158 @@ func TestUserWritesNeedJSON(t *testing.T) {
 	}
 	h.do(http.MethodPatch, "/users/"+DemoExpert1ID, map[string]any{"jobTitle": "x"}, header("Content-Type", "application/json; charset=utf-8")).mustStatus(t, http.StatusNoContent)
 }
+
+// user-get.md's example 2 selects postalCode and identities, and
+// concepts/aad-advanced-queries.md filters city on null: both were 400 for an
+// unknown property. The address and profile properties are now kept, read
+// back on $select and filterable as includes/filter-directory-objects.md says.
+func TestUserProfilePropertiesAreKept(t *testing.T) {
+	h := newHarness(t)
+	id := h.createUser("Profile_SA", map[string]any{
+		"postalCode": "98052", "city": "Redmond", "country": "US", "state": "WA", "streetAddress": "1 Main St",
+		"mobilePhone": "+1 425 555 0100", "preferredLanguage": "en-US", "ageGroup": "Adult",
+		"employeeOrgData": map[string]any{"division": "Field", "costCenter": "CC-7"},
+		"identities":      []any{map[string]any{"signInType": "federated", "issuer": "vendor.example", "issuerAssignedId": "tech-17"}},
+	})
+	got := h.do(http.MethodGet, "/users/"+id+"?$select=displayName,givenName,postalCode,identities", nil).mustStatus(t, http.StatusOK).json(t)
+	if got["postalCode"] != "98052" || len(got) != 5 { // + @odata.context
+		t.Errorf("$select=displayName,givenName,postalCode,identities: %v", got)
+	}
+	ids, _ := got["identities"].([]any)
+	if len(ids) != 2 || ids[0].(map[string]any)["signInType"] != "userPrincipalName" || ids[1].(map[string]any)["issuerAssignedId"] != "tech-17" {
+		t.Errorf("identities = %v, want the UPN identity then the federated one", ids)
+	}
+	got = h.do(http.MethodGet, "/users/"+id+"?$select=ageGroup,employeeOrgData,mobilePhone", nil).mustStatus(t, http.StatusOK).json(t)
+	if got["ageGroup"] != "adult" || got["mobilePhone"] != "+1 425 555 0100" || got["employeeOrgData"].(map[string]any)["costCenter"] != "CC-7" {
+		t.Errorf("profile read back: %v", got)
+	}
+
+	tests := []struct {
+		name, query string
+		advanced    bool
+		status      int
+		wantIDs     int // -1: do not count
+	}{
+		{"city eq null, advanced", "$filter=city eq null&$count=true", true, 200, -1},
+		{"city eq null needs advanced", "$filter=city eq null", false, 400, 0},
+		{"city eq by default", "$filter=city eq 'Redmond'", false, 200, 1},
+		{"postalCode needs advanced", "$filter=postalCode eq '98052'", false, 400, 0},
+		{"postalCode advanced", "$filter=postalCode eq '98052'&$count=true", true, 200, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var opts []reqOpt
+			if tt.advanced {
+				opts = append(opts, eventual())
+			}
+			r := h.do(http.MethodGet, "/users?"+strings.ReplaceAll(tt.query, " ", "%20"), nil, opts...).mustStatus(t, tt.status)
+			if tt.status != 200 {
+				if _, code, _ := r.graphErr(t); code != CodeUnsupportedQuery {
+					t.Errorf("code %s, want %s", code, CodeUnsupportedQuery)
+				}
+				return
+			}
+			vs := r.values(t)
+			if tt.wantIDs >= 0 && len(vs) != tt.wantIDs {
+				t.Errorf("%d users, want %d", len(vs), tt.wantIDs)
+			}
+			for _, v := range vs {
+				if strings.Contains(tt.query, "null") && v["id"] == id {
+					t.Errorf("city eq null matched the user in Redmond")
+				}
+			}
+		})
+	}
+	for _, bad := range []map[string]any{
+		{"postalCode": strings.Repeat("9", 41)},
+		{"ageGroup": "teen"},
+		{"identities": []any{map[string]any{"signInType": "userPrincipalName", "issuer": testDomain, "issuerAssignedId": "someone.else@" + testDomain}}},
+		{"onPremisesImmutableId": "a_b"},
+		{"passwordPolicies": "NeverExpire"},
+	} {
+		h.do(http.MethodPatch, "/users/"+id, bad).mustStatus(t, http.StatusBadRequest)
+	}
+}
+
+// The gaps: PATCH members@odata.bind was 405, memberOf/$count and the
+// microsoft.graph.group casts were 404 (no route), the group cast on
+// deletedItems too.
+func TestGroupAndMembershipGaps(t *testing.T) {
+	h := newHarness(t)
+	a := h.createUser("BindA_SA", nil)
+	b := h.createUser("BindB_SA", nil)
+	ref := func(id string) string { return "https://graph.microsoft.com/v1.0/directoryObjects/" + id }
+	group := "/groups/" + GroupIBVendor1ID
+
+	// group-post-members.md example 2: several members in one PATCH.
+	h.do(http.MethodPatch, group, map[string]any{"members@odata.bind": []string{ref(a), ref(b)}}).mustStatus(t, http.StatusNoContent)
+	wantErr(t, h.do(http.MethodPatch, group, map[string]any{"members@odata.bind": []string{ref(a)}}), http.StatusBadRequest, CodeRequestBadRequest, MsgAlreadyMember)
+	many := make([]string, maxBindMembers+1)
+	for i := range many {
+		many[i] = ref(a)
+	}
+	h.do(http.MethodPatch, group, map[string]any{"members@odata.bind": many}).mustStatus(t, http.StatusBadRequest)
+	h.do(http.MethodPatch, group, map[string]any{"shoeSize": 9}).mustStatus(t, http.StatusBadRequest)
+	members := h.do(http.MethodGet, group+"/members?$select=id", nil).mustStatus(t, http.StatusOK).values(t)
+	found := 0
+	for _, m := range members {
+		if m["id"] == a || m["id"] == b {
+			found++
+		}
+	}
+	if found != 2 {
+		t.Errorf("members after the bind: %v", members)
+	}
+
+	// user-list-memberof.md examples 2 and 3; user-list-transitivememberof.md 2 and 3.
+	for _, p := range []string{"/memberOf/$count", "/memberOf/microsoft.graph.group/$count", "/transitiveMemberOf/$count", "/transitiveMemberOf/microsoft.graph.group/$count"} {
+		r := h.do(http.MethodGet, "/users/"+a+p, nil, eventual()).mustStatus(t, http.StatusOK)
+		if string(r.body) != "1" || !strings.HasPrefix(r.header.Get("Content-Type"), "text/plain") {
+			t.Errorf("%s: %q (%s), want 1 as text/plain", p, r.body, r.header.Get("Content-Type"))
+		}
+		wantErr(t, h.do(http.MethodGet, "/users/"+a+p, nil), http.StatusBadRequest, CodeRequestBadRequest, "$count is not currently supported.")
+	}
+	cast := h.do(http.MethodGet, "/users/"+a+"/memberOf/microsoft.graph.group?$select=id,displayName", nil).mustStatus(t, http.StatusOK)
+	if ctx, _ := cast.json(t)["@odata.context"].(string); !strings.HasSuffix(ctx, "$metadata#groups(id,displayName)") || len(cast.values(t)) != 1 {
+		t.Errorf("memberOf cast: %s", cast.body)
+	}
+	h.do(http.MethodGet, "/users/"+a+"/transitiveMemberOf/microsoft.graph.group", nil).mustStatus(t, http.StatusBadRequest)
+	h.do(http.MethodGet, "/users/"+a+"/transitiveMemberOf/microsoft.graph.group?$count=true", nil, eventual()).mustStatus(t, http.StatusOK)
+	h.do(http.MethodGet, "/users/"+a+"/memberOf?$filter=displayName%20eq%20'x'", nil).mustStatus(t, http.StatusBadRequest)
+
+	// directory-deleteditems-list.md: the group cast.
+	r := h.do(http.MethodGet, "/directory/deletedItems/microsoft.graph.group", nil).mustStatus(t, http.StatusOK)
+	if len(r.values(t)) != 0 || !strings.HasSuffix(r.json(t)["@odata.context"].(string), "$metadata#directoryObjects/microsoft.graph.group") {
+		t.Errorf("deleted groups: %s", r.body)
+	}
+}
+
+// Strict (the default) checks Content-Type, unknown properties,
+// nullability and lengths as Graph documents them; Lenient lets each of
+// them through, for exploring only.
+func TestStrictAndLenient(t *testing.T) {
+	strict := newHarness(t)
+	lenient := newHarness(t, func(c *Config) { c.Lenient = true })
+	tests := []struct {
+		name   string
+		method string
+		path   string
+		body   any
+		opts   []reqOpt
+		ok     int
+	}{
+		{"unknown property", http.MethodPatch, "/users/" + DemoExpert1ID, map[string]any{"shoeSize": 9}, nil, 204},
+		{"null usageLocation", http.MethodPatch, "/users/" + DemoExpert1ID, map[string]any{"usageLocation": nil}, nil, 204},
+		{"postalCode too long", http.MethodPatch, "/users/" + DemoExpert1ID, map[string]any{"postalCode": strings.Repeat("1", 41)}, nil, 204},
+		{"text/plain write", http.MethodPatch, "/users/" + DemoExpert1ID, map[string]any{"jobTitle": "x"}, []reqOpt{header("Content-Type", "text/plain")}, 204},
+		{"unknown $select", http.MethodGet, "/users/" + DemoExpert1ID + "?$select=id,shoeSize", nil, nil, 200},
+		{"batch body without Content-Type", http.MethodPost, "/$batch", map[string]any{"requests": []any{map[string]any{
+			"id": "1", "method": "PATCH", "url": "/users/" + DemoExpert1ID, "body": map[string]any{"jobTitle": "y"}}}}, nil, 200},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			strict.do(tt.method, tt.path, tt.body, tt.opts...).mustStatus(t, http.StatusBadRequest)
+			lenient.do(tt.method, tt.path, tt.body, tt.opts...).mustStatus(t, tt.ok)
+		})
+	}
+}

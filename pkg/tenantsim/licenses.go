@@ -23,7 +23,7 @@ func handleListSKUs(c *call) reply {
 			return failed(badRequest("Query option 'Filter' is not allowed. To allow it, set the 'AllowedQueryOptions' property on EnableQueryAttribute or QueryValidationSettings."))
 		case strings.EqualFold(k, "$select") && len(v) > 0:
 			var gerr *graphError
-			if sel, gerr = parseSelect(v[0], c.skuProperties(), "microsoft.graph.subscribedSku"); gerr != nil {
+			if sel, gerr = c.parseSelect(v[0], c.skuProperties(), "microsoft.graph.subscribedSku"); gerr != nil {
 				return failed(gerr)
 			}
 		}

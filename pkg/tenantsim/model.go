@@ -9,30 +9,48 @@ import "time"
 // return copies. The password is validated on write and never stored, so it
 // can never be returned.
 type User struct {
-	ID                              string              `json:"id"`
-	AccountEnabled                  bool                `json:"accountEnabled"`
-	DisplayName                     string              `json:"displayName,omitempty"`
-	GivenName                       string              `json:"givenName,omitempty"`
-	Surname                         string              `json:"surname,omitempty"`
-	MailNickname                    string              `json:"mailNickname,omitempty"`
-	UserPrincipalName               string              `json:"userPrincipalName"`
-	Mail                            string              `json:"mail,omitempty"`
-	JobTitle                        string              `json:"jobTitle,omitempty"`
-	BusinessPhones                  []string            `json:"businessPhones,omitempty"`
-	OfficeLocation                  string              `json:"officeLocation,omitempty"`
-	UsageLocation                   string              `json:"usageLocation,omitempty"`
-	CompanyName                     string              `json:"companyName,omitempty"`
-	Department                      string              `json:"department,omitempty"`
-	EmployeeType                    string              `json:"employeeType,omitempty"`
-	EmployeeID                      string              `json:"employeeId,omitempty"`
-	EmployeeLeaveDateTime           time.Time           `json:"employeeLeaveDateTime,omitzero"`
-	OtherMails                      []string            `json:"otherMails,omitempty"`
-	OnPremisesExtensionAttributes   ExtensionAttributes `json:"onPremisesExtensionAttributes,omitzero"`
-	AssignedLicenses                []AssignedLicense   `json:"assignedLicenses,omitempty"`
-	UserType                        string              `json:"userType,omitempty"`
-	CreatedDateTime                 time.Time           `json:"createdDateTime,omitzero"`
-	DeletedDateTime                 time.Time           `json:"deletedDateTime,omitzero"`
-	SignInSessionsValidFromDateTime time.Time           `json:"signInSessionsValidFromDateTime,omitzero"`
+	ID                            string              `json:"id"`
+	AccountEnabled                bool                `json:"accountEnabled"`
+	DisplayName                   string              `json:"displayName,omitempty"`
+	GivenName                     string              `json:"givenName,omitempty"`
+	Surname                       string              `json:"surname,omitempty"`
+	MailNickname                  string              `json:"mailNickname,omitempty"`
+	UserPrincipalName             string              `json:"userPrincipalName"`
+	Mail                          string              `json:"mail,omitempty"`
+	JobTitle                      string              `json:"jobTitle,omitempty"`
+	BusinessPhones                []string            `json:"businessPhones,omitempty"`
+	OfficeLocation                string              `json:"officeLocation,omitempty"`
+	UsageLocation                 string              `json:"usageLocation,omitempty"`
+	CompanyName                   string              `json:"companyName,omitempty"`
+	Department                    string              `json:"department,omitempty"`
+	EmployeeType                  string              `json:"employeeType,omitempty"`
+	EmployeeID                    string              `json:"employeeId,omitempty"`
+	EmployeeLeaveDateTime         time.Time           `json:"employeeLeaveDateTime,omitzero"`
+	OtherMails                    []string            `json:"otherMails,omitempty"`
+	OnPremisesExtensionAttributes ExtensionAttributes `json:"onPremisesExtensionAttributes,omitzero"`
+	AssignedLicenses              []AssignedLicense   `json:"assignedLicenses,omitempty"`
+	UserType                      string              `json:"userType,omitempty"`
+	City                          string              `json:"city,omitempty"`
+	Country                       string              `json:"country,omitempty"`
+	State                         string              `json:"state,omitempty"`
+	StreetAddress                 string              `json:"streetAddress,omitempty"`
+	PostalCode                    string              `json:"postalCode,omitempty"`
+	MobilePhone                   string              `json:"mobilePhone,omitempty"`
+	FaxNumber                     string              `json:"faxNumber,omitempty"`
+	PreferredLanguage             string              `json:"preferredLanguage,omitempty"`
+	AgeGroup                      string              `json:"ageGroup,omitempty"`
+	ConsentProvidedForMinor       string              `json:"consentProvidedForMinor,omitempty"`
+	PasswordPolicies              string              `json:"passwordPolicies,omitempty"`
+	OnPremisesImmutableID         string              `json:"onPremisesImmutableId,omitempty"`
+	ShowInAddressList             *bool               `json:"showInAddressList,omitempty"`
+	EmployeeHireDate              time.Time           `json:"employeeHireDate,omitzero"`
+	EmployeeOrgData               EmployeeOrgData     `json:"employeeOrgData,omitzero"`
+	// Identities are the sign-in identities other than the userPrincipalName
+	// one, which is always derived from UserPrincipalName.
+	Identities                      []ObjectIdentity `json:"identities,omitempty"`
+	CreatedDateTime                 time.Time        `json:"createdDateTime,omitzero"`
+	DeletedDateTime                 time.Time        `json:"deletedDateTime,omitzero"`
+	SignInSessionsValidFromDateTime time.Time        `json:"signInSessionsValidFromDateTime,omitzero"`
 	// MemberOf lists the ids of the groups the user belongs to. In a Seed it
 	// adds memberships; groups' Members lists are merged with it.
 	MemberOf []string `json:"memberOf,omitempty"`
@@ -107,6 +125,19 @@ func (e *ExtensionAttributes) ptr(n int) *string {
 		return &e.ExtensionAttribute15
 	}
 	return nil
+}
+
+// EmployeeOrgData is a user's employeeOrgData (resources/employeeorgdata.md).
+type EmployeeOrgData struct {
+	Division   string `json:"division,omitempty"`
+	CostCenter string `json:"costCenter,omitempty"`
+}
+
+// ObjectIdentity is one of a user's sign-in identities (resources/objectidentity.md).
+type ObjectIdentity struct {
+	SignInType       string `json:"signInType"`
+	Issuer           string `json:"issuer"`
+	IssuerAssignedID string `json:"issuerAssignedId"`
 }
 
 // AssignedLicense is one entry of a user's assignedLicenses.

@@ -76,7 +76,7 @@ func (c *call) listQuery(o collectionOptions) (listQuery, *graphError) {
 		q.filter = f
 	}
 	if v, ok := get("$select"); ok {
-		sel, err := parseSelect(v, o.selectable, o.schema.typeName)
+		sel, err := c.parseSelect(v, o.selectable, o.schema.typeName)
 		if err != nil {
 			return q, err
 		}
@@ -145,8 +145,9 @@ func (q *listQuery) parseOrderBy(v string, orderable []string) *graphError {
 	return nil
 }
 
-// parseSelect maps a $select list onto canonical property names.
-func parseSelect(v string, selectable []string, typeName string) ([]string, *graphError) {
+// parseSelect maps a $select list onto canonical property names. An
+// unknown name is a 400, or dropped when the server is lenient.
+func (c *call) parseSelect(v string, selectable []string, typeName string) ([]string, *graphError) {
 	var out []string
 	for _, p := range strings.Split(v, ",") {
 		p = strings.TrimSpace(p)
@@ -154,6 +155,9 @@ func parseSelect(v string, selectable []string, typeName string) ([]string, *gra
 			continue
 		}
 		i := slices.IndexFunc(selectable, func(s string) bool { return strings.EqualFold(s, p) })
+		if i < 0 && c.s.cfg.Lenient {
+			continue
+		}
 		if i < 0 {
 			return nil, badRequest(fmt.Sprintf("Parsing OData Select and Expand failed: Could not find a property named '%s' on type '%s'.", p, typeName))
 		}

@@ -160,6 +160,11 @@ func cloneUser(u User) User {
 	c.OtherMails = slices.Clone(u.OtherMails)
 	c.BusinessPhones = slices.Clone(u.BusinessPhones)
 	c.MemberOf = slices.Clone(u.MemberOf)
+	c.Identities = slices.Clone(u.Identities)
+	if u.ShowInAddressList != nil {
+		v := *u.ShowInAddressList
+		c.ShowInAddressList = &v
+	}
 	c.AssignedLicenses = make([]AssignedLicense, len(u.AssignedLicenses))
 	for i, l := range u.AssignedLicenses {
 		c.AssignedLicenses[i] = AssignedLicense{SkuID: l.SkuID, DisabledPlans: slices.Clone(l.DisabledPlans)}

@@ -14,21 +14,12 @@ import (
 // This file validates user writes (POST and PATCH /users) against
 // REFERENCE.md §2 Users.
 
-// ignoredUserProps are valid user properties the emulator accepts and drops.
-func ignoredUserProps() []string {
-	return []string{
-		"mobilePhone", "preferredLanguage", "city", "country", "state",
-		"streetAddress", "postalCode", "ageGroup", "passwordPolicies", "showInAddressList", "employeeHireDate",
-		"employeeOrgData", "faxNumber", "onPremisesImmutableId", "identities", "consentProvidedForMinor",
-	}
-}
-
 func readOnlyUserProps() []string {
 	return []string{"id", "createdDateTime", "deletedDateTime", "assignedLicenses", "signInSessionsValidFromDateTime", "memberOf"}
 }
 
-// stringRule is a writable string property and its length limit
-// (REFERENCE.md §2 Users; GDOCS user resource for lengths not listed there).
+// stringRule is a writable string property and its documented maximum
+// length (resources/user.md; 0: none documented, none checked).
 type stringRule struct {
 	name string
 	max  int
@@ -51,15 +42,52 @@ func stringRules() []stringRule {
 		{"employeeType", 64, func(u *User) *string { return &u.EmployeeType }},
 		{"employeeId", 16, func(u *User) *string { return &u.EmployeeID }},
 		{"userType", 16, func(u *User) *string { return &u.UserType }},
+		{"city", 128, func(u *User) *string { return &u.City }},
+		{"country", 128, func(u *User) *string { return &u.Country }},
+		{"state", 128, func(u *User) *string { return &u.State }},
+		{"streetAddress", 1024, func(u *User) *string { return &u.StreetAddress }},
+		{"postalCode", 40, func(u *User) *string { return &u.PostalCode }},
+		{"mobilePhone", 64, func(u *User) *string { return &u.MobilePhone }},
+		{"faxNumber", 0, func(u *User) *string { return &u.FaxNumber }},
+		{"preferredLanguage", 0, func(u *User) *string { return &u.PreferredLanguage }},
+		{"onPremisesImmutableId", 0, func(u *User) *string { return &u.OnPremisesImmutableID }},
 	}
+}
+
+// enumRule is a writable string property with documented values
+// (resources/user.md); the value is stored in the documented spelling.
+type enumRule struct {
+	name   string
+	values []string
+	dst    func(*User) *string
+}
+
+func enumRules() []enumRule {
+	return []enumRule{
+		{"ageGroup", []string{"minor", "notAdult", "adult"}, func(u *User) *string { return &u.AgeGroup }},
+		{"consentProvidedForMinor", []string{"granted", "denied", "notRequired"}, func(u *User) *string { return &u.ConsentProvidedForMinor }},
+	}
+}
+
+// userWrite is how a POST or PATCH body is checked.
+type userWrite struct {
+	create bool
+	domain string
+	// strict checks what Config.Lenient relaxes: unknown properties,
+	// nullability and documented lengths.
+	strict bool
 }
 
 // applyUserFields validates the members of a POST or PATCH body and writes
 // them into u. On error u may be partly written; callers pass a copy.
-func applyUserFields(u *User, m map[string]json.RawMessage, create bool, domain string) *graphError {
+func applyUserFields(u *User, m map[string]json.RawMessage, w userWrite) *graphError {
 	rules := stringRules()
-	known := []string{"accountEnabled", "passwordProfile", "employeeLeaveDateTime", "otherMails", "businessPhones", "onPremisesExtensionAttributes"}
+	known := []string{"accountEnabled", "passwordProfile", "employeeLeaveDateTime", "otherMails", "businessPhones",
+		"onPremisesExtensionAttributes", "passwordPolicies", "showInAddressList", "employeeHireDate", "employeeOrgData", "identities"}
 	for _, r := range rules {
+		known = append(known, r.name)
+	}
+	for _, r := range enumRules() {
 		known = append(known, r.name)
 	}
 	keys := make([]string, 0, len(m))
@@ -69,14 +97,16 @@ func applyUserFields(u *User, m map[string]json.RawMessage, create bool, domain 
 	slices.Sort(keys)
 	for _, k := range keys {
 		switch {
-		case strings.HasPrefix(k, "@odata."), slices.Contains(known, k), slices.Contains(ignoredUserProps(), k):
+		case strings.HasPrefix(k, "@odata."), slices.Contains(known, k):
 		case slices.Contains(readOnlyUserProps(), k):
 			return directoryBadRequest(fmt.Sprintf("Property '%s' is read-only and cannot be set.", k))
+		case !w.strict:
+			delete(m, k) // lenient: an unknown property is dropped
 		default:
-			return badRequest(fmt.Sprintf("The property '%s' does not exist on type 'microsoft.graph.user'. Make sure to only use property names that are defined by the type or mark the type as open type.", k))
+			return unknownProperty(k, "microsoft.graph.user")
 		}
 	}
-	if create {
+	if w.create {
 		for _, req := range []string{"accountEnabled", "displayName", "mailNickname", "passwordProfile", "userPrincipalName"} {
 			if isNull(m[req]) || string(m[req]) == `""` {
 				return directoryBadRequest(MsgRequired(req))
@@ -97,7 +127,7 @@ func applyUserFields(u *User, m map[string]json.RawMessage, create bool, domain 
 		if err := json.Unmarshal(raw, &v); err != nil {
 			return invalidValue(r.name)
 		}
-		if v == nil && r.name == "usageLocation" {
+		if v == nil && r.name == "usageLocation" && w.strict {
 			// user resource: usageLocation is "Not nullable"
 			return invalidValue(r.name)
 		}
@@ -105,37 +135,33 @@ func applyUserFields(u *User, m map[string]json.RawMessage, create bool, domain 
 		if v != nil {
 			s = *v
 		}
-		if utf8.RuneCountInString(s) > r.max {
+		if w.strict && r.max > 0 && utf8.RuneCountInString(s) > r.max {
 			return invalidValue(r.name)
 		}
 		*r.dst(u) = s
 	}
-	if raw, ok := m["employeeLeaveDateTime"]; ok {
-		var v *time.Time
-		if err := json.Unmarshal(raw, &v); err != nil {
-			return invalidValue("employeeLeaveDateTime")
-		}
-		u.EmployeeLeaveDateTime = time.Time{}
-		if v != nil {
-			u.EmployeeLeaveDateTime = v.UTC()
-		}
+	if err := applyEnums(u, m); err != nil {
+		return err
+	}
+	if err := applyProfileFields(u, m, w); err != nil {
+		return err
 	}
 	if raw, ok := m["otherMails"]; ok {
 		var v []string
-		if err := json.Unmarshal(raw, &v); err != nil || len(v) > 250 {
+		if err := json.Unmarshal(raw, &v); err != nil || (w.strict && len(v) > 250) {
 			return invalidValue("otherMails")
 		}
 		for _, s := range v {
-			if len(s) > 250 || !strings.Contains(s, "@") {
+			if (w.strict && len(s) > 250) || !strings.Contains(s, "@") {
 				return invalidValue("otherMails")
 			}
 		}
 		u.OtherMails = v
 	}
 	if raw, ok := m["businessPhones"]; ok {
-		// resources/user.md: "Only one number can be set for this property."
+		// resources/user.md: "only one number can be set for this property".
 		var v []string
-		if err := json.Unmarshal(raw, &v); err != nil || len(v) > 1 || (len(v) == 1 && utf8.RuneCountInString(v[0]) > 64) {
+		if err := json.Unmarshal(raw, &v); err != nil || len(v) > 1 || (w.strict && len(v) == 1 && utf8.RuneCountInString(v[0]) > 64) {
 			return invalidValue("businessPhones")
 		}
 		u.BusinessPhones = v
@@ -148,16 +174,16 @@ func applyUserFields(u *User, m map[string]json.RawMessage, create bool, domain 
 		for k, s := range v {
 			n, err := strconv.Atoi(strings.TrimPrefix(strings.ToLower(k), "extensionattribute"))
 			if !strings.HasPrefix(strings.ToLower(k), "extensionattribute") || err != nil || n < 1 || n > 15 {
-				if strings.HasPrefix(k, "@odata.") {
+				if strings.HasPrefix(k, "@odata.") || !w.strict {
 					continue
 				}
-				return badRequest(fmt.Sprintf("The property '%s' does not exist on type 'microsoft.graph.onPremisesExtensionAttributes'. Make sure to only use property names that are defined by the type or mark the type as open type.", k))
+				return unknownProperty(k, "microsoft.graph.onPremisesExtensionAttributes")
 			}
 			val := ""
 			if s != nil {
 				val = *s
 			}
-			if len(val) > 1024 {
+			if w.strict && len(val) > 1024 {
 				return invalidValue("onPremisesExtensionAttributes")
 			}
 			u.OnPremisesExtensionAttributes.Set(n, val)
@@ -172,6 +198,10 @@ func applyUserFields(u *User, m map[string]json.RawMessage, create bool, domain 
 	if _, ok := m["mailNickname"]; ok && !validMailNickname(u.MailNickname) {
 		return invalidValue("mailNickname")
 	}
+	if _, ok := m["onPremisesImmutableId"]; ok && strings.ContainsAny(u.OnPremisesImmutableID, "$_") {
+		// resources/user.md: "The $ and _ characters cannot be used".
+		return invalidValue("onPremisesImmutableId")
+	}
 	if raw, ok := m["passwordProfile"]; ok {
 		var pp struct {
 			Password *string `json:"password"`
@@ -180,7 +210,7 @@ func applyUserFields(u *User, m map[string]json.RawMessage, create bool, domain 
 			return invalidValue("passwordProfile")
 		}
 		if pp.Password == nil || *pp.Password == "" {
-			if create {
+			if w.create {
 				return directoryBadRequest(MsgRequired("passwordProfile"))
 			}
 		} else if !passwordComplex(*pp.Password) {
@@ -188,12 +218,177 @@ func applyUserFields(u *User, m map[string]json.RawMessage, create bool, domain 
 		}
 	}
 	if _, ok := m["userPrincipalName"]; ok {
-		if err := checkUPN(u.UserPrincipalName, domain); err != nil {
+		if err := checkUPN(u.UserPrincipalName, w.domain); err != nil {
 			return err
 		}
 	}
-	if u.DisplayName == "" && (create || m["displayName"] != nil) {
+	if _, ok := m["identities"]; ok {
+		if err := checkIdentities(u); err != nil {
+			return err
+		}
+	}
+	if u.DisplayName == "" && (w.create || m["displayName"] != nil) {
 		return directoryBadRequest(MsgRequired("displayName"))
+	}
+	return nil
+}
+
+// unknownProperty is OData's answer to a member the type does not define.
+func unknownProperty(name, typeName string) *graphError {
+	return badRequest(fmt.Sprintf("The property '%s' does not exist on type '%s'. Make sure to only use property names that are defined by the type or mark the type as open type.", name, typeName))
+}
+
+// applyEnums writes ageGroup and consentProvidedForMinor (null clears).
+func applyEnums(u *User, m map[string]json.RawMessage) *graphError {
+	for _, r := range enumRules() {
+		raw, ok := m[r.name]
+		if !ok {
+			continue
+		}
+		var v *string
+		if err := json.Unmarshal(raw, &v); err != nil {
+			return invalidValue(r.name)
+		}
+		if v == nil {
+			*r.dst(u) = ""
+			continue
+		}
+		i := slices.IndexFunc(r.values, func(s string) bool { return strings.EqualFold(s, *v) })
+		if i < 0 {
+			return invalidValue(r.name)
+		}
+		*r.dst(u) = r.values[i]
+	}
+	return nil
+}
+
+// applyProfileFields writes passwordPolicies, showInAddressList,
+// employeeLeaveDateTime, employeeHireDate, employeeOrgData and identities.
+func applyProfileFields(u *User, m map[string]json.RawMessage, w userWrite) *graphError {
+	if raw, ok := m["passwordPolicies"]; ok {
+		// resources/user.md: DisablePasswordExpiration, DisableStrongPassword,
+		// or both, comma-separated; null clears.
+		var v *string
+		if err := json.Unmarshal(raw, &v); err != nil {
+			return invalidValue("passwordPolicies")
+		}
+		u.PasswordPolicies = ""
+		if v != nil {
+			var out []string
+			for _, p := range strings.Split(*v, ",") {
+				i := slices.IndexFunc(passwordPolicies(), func(s string) bool { return strings.EqualFold(s, strings.TrimSpace(p)) })
+				if i < 0 {
+					return invalidValue("passwordPolicies")
+				}
+				out = append(out, passwordPolicies()[i])
+			}
+			u.PasswordPolicies = strings.Join(out, ", ")
+		}
+	}
+	if raw, ok := m["showInAddressList"]; ok {
+		var v *bool
+		if err := json.Unmarshal(raw, &v); err != nil {
+			return invalidValue("showInAddressList")
+		}
+		u.ShowInAddressList = v
+	}
+	for _, d := range []struct {
+		name string
+		dst  *time.Time
+	}{{"employeeLeaveDateTime", &u.EmployeeLeaveDateTime}, {"employeeHireDate", &u.EmployeeHireDate}} {
+		raw, ok := m[d.name]
+		if !ok {
+			continue
+		}
+		var v *time.Time
+		if err := json.Unmarshal(raw, &v); err != nil {
+			return invalidValue(d.name)
+		}
+		*d.dst = time.Time{}
+		if v != nil {
+			*d.dst = v.UTC()
+		}
+	}
+	if raw, ok := m["employeeOrgData"]; ok {
+		var v map[string]*string
+		if err := json.Unmarshal(raw, &v); err != nil {
+			return invalidValue("employeeOrgData")
+		}
+		next := EmployeeOrgData{}
+		for k, s := range v {
+			val := ""
+			if s != nil {
+				val = *s
+			}
+			switch k {
+			case "division":
+				next.Division = val
+			case "costCenter":
+				next.CostCenter = val
+			default:
+				if !strings.HasPrefix(k, "@odata.") && w.strict {
+					return unknownProperty(k, "microsoft.graph.employeeOrgData")
+				}
+			}
+		}
+		u.EmployeeOrgData = next
+	}
+	if raw, ok := m["identities"]; ok {
+		var v []map[string]*string
+		if err := json.Unmarshal(raw, &v); err != nil {
+			return invalidValue("identities")
+		}
+		u.Identities = nil
+		for _, id := range v {
+			var oi ObjectIdentity
+			for k, s := range id {
+				val := ""
+				if s != nil {
+					val = *s
+				}
+				switch k {
+				case "signInType":
+					oi.SignInType = val
+				case "issuer":
+					oi.Issuer = val
+				case "issuerAssignedId":
+					oi.IssuerAssignedID = val
+				default:
+					if !strings.HasPrefix(k, "@odata.") && w.strict {
+						return unknownProperty(k, "microsoft.graph.objectIdentity")
+					}
+				}
+			}
+			u.Identities = append(u.Identities, oi)
+		}
+	}
+	return nil
+}
+
+func passwordPolicies() []string {
+	return []string{"DisablePasswordExpiration", "DisableStrongPassword"}
+}
+
+// checkIdentities applies objectIdentity's rules: signInType and issuer are
+// required; a userPrincipalName identity must name the user's own UPN (it
+// is always derived from userPrincipalName, so it is not stored twice).
+func checkIdentities(u *User) *graphError {
+	kept := u.Identities[:0]
+	for _, id := range u.Identities {
+		if id.SignInType == "" || id.Issuer == "" || id.IssuerAssignedID == "" {
+			return invalidValue("identities")
+		}
+		if strings.EqualFold(id.SignInType, "userPrincipalName") {
+			if !strings.EqualFold(id.IssuerAssignedID, u.UserPrincipalName) {
+				return invalidValue("identities")
+			}
+			continue
+		}
+		kept = append(kept, id)
+	}
+	u.Identities = kept
+	if len(kept) == 0 {
+		u.Identities = nil
 	}
 	return nil
 }

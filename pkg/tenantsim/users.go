@@ -12,8 +12,7 @@ import (
 // v1.0's: businessPhones, displayName, givenName, jobTitle, mail,
 // mobilePhone, officeLocation, preferredLanguage, surname,
 // userPrincipalName, id; everything else is returned only when $selected
-// (REFERENCE.md §2 Users; GDOCS user resource). passwordProfile is
-// selectable but always null.
+// (resources/user.md). passwordProfile is selectable but always null.
 func userProps(u *User) []prop {
 	s := func(v string) func() any { return func() any { return wireString(v) } }
 	null := func() any { return nil }
@@ -23,29 +22,64 @@ func userProps(u *User) []prop {
 		{"givenName", true, s(u.GivenName)},
 		{"jobTitle", true, s(u.JobTitle)},
 		{"mail", true, s(u.Mail)},
-		{"mobilePhone", true, null},
+		{"mobilePhone", true, s(u.MobilePhone)},
 		{"officeLocation", true, s(u.OfficeLocation)},
-		{"preferredLanguage", true, null},
+		{"preferredLanguage", true, s(u.PreferredLanguage)},
 		{"surname", true, s(u.Surname)},
 		{"userPrincipalName", true, s(u.UserPrincipalName)},
 		{"id", true, s(u.ID)},
 		{"accountEnabled", false, func() any { return u.AccountEnabled }},
+		{"ageGroup", false, s(u.AgeGroup)},
 		{"assignedLicenses", false, func() any { return wireLicenses(u.AssignedLicenses) }},
+		{"city", false, s(u.City)},
 		{"companyName", false, s(u.CompanyName)},
+		{"consentProvidedForMinor", false, s(u.ConsentProvidedForMinor)},
+		{"country", false, s(u.Country)},
 		{"createdDateTime", false, func() any { return wireTime(u.CreatedDateTime) }},
 		{"deletedDateTime", false, func() any { return wireTime(u.DeletedDateTime) }},
 		{"department", false, s(u.Department)},
+		{"employeeHireDate", false, func() any { return wireTime(u.EmployeeHireDate) }},
 		{"employeeId", false, s(u.EmployeeID)},
 		{"employeeLeaveDateTime", false, func() any { return wireTime(u.EmployeeLeaveDateTime) }},
+		{"employeeOrgData", false, func() any { return wireOrgData(u.EmployeeOrgData) }},
 		{"employeeType", false, s(u.EmployeeType)},
+		{"faxNumber", false, s(u.FaxNumber)},
+		{"identities", false, func() any { return wireIdentities(u) }},
 		{"mailNickname", false, s(u.MailNickname)},
 		{"onPremisesExtensionAttributes", false, func() any { return wireExtensions(u.OnPremisesExtensionAttributes) }},
+		{"onPremisesImmutableId", false, s(u.OnPremisesImmutableID)},
 		{"otherMails", false, func() any { return wireStrings(u.OtherMails) }},
+		{"passwordPolicies", false, s(u.PasswordPolicies)},
 		{"passwordProfile", false, null},
+		{"postalCode", false, s(u.PostalCode)},
+		{"showInAddressList", false, func() any { return u.ShowInAddressList }},
 		{"signInSessionsValidFromDateTime", false, func() any { return wireTime(u.SignInSessionsValidFromDateTime) }},
+		{"state", false, s(u.State)},
+		{"streetAddress", false, s(u.StreetAddress)},
 		{"usageLocation", false, s(u.UsageLocation)},
 		{"userType", false, s(u.UserType)},
 	}
+}
+
+// wireOrgData renders employeeOrgData; unset is null.
+func wireOrgData(d EmployeeOrgData) any {
+	if d == (EmployeeOrgData{}) {
+		return nil
+	}
+	return jsonObject{{"division", wireString(d.Division)}, {"costCenter", wireString(d.CostCenter)}}
+}
+
+// wireIdentities renders identities: the userPrincipalName identity, which
+// every member user has (issuer: the UPN's domain), then the stored ones.
+func wireIdentities(u *User) []jsonObject {
+	out := []jsonObject{}
+	if at := strings.LastIndexByte(u.UserPrincipalName, '@'); at >= 0 {
+		out = append(out, jsonObject{{"signInType", "userPrincipalName"}, {"issuer", u.UserPrincipalName[at+1:]}, {"issuerAssignedId", u.UserPrincipalName}})
+	}
+	for _, id := range u.Identities {
+		out = append(out, jsonObject{{"signInType", id.SignInType}, {"issuer", id.Issuer}, {"issuerAssignedId", id.IssuerAssignedID}})
+	}
+	return out
 }
 
 func userSelectable() []string { return propNames(userProps(&User{})) }
@@ -66,20 +100,30 @@ func wireExtensions(e ExtensionAttributes) jsonObject {
 	return out
 }
 
-// userSchema lists the filterable user properties. companyName,
-// employeeType, employeeLeaveDateTime, otherMails and
-// onPremisesExtensionAttributes/* need an advanced query (REFERENCE.md §2
-// Queries; employeeLeaveDateTime is UNVERIFIED there and treated as advanced).
+// userSchema lists the filterable user properties and which of them
+// Graph filters only as an advanced query (includes/filter-directory-objects.md
+// in the docs, the eq column; employeeLeaveDateTime is not in that table and
+// is treated as advanced, REFERENCE.md §2 Queries).
 func userSchema() *entitySchema {
 	fs := []field{
 		{name: "id"}, {name: "userPrincipalName"}, {name: "displayName"}, {name: "givenName"},
 		{name: "surname"}, {name: "mail"}, {name: "mailNickname"}, {name: "department"},
 		{name: "employeeId"}, {name: "jobTitle"}, {name: "usageLocation"}, {name: "userType"},
+		{name: "city"}, {name: "country"}, {name: "state"}, {name: "ageGroup"}, {name: "consentProvidedForMinor"},
 		{name: "accountEnabled", kind: kBool},
 		{name: "createdDateTime", kind: kDateTime},
 		{name: "deletedDateTime", kind: kDateTime},
 		{name: "companyName", advanced: true},
 		{name: "employeeType", advanced: true},
+		{name: "mobilePhone", advanced: true},
+		{name: "officeLocation", advanced: true},
+		{name: "postalCode", advanced: true},
+		{name: "preferredLanguage", advanced: true},
+		{name: "streetAddress", advanced: true},
+		{name: "passwordPolicies", advanced: true},
+		{name: "onPremisesImmutableId", advanced: true},
+		{name: "showInAddressList", kind: kBool, advanced: true},
+		{name: "employeeHireDate", kind: kDateTime, advanced: true},
 		{name: "employeeLeaveDateTime", kind: kDateTime, advanced: true},
 		{name: "otherMails", kind: kStringList, advanced: true},
 		{name: "assignedLicenses", kind: kLicenseList},
@@ -138,6 +182,37 @@ func userGetter(u *User) getter {
 			return u.OtherMails
 		case "assignedLicenses":
 			return u.AssignedLicenses
+		case "city":
+			return u.City
+		case "country":
+			return u.Country
+		case "state":
+			return u.State
+		case "ageGroup":
+			return u.AgeGroup
+		case "consentProvidedForMinor":
+			return u.ConsentProvidedForMinor
+		case "mobilePhone":
+			return u.MobilePhone
+		case "officeLocation":
+			return u.OfficeLocation
+		case "postalCode":
+			return u.PostalCode
+		case "preferredLanguage":
+			return u.PreferredLanguage
+		case "streetAddress":
+			return u.StreetAddress
+		case "passwordPolicies":
+			return u.PasswordPolicies
+		case "onPremisesImmutableId":
+			return u.OnPremisesImmutableID
+		case "showInAddressList":
+			if u.ShowInAddressList == nil {
+				return nil
+			}
+			return *u.ShowInAddressList
+		case "employeeHireDate":
+			return u.EmployeeHireDate
 		}
 		return nil
 	}
@@ -175,6 +250,11 @@ func (c *call) existingUser(key string) (*userRec, *graphError) {
 		return u, nil
 	}
 	return nil, notFound(key)
+}
+
+// userWrite is how this call checks a user body.
+func (c *call) userWrite(create bool) userWrite {
+	return userWrite{create: create, domain: c.s.cfg.Domain, strict: !c.s.cfg.Lenient}
 }
 
 func (c *call) userEntity(u *User, sel []string) jsonObject {
@@ -235,7 +315,7 @@ func handleGetUser(c *call) reply {
 func (c *call) selectOnly(selectable []string, typeName string) ([]string, *graphError) {
 	for k, v := range c.query {
 		if strings.EqualFold(k, "$select") && len(v) > 0 {
-			return parseSelect(v[0], selectable, typeName)
+			return c.parseSelect(v[0], selectable, typeName)
 		}
 	}
 	return nil, nil
@@ -250,7 +330,7 @@ func handleCreateUser(c *call) reply {
 		return failed(err)
 	}
 	var u User
-	if err := applyUserFields(&u, m, true, c.s.cfg.Domain); err != nil {
+	if err := applyUserFields(&u, m, c.userWrite(true)); err != nil {
 		return failed(err)
 	}
 	if c.st.upnTaken(u.UserPrincipalName, "") {
@@ -285,7 +365,7 @@ func handlePatchUser(c *call) reply {
 		return failed(err)
 	}
 	next := cloneUser(u.User)
-	if err := applyUserFields(&next, m, false, c.s.cfg.Domain); err != nil {
+	if err := applyUserFields(&next, m, c.userWrite(false)); err != nil {
 		return failed(err)
 	}
 	if !strings.EqualFold(next.UserPrincipalName, u.UserPrincipalName) && c.st.upnTaken(next.UserPrincipalName, u.ID) {
@@ -340,6 +420,9 @@ func handleRevokeSessions(c *call) reply {
 // (reported for POST /users in microsoftgraph/msgraph-sample-pythondjangoapp
 // issue 22; the docs list Content-Type: application/json as required).
 func (c *call) jsonWrite() *graphError {
+	if c.s.cfg.Lenient {
+		return nil
+	}
 	mt, _, err := mime.ParseMediaType(c.r.Header.Get("Content-Type"))
 	if err != nil || mt != "application/json" {
 		return badRequest("Entity only allows writes with a JSON Content-Type header.")
