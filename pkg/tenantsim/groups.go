@@ -108,7 +108,7 @@ func handleGetGroup(c *call) reply {
 	if err != nil {
 		return failed(err)
 	}
-	return ok(project(groupProps(&g.Group), sel, jsonField{"@odata.context", c.base + "/$metadata#groups/$entity"}))
+	return ok(project(groupProps(&g.Group), sel, jsonField{"@odata.context", c.entityContext("groups", sel)}))
 }
 
 // handleListMembers answers GET /groups/{id}/members: the group's live,

@@ -1,8 +1,10 @@
 package tenantsim
 
 import (
+	"fmt"
 	"mime"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -258,10 +260,30 @@ func (c *call) userWrite(create bool) userWrite {
 }
 
 func (c *call) userEntity(u *User, sel []string) jsonObject {
-	return project(userProps(u), sel, jsonField{"@odata.context", c.base + "/$metadata#users/$entity"})
+	return project(userProps(u), sel, jsonField{"@odata.context", c.entityContext("users", sel)})
+}
+
+// entityContext is a single entity's @odata.context: "…#users/$entity",
+// or with $select "…#users(displayName,id)/$entity" (user-get.md, example 3).
+func (c *call) entityContext(set string, sel []string) string {
+	if sel != nil {
+		set += "(" + strings.Join(sel, ",") + ")"
+	}
+	return c.base + "/$metadata#" + set + "/$entity"
+}
+
+// singleUserOnlyProps are properties Graph returns only for one user at a
+// time; a $select of them on a collection answers 501 (user-list.md). The
+// emulator does not model their values: a single GET returns null.
+func singleUserOnlyProps() []string {
+	return []string{"aboutMe", "birthday", "hireDate", "interests", "mySite", "pastProjects",
+		"preferredName", "responsibilities", "schools", "skills", "mailboxSettings"}
 }
 
 func handleListUsers(c *call) reply {
+	if err := c.collectionSelect(); err != nil {
+		return failed(err)
+	}
 	q, err := c.listQuery(collectionOptions{schema: c.s.userSchema, selectable: userSelectable(), orderable: []string{"displayName", "userPrincipalName"}})
 	if err != nil {
 		return failed(err)
@@ -300,7 +322,12 @@ func handleCountUsers(c *call) reply {
 }
 
 func handleGetUser(c *call) reply {
-	sel, err := c.selectOnly(userSelectable(), "microsoft.graph.user")
+	if strings.HasPrefix(c.param("id"), "$") {
+		// user-get.md: a key that starts with $ must be written
+		// users('$key'); after "/users/" it is a 400 (wording not verified).
+		return failed(badRequest(fmt.Sprintf("Resource not found for the segment '%s'.", c.param("id"))))
+	}
+	sel, err := c.selectOnly(append(userSelectable(), singleUserOnlyProps()...), "microsoft.graph.user")
 	if err != nil {
 		return failed(err)
 	}
@@ -308,7 +335,30 @@ func handleGetUser(c *call) reply {
 	if err != nil {
 		return failed(err)
 	}
-	return ok(c.userEntity(&u.User, sel))
+	e := c.userEntity(&u.User, sel)
+	for _, name := range sel {
+		if slices.Contains(singleUserOnlyProps(), name) {
+			e = append(e, jsonField{name, nil})
+		}
+	}
+	return ok(e)
+}
+
+// collectionSelect refuses, with 501, a $select on a users collection of a
+// property Graph returns only for a single user (user-list.md; the
+// code and wording are not verified).
+func (c *call) collectionSelect() *graphError {
+	for k, v := range c.query {
+		if !strings.EqualFold(k, "$select") || len(v) == 0 {
+			continue
+		}
+		for _, p := range strings.Split(v[0], ",") {
+			if i := slices.IndexFunc(singleUserOnlyProps(), func(s string) bool { return strings.EqualFold(s, strings.TrimSpace(p)) }); i >= 0 {
+				return newError(http.StatusNotImplemented, "NotImplemented", fmt.Sprintf("The property '%s' is supported only when retrieving a single user.", singleUserOnlyProps()[i]))
+			}
+		}
+	}
+	return nil
 }
 
 // selectOnly parses $select on a single-entity GET.
