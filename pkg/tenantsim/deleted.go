@@ -21,7 +21,11 @@ func deletedUserProps(u *User) []prop {
 // (and the SDK's graph.user spelling), with $filter, $select, $top, $count
 // and paging.
 func handleListDeleted(c *call) reply {
-	q, err := c.listQuery(collectionOptions{schema: c.s.userSchema, selectable: userSelectable(), orderable: []string{"displayName", "userPrincipalName"}})
+	// directory-deleteditems-list.md: $orderBy on deletedDateTime,
+	// displayName and userPrincipalName; deletedDateTime needs the advanced
+	// query parameters.
+	q, err := c.listQuery(collectionOptions{schema: c.s.userSchema, selectable: userSelectable(),
+		orderable: []string{"displayName", "userPrincipalName", "deletedDateTime"}, advancedOrder: []string{"deletedDateTime"}})
 	if err != nil {
 		return failed(err)
 	}
@@ -34,18 +38,23 @@ func handleListDeleted(c *call) reply {
 			return project(deletedUserProps(&u.User), q.sel, jsonField{"@odata.type", "#microsoft.graph.user"})
 		}})
 	}
-	return c.page(items, q, "directoryObjects/microsoft.graph.user")
+	// The page shows the group cast's context as "#groups"; the user
+	// cast's is taken to be "#users" by the same rule.
+	return c.page(items, q, "users")
 }
 
 // handleListDeletedGroups answers GET /directory/deletedItems/microsoft.graph.group
 // (directory-deleteditems-list.md): the emulator cannot delete groups, so
-// the collection is always empty, but the query is checked like Graph's.
+// the collection is always empty, but the query is checked like Graph's:
+// deletedDateTime is selectable, and sorting on it needs the advanced
+// query parameters.
 func handleListDeletedGroups(c *call) reply {
-	q, err := c.listQuery(groupOptions(c))
+	q, err := c.listQuery(collectionOptions{schema: c.s.groupSchema, selectable: append(groupSelectable(), "deletedDateTime"),
+		orderable: []string{"displayName", "deletedDateTime"}, advancedOrder: []string{"deletedDateTime"}})
 	if err != nil {
 		return failed(err)
 	}
-	return c.page(nil, q, "directoryObjects/microsoft.graph.group")
+	return c.page(nil, q, "groups")
 }
 
 func handleGetDeleted(c *call) reply {

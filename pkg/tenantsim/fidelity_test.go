@@ -240,7 +240,7 @@ func TestGroupAndMembershipGaps(t *testing.T) {
 
 	// directory-deleteditems-list.md: the group cast.
 	r := h.do(http.MethodGet, "/directory/deletedItems/microsoft.graph.group", nil).mustStatus(t, http.StatusOK)
-	if len(r.values(t)) != 0 || !strings.HasSuffix(r.json(t)["@odata.context"].(string), "$metadata#directoryObjects/microsoft.graph.group") {
+	if len(r.values(t)) != 0 || !strings.HasSuffix(r.json(t)["@odata.context"].(string), "$metadata#groups") {
 		t.Errorf("deleted groups: %s", r.body)
 	}
 }

@@ -77,6 +77,8 @@ type fieldRef struct {
 	f      field
 	lambda bool
 	sub    string
+	// count is a collection's /$count (assignedLicenses/$count eq 0).
+	count bool
 }
 
 // compiledFilter is a parsed, type-checked $filter.
@@ -142,6 +144,15 @@ func (b *binder) bind(n fnode, scope *lambdaScope) *graphError {
 			return err
 		}
 		n.ref = ref
+		if ref.count {
+			// concepts/aad-advanced-queries.md: counting a collection in a
+			// filter (/$count eq 0, ne 0, eq 1, ne 1) is an advanced query.
+			b.needAdvanced(b.propertyClause(ref.f.name))
+			if n.op == "in" || n.lit.kind != litNumber || n.lit.num != float64(int(n.lit.num)) {
+				return badRequest(fmt.Sprintf("Invalid filter clause: A binary operator with incompatible types was detected. Found operand types 'Edm.Int32' and '%s' for operator kind '%s'.", litEDM(n.lit), opKind(n.op)))
+			}
+			return nil
+		}
 		if ref.f.kind.isList() && !ref.lambda {
 			return badRequest(fmt.Sprintf("Invalid filter clause: The operand for a binary operator '%s' is not a single value. Binary operators require both operands to be single values.", opKind(n.op)))
 		}
@@ -234,6 +245,17 @@ func (b *binder) resolve(path []string, scope *lambdaScope) (fieldRef, *graphErr
 		}
 		return fieldRef{}, badRequest("Invalid filter clause: The lambda variable is used in an unsupported way.")
 	}
+	if len(path) > 1 && strings.EqualFold(path[len(path)-1], "$count") {
+		ref, err := b.resolve(path[:len(path)-1], scope)
+		if err != nil {
+			return ref, err
+		}
+		if !ref.f.kind.isList() || ref.lambda {
+			return fieldRef{}, badRequest("Invalid filter clause: $count may only follow a collection.")
+		}
+		ref.count = true
+		return ref, nil
+	}
 	f, ok := b.schema.fields[strings.ToLower(strings.Join(path, "/"))]
 	if !ok {
 		typ := b.schema.typeName
@@ -315,6 +337,9 @@ func eval(n fnode, get getter, elem any) bool {
 	case *fNot:
 		return !eval(n.x, get, elem)
 	case *fCompare:
+		if n.ref.count {
+			return compareCount(collectionLen(get(n.ref.f)), n.op, int(n.lit.num))
+		}
 		v := n.ref.value(get, elem)
 		if n.op == "in" {
 			for _, lit := range n.list {
@@ -423,6 +448,34 @@ func compareValue(v any, op string, lit fLiteral) bool {
 		return c > 0
 	case "ge":
 		return c >= 0
+	}
+	return false
+}
+
+func collectionLen(v any) int {
+	switch l := v.(type) {
+	case []string:
+		return len(l)
+	case []AssignedLicense:
+		return len(l)
+	}
+	return 0
+}
+
+func compareCount(n int, op string, lit int) bool {
+	switch op {
+	case "eq":
+		return n == lit
+	case "ne":
+		return n != lit
+	case "lt":
+		return n < lit
+	case "le":
+		return n <= lit
+	case "gt":
+		return n > lit
+	case "ge":
+		return n >= lit
 	}
 	return false
 }

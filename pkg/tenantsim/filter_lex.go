@@ -123,6 +123,10 @@ func tokenize(src string) ([]token, error) {
 		case isLetter(c) && guidAt(src[i:]):
 			toks = append(toks, token{kind: tkGUID, text: src[i : i+36], pos: i})
 			i += 36
+		case c == '$' && strings.HasPrefix(strings.ToLower(src[i:]), "$count") && (i+6 == len(src) || !isIdentChar(src[i+6])):
+			// the $count path segment (collection/$count eq 0)
+			toks = append(toks, token{kind: tkIdent, text: src[i : i+6], pos: i})
+			i += 6
 		case isLetter(c) || c == '_':
 			start := i
 			for i < len(src) && isIdentChar(src[i]) {

@@ -111,28 +111,85 @@ func handleGetGroup(c *call) reply {
 	return ok(project(groupProps(&g.Group), sel, jsonField{"@odata.context", c.entityContext("groups", sel)}))
 }
 
-// handleListMembers answers GET /groups/{id}/members: the group's live,
-// replicated users as directoryObjects with @odata.type.
-func handleListMembers(c *call) reply {
-	q, err := c.listQuery(collectionOptions{schema: c.s.userSchema, selectable: userSelectable(), orderable: []string{"displayName"}})
-	if err != nil {
-		return failed(err)
-	}
+// groupMembers lists the group's live, replicated users that match q (nil: all).
+func (c *call) groupMembers(q *listQuery) ([]listItem, *graphError) {
 	g, err := c.visibleGroup(c.param("id"))
 	if err != nil {
-		return failed(err)
+		return nil, err
 	}
 	var items []listItem
 	for _, id := range g.Members {
 		u := c.st.users[id]
-		if u == nil || c.hidden(u.createdAt) || (q.filter != nil && !q.filter.match(userGetter(&u.User))) {
+		if u == nil || c.hidden(u.createdAt) || (q != nil && q.filter != nil && !q.filter.match(userGetter(&u.User))) {
 			continue
 		}
-		items = append(items, listItem{key: userSortKey(&u.User, q.orderBy), id: u.ID, render: func() jsonObject {
-			return project(userProps(&u.User), q.sel, jsonField{"@odata.type", "#microsoft.graph.user"})
-		}})
+		it := listItem{id: u.ID}
+		if q != nil {
+			sel := q.sel
+			it.key = userSortKey(&u.User, q.orderBy)
+			it.render = func() jsonObject {
+				return project(userProps(&u.User), sel, jsonField{"@odata.type", "#microsoft.graph.user"})
+			}
+		}
+		items = append(items, it)
 	}
-	return c.page(items, q, "directoryObjects")
+	return items, nil
+}
+
+// memberList answers GET /groups/{id}/members (group-list-members.md): the
+// members as directoryObjects with @odata.type, or with the
+// microsoft.graph.user cast as users.
+func memberList(cast bool) func(*call) reply {
+	return func(c *call) reply {
+		q, err := c.listQuery(collectionOptions{schema: c.s.userSchema, selectable: userSelectable(), orderable: []string{"displayName"}})
+		if err != nil {
+			return failed(err)
+		}
+		items, err := c.groupMembers(&q)
+		if err != nil {
+			return failed(err)
+		}
+		if cast {
+			return c.page(items, q, "users")
+		}
+		return c.page(items, q, "directoryObjects")
+	}
+}
+
+// handleMemberCount answers GET /groups/{id}/members/$count (and the user
+// cast's) as text/plain; it needs ConsistencyLevel: eventual.
+func handleMemberCount(c *call) reply {
+	if !c.eventual() {
+		return failed(directoryBadRequest("$count is not currently supported."))
+	}
+	items, err := c.groupMembers(nil)
+	if err != nil {
+		return failed(err)
+	}
+	return reply{status: http.StatusOK, raw: []byte(strconv.Itoa(len(items))), ctype: "text/plain"}
+}
+
+// handleCountGroups answers GET /groups/$count as text/plain, with an
+// optional $filter; it needs ConsistencyLevel: eventual.
+func handleCountGroups(c *call) reply {
+	if !c.eventual() {
+		return failed(directoryBadRequest("$count is not currently supported."))
+	}
+	var f *compiledFilter
+	if v := c.query.Get("$filter"); v != "" {
+		cf, err := compileFilter(v, c.s.groupSchema)
+		if err != nil {
+			return failed(err)
+		}
+		f = cf
+	}
+	n := 0
+	for _, g := range c.st.groups {
+		if !c.hidden(g.createdAt) && (f == nil || f.match(groupGetter(&g.Group))) {
+			n++
+		}
+	}
+	return reply{status: http.StatusOK, raw: []byte(strconv.Itoa(n)), ctype: "text/plain"}
 }
 
 // membershipQuery parses the query of a user's memberOf or

@@ -28,6 +28,9 @@ type collectionOptions struct {
 	schema     *entitySchema
 	selectable []string // canonical names accepted by $select
 	orderable  []string // canonical names accepted by $orderby
+	// advancedOrder are the orderable names Graph sorts by only in an
+	// advanced query (concepts/aad-advanced-queries.md, the $orderby table).
+	advancedOrder []string
 }
 
 // advancedQuery reports whether the request is an advanced query: header
@@ -117,7 +120,7 @@ func (c *call) listQuery(o collectionOptions) (listQuery, *graphError) {
 	if q.filter != nil && q.filter.advanced != "" && !(eventual && q.count) {
 		return q, unsupportedQuery(q.filter.advanced)
 	}
-	if q.filter != nil && q.orderBy != "" && !(eventual && q.count) {
+	if (q.filter != nil || slices.Contains(o.advancedOrder, q.orderBy)) && q.orderBy != "" && !(eventual && q.count) {
 		return q, unsupportedQuery("Sorting not supported for current query.")
 	}
 	return q, nil

@@ -226,8 +226,23 @@ func userSortKey(u *User, orderBy string) string {
 		return strings.ToLower(u.DisplayName)
 	case "userPrincipalName":
 		return strings.ToLower(u.UserPrincipalName)
+	case "createdDateTime":
+		return timeSortKey(u.CreatedDateTime)
+	case "deletedDateTime":
+		return timeSortKey(u.DeletedDateTime)
 	}
 	return ""
+}
+
+// timeSortKey is a fixed-width UTC timestamp, so that keys sort as times.
+func timeSortKey(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000000000") }
+
+// userOptions describes the users collection: $orderby on displayName and
+// userPrincipalName by default, on createdDateTime only in an advanced
+// query (concepts/aad-advanced-queries.md).
+func userOptions(c *call) collectionOptions {
+	return collectionOptions{schema: c.s.userSchema, selectable: userSelectable(),
+		orderable: []string{"displayName", "userPrincipalName", "createdDateTime"}, advancedOrder: []string{"createdDateTime"}}
 }
 
 // visibleUser finds a live user by id or UPN for a read; a user created less
@@ -284,7 +299,7 @@ func handleListUsers(c *call) reply {
 	if err := c.collectionSelect(); err != nil {
 		return failed(err)
 	}
-	q, err := c.listQuery(collectionOptions{schema: c.s.userSchema, selectable: userSelectable(), orderable: []string{"displayName", "userPrincipalName"}})
+	q, err := c.listQuery(userOptions(c))
 	if err != nil {
 		return failed(err)
 	}
