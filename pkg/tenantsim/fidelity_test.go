@@ -237,6 +237,8 @@ func TestGroupAndMembershipGaps(t *testing.T) {
 	h.do(http.MethodGet, "/users/"+a+"/transitiveMemberOf/microsoft.graph.group", nil).mustStatus(t, http.StatusBadRequest)
 	h.do(http.MethodGet, "/users/"+a+"/transitiveMemberOf/microsoft.graph.group?$count=true", nil, eventual()).mustStatus(t, http.StatusOK)
 	h.do(http.MethodGet, "/users/"+a+"/memberOf?$filter=displayName%20eq%20'x'", nil).mustStatus(t, http.StatusBadRequest)
+	h.do(http.MethodGet, group+"/members?$filter=displayName%20eq%20'x'", nil).mustStatus(t, http.StatusBadRequest)
+	h.do(http.MethodGet, group+"/members?$filter=displayName%20eq%20'x'&$count=true", nil, eventual()).mustStatus(t, http.StatusOK)
 
 	// directory-deleteditems-list.md: the group cast.
 	r := h.do(http.MethodGet, "/directory/deletedItems/microsoft.graph.group", nil).mustStatus(t, http.StatusOK)

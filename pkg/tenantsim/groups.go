@@ -3,10 +3,8 @@ package tenantsim
 import (
 	"encoding/json"
 	"fmt"
-	"net/http"
 	"net/url"
 	"slices"
-	"strconv"
 	"strings"
 )
 
@@ -141,7 +139,7 @@ func (c *call) groupMembers(q *listQuery) ([]listItem, *graphError) {
 // microsoft.graph.user cast as users.
 func memberList(cast bool) func(*call) reply {
 	return func(c *call) reply {
-		q, err := c.listQuery(collectionOptions{schema: c.s.userSchema, selectable: userSelectable(), orderable: []string{"displayName"}})
+		q, err := c.referenceQuery(collectionOptions{schema: c.s.userSchema, selectable: userSelectable(), orderable: []string{"displayName"}})
 		if err != nil {
 			return failed(err)
 		}
@@ -157,62 +155,62 @@ func memberList(cast bool) func(*call) reply {
 }
 
 // handleMemberCount answers GET /groups/{id}/members/$count (and the user
-// cast's) as text/plain; it needs ConsistencyLevel: eventual.
+// cast's).
 func handleMemberCount(c *call) reply {
-	if !c.eventual() {
-		return failed(directoryBadRequest("$count is not currently supported."))
-	}
-	items, err := c.groupMembers(nil)
-	if err != nil {
-		return failed(err)
-	}
-	return reply{status: http.StatusOK, raw: []byte(strconv.Itoa(len(items))), ctype: "text/plain"}
+	return c.countSegment(func() (int, *graphError) {
+		items, err := c.groupMembers(nil)
+		return len(items), err
+	})
 }
 
-// handleCountGroups answers GET /groups/$count as text/plain, with an
-// optional $filter; it needs ConsistencyLevel: eventual.
+// handleCountGroups answers GET /groups/$count, with an optional $filter.
 func handleCountGroups(c *call) reply {
-	if !c.eventual() {
-		return failed(directoryBadRequest("$count is not currently supported."))
-	}
-	var f *compiledFilter
-	if v := c.query.Get("$filter"); v != "" {
-		cf, err := compileFilter(v, c.s.groupSchema)
+	return c.countSegment(func() (int, *graphError) {
+		f, err := c.countFilter(c.s.groupSchema)
 		if err != nil {
-			return failed(err)
+			return 0, err
 		}
-		f = cf
-	}
-	n := 0
-	for _, g := range c.st.groups {
-		if !c.hidden(g.createdAt) && (f == nil || f.match(groupGetter(&g.Group))) {
-			n++
+		n := 0
+		for _, g := range c.st.groups {
+			if !c.hidden(g.createdAt) && (f == nil || f.match(groupGetter(&g.Group))) {
+				n++
+			}
 		}
-	}
-	return reply{status: http.StatusOK, raw: []byte(strconv.Itoa(n)), ctype: "text/plain"}
+		return n, nil
+	})
 }
 
 // membershipQuery parses the query of a user's memberOf or
-// transitiveMemberOf list. The pages' ConsistencyLevel row makes $filter
-// and $orderby advanced queries there; without the header and $count=true
-// Graph answers 400 Request_UnsupportedQuery with the message
-// microsoftgraph/microsoft-graph-docs#12152 reports. transitive with cast
+// transitiveMemberOf list, a reference-property list (see referenceQuery;
+// the message is the one microsoftgraph/microsoft-graph-docs#12152
+// reports for a filter there without the header). transitive with cast
 // (…/microsoft.graph.group) is an advanced query too: concepts/aad-advanced-queries.md
 // lists "OData cast with transitive members list" among them. The cast on
 // the direct memberOf list is served without the header, as that page's
 // example 6 sends it (a reading: the header row says otherwise).
 func (c *call) membershipQuery(transitive, cast bool) (listQuery, *graphError) {
-	q, err := c.listQuery(groupOptions(c))
+	q, err := c.referenceQuery(groupOptions(c))
 	if err != nil {
 		return q, err
 	}
-	advanced := c.eventual() && q.count
-	if (q.filter != nil || q.orderBy != "") && !advanced {
-		return q, unsupportedQuery("The specified filter to the reference property query is currently not supported.")
-	}
-	if transitive && cast && !advanced {
+	if transitive && cast && !(c.eventual() && q.count) {
 		// Wording not verified.
 		return q, unsupportedQuery("OData cast on a transitive membership list is supported only with ConsistencyLevel: eventual and $count=true.")
+	}
+	return q, nil
+}
+
+// referenceQuery parses the query of a reference-property list (a group's
+// members, a user's memberships): $filter and $orderby there need
+// ConsistencyLevel: eventual and $count=true (the ConsistencyLevel row of
+// group-list-members.md and the memberOf pages).
+func (c *call) referenceQuery(o collectionOptions) (listQuery, *graphError) {
+	q, err := c.listQuery(o)
+	if err != nil {
+		return q, err
+	}
+	if (q.filter != nil || q.orderBy != "") && !(c.eventual() && q.count) {
+		return q, unsupportedQuery("The specified filter to the reference property query is currently not supported.")
 	}
 	return q, nil
 }
@@ -265,17 +263,12 @@ func membershipList(transitive, cast bool) func(*call) reply {
 }
 
 // handleMembershipCount answers GET /users/{id}/memberOf/$count (and the
-// transitive and cast forms) as text/plain; like every $count segment it
-// needs ConsistencyLevel: eventual (concepts/aad-advanced-queries.md).
+// transitive and cast forms).
 func handleMembershipCount(c *call) reply {
-	if !c.eventual() {
-		return failed(directoryBadRequest("$count is not currently supported."))
-	}
-	items, err := c.memberships(nil)
-	if err != nil {
-		return failed(err)
-	}
-	return reply{status: http.StatusOK, raw: []byte(strconv.Itoa(len(items))), ctype: "text/plain"}
+	return c.countSegment(func() (int, *graphError) {
+		items, err := c.memberships(nil)
+		return len(items), err
+	})
 }
 
 // maxBindMembers is how many members one PATCH may add with

@@ -313,27 +313,44 @@ func handleListUsers(c *call) reply {
 	return c.page(items, q, "users")
 }
 
-// handleCountUsers answers GET /users/$count as text/plain; it needs
-// ConsistencyLevel: eventual.
+// handleCountUsers answers GET /users/$count, with an optional $filter.
 func handleCountUsers(c *call) reply {
+	return c.countSegment(func() (int, *graphError) {
+		f, err := c.countFilter(c.s.userSchema)
+		if err != nil {
+			return 0, err
+		}
+		n := 0
+		for _, u := range c.st.users {
+			if !c.hidden(u.createdAt) && (f == nil || f.match(userGetter(&u.User))) {
+				n++
+			}
+		}
+		return n, nil
+	})
+}
+
+// countSegment answers a /$count segment as text/plain. Like every $count
+// segment on directory objects it needs ConsistencyLevel: eventual, else
+// 400 (concepts/aad-advanced-queries.md, "Error handling").
+func (c *call) countSegment(count func() (int, *graphError)) reply {
 	if !c.eventual() {
 		return failed(directoryBadRequest("$count is not currently supported."))
 	}
-	var f *compiledFilter
-	if v := c.query.Get("$filter"); v != "" {
-		cf, err := compileFilter(v, c.s.userSchema)
-		if err != nil {
-			return failed(err)
-		}
-		f = cf
-	}
-	n := 0
-	for _, u := range c.st.users {
-		if !c.hidden(u.createdAt) && (f == nil || f.match(userGetter(&u.User))) {
-			n++
-		}
+	n, err := count()
+	if err != nil {
+		return failed(err)
 	}
 	return reply{status: http.StatusOK, raw: []byte(strconv.Itoa(n)), ctype: "text/plain"}
+}
+
+// countFilter compiles a /$count request's $filter (nil without one).
+func (c *call) countFilter(schema *entitySchema) (*compiledFilter, *graphError) {
+	v := c.query.Get("$filter")
+	if v == "" {
+		return nil, nil
+	}
+	return compileFilter(v, schema)
 }
 
 func handleGetUser(c *call) reply {
