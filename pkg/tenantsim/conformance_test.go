@@ -101,7 +101,14 @@ type conformanceExpect struct {
 // conformanceDir holds the fixtures.
 const conformanceDir = "testdata/conformance"
 
-func loadConformance(t *testing.T) map[string]conformanceFile {
+// namedFixture is one fixture file and its base name.
+type namedFixture struct {
+	name string
+	conformanceFile
+}
+
+// loadConformance reads every fixture, sorted by file name.
+func loadConformance(t *testing.T) []namedFixture {
 	t.Helper()
 	paths, err := filepath.Glob(filepath.Join(conformanceDir, "*.json"))
 	if err != nil {
@@ -110,7 +117,7 @@ func loadConformance(t *testing.T) map[string]conformanceFile {
 	if len(paths) == 0 {
 		t.Fatalf("no fixtures in %s", conformanceDir)
 	}
-	out := map[string]conformanceFile{}
+	var out []namedFixture
 	for _, p := range paths {
 		b, err := os.ReadFile(p)
 		if err != nil {
@@ -135,21 +142,15 @@ func loadConformance(t *testing.T) map[string]conformanceFile {
 			}
 			names[c.Name] = true
 		}
-		out[filepath.Base(p)] = f
+		out = append(out, namedFixture{filepath.Base(p), f})
 	}
+	sort.Slice(out, func(i, j int) bool { return out[i].name < out[j].name })
 	return out
 }
 
 func TestConformance(t *testing.T) {
-	files := loadConformance(t)
-	names := make([]string, 0, len(files))
-	for n := range files {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
-		f := files[n]
-		t.Run(strings.TrimSuffix(n, ".json"), func(t *testing.T) {
+	for _, f := range loadConformance(t) {
+		t.Run(strings.TrimSuffix(f.name, ".json"), func(t *testing.T) {
 			for _, c := range f.Cases {
 				t.Run(c.Name, func(t *testing.T) { runConformanceCase(t, f.Page, c) })
 			}
@@ -541,16 +542,10 @@ var updateDoc = flag.Bool("update-emulator-doc", false, "rewrite the generated b
 // On a mismatch it fails; go test ./pkg/tenantsim -run
 // TestEmulatorDocMatchesSuite -update-emulator-doc rewrites the blocks.
 func TestEmulatorDocMatchesSuite(t *testing.T) {
-	files := loadConformance(t)
-	names := make([]string, 0, len(files))
-	for n := range files {
-		names = append(names, n)
-	}
-	sort.Strings(names)
 	var table, open []string
 	table = append(table, "| Fixture | Docs page | Cases | Open readings |", "|---|---|---|---|")
-	for _, n := range names {
-		f := files[n]
+	for _, f := range loadConformance(t) {
+		n := f.name
 		opens := 0
 		for _, c := range f.Cases {
 			if c.Open != "" {

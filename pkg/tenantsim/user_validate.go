@@ -310,56 +310,55 @@ func applyProfileFields(u *User, m map[string]json.RawMessage, w userWrite) *gra
 		}
 	}
 	if raw, ok := m["employeeOrgData"]; ok {
-		var v map[string]*string
-		if err := json.Unmarshal(raw, &v); err != nil {
-			return invalidValue("employeeOrgData")
-		}
-		next := EmployeeOrgData{}
-		for k, s := range v {
-			val := ""
-			if s != nil {
-				val = *s
-			}
-			switch k {
-			case "division":
-				next.Division = val
-			case "costCenter":
-				next.CostCenter = val
-			default:
-				if !strings.HasPrefix(k, "@odata.") && w.strict {
-					return unknownProperty(k, "microsoft.graph.employeeOrgData")
-				}
-			}
+		var next EmployeeOrgData
+		if err := complexStrings(raw, "employeeOrgData", "microsoft.graph.employeeOrgData",
+			map[string]*string{"division": &next.Division, "costCenter": &next.CostCenter}, w.strict); err != nil {
+			return err
 		}
 		u.EmployeeOrgData = next
 	}
 	if raw, ok := m["identities"]; ok {
-		var v []map[string]*string
+		var v []json.RawMessage
 		if err := json.Unmarshal(raw, &v); err != nil {
 			return invalidValue("identities")
 		}
 		u.Identities = nil
-		for _, id := range v {
+		for _, elem := range v {
 			var oi ObjectIdentity
-			for k, s := range id {
-				val := ""
-				if s != nil {
-					val = *s
-				}
-				switch k {
-				case "signInType":
-					oi.SignInType = val
-				case "issuer":
-					oi.Issuer = val
-				case "issuerAssignedId":
-					oi.IssuerAssignedID = val
-				default:
-					if !strings.HasPrefix(k, "@odata.") && w.strict {
-						return unknownProperty(k, "microsoft.graph.objectIdentity")
-					}
-				}
+			if err := complexStrings(elem, "identities", "microsoft.graph.objectIdentity", map[string]*string{
+				"signInType": &oi.SignInType, "issuer": &oi.Issuer, "issuerAssignedId": &oi.IssuerAssignedID}, w.strict); err != nil {
+				return err
 			}
 			u.Identities = append(u.Identities, oi)
+		}
+	}
+	return nil
+}
+
+// complexStrings decodes a complex value whose members are nullable
+// strings into dst (member name → destination; null writes ""). null as a
+// whole clears every member. An unknown member is refused when strict and
+// dropped otherwise; @odata annotations are ignored.
+func complexStrings(raw json.RawMessage, prop, typeName string, dst map[string]*string, strict bool) *graphError {
+	var v map[string]*string
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return invalidValue(prop)
+	}
+	keys := make([]string, 0, len(v))
+	for k := range v {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		d, known := dst[k]
+		switch {
+		case known:
+			*d = ""
+			if v[k] != nil {
+				*d = *v[k]
+			}
+		case strict && !strings.HasPrefix(k, "@odata."):
+			return unknownProperty(k, typeName)
 		}
 	}
 	return nil
