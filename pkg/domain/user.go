@@ -52,6 +52,46 @@ type UserChanges struct {
 	Extensions            map[string]string `json:"extensions,omitempty"` // "" clears
 }
 
+// Apply updates u as a PATCH of c updates the directory's user, so that a
+// caller can keep using its copy instead of reading the user again.
+func (u *User) Apply(c UserChanges) {
+	set := func(dst *string, v *string) {
+		if v != nil {
+			*dst = *v
+		}
+	}
+	if c.AccountEnabled != nil {
+		u.AccountEnabled = *c.AccountEnabled
+	}
+	set(&u.DisplayName, c.DisplayName)
+	set(&u.GivenName, c.GivenName)
+	set(&u.Surname, c.Surname)
+	set(&u.UsageLocation, c.UsageLocation)
+	set(&u.CompanyName, c.CompanyName)
+	set(&u.Department, c.Department)
+	set(&u.EmployeeType, c.EmployeeType)
+	if c.EmployeeLeaveDateTime != nil {
+		u.EmployeeLeaveDateTime = *c.EmployeeLeaveDateTime
+	}
+	if c.OtherMails != nil {
+		u.OtherMails = slices.Clone(c.OtherMails)
+	}
+	if len(c.Extensions) > 0 {
+		ext := make(map[string]string, len(u.Extensions)+len(c.Extensions))
+		for k, v := range u.Extensions {
+			ext[k] = v
+		}
+		for k, v := range c.Extensions {
+			if v == "" {
+				delete(ext, k)
+			} else {
+				ext[k] = v
+			}
+		}
+		u.Extensions = ext
+	}
+}
+
 // Empty reports whether c changes nothing.
 func (c UserChanges) Empty() bool {
 	return c.AccountEnabled == nil && c.DisplayName == nil && c.GivenName == nil && c.Surname == nil &&

@@ -48,6 +48,17 @@ type Config struct {
 	// attempt and every wait, so it lapses only when the run has crashed or
 	// stalled; another delivery of the same request then takes over.
 	LeaseTTL time.Duration
+	// SKUCacheTTL is how long the tenant's subscribed SKUs, read once, are
+	// reused by this process (default 1m; negative: read every time). A
+	// cached list that shows no free seat, or an assignLicense that finds
+	// none, is read again before the request is parked.
+	SKUCacheTTL time.Duration
+	// NaiveCalls runs the call sequence vendorflow had before its call
+	// economy: look the user up before creating it, read it again before
+	// every step, list memberships and passes of new accounts, no SKU cache,
+	// one PATCH per change. It exists as the benchmarks' baseline
+	// (scripts/bench.sh calls); production leaves it off.
+	NaiveCalls bool
 	// Observer, when set, is told of every step transition (the demo prints
 	// them). It must not block.
 	Observer func(Event)
@@ -88,6 +99,12 @@ func (c *Config) SetDefaults() {
 	if c.LeaseTTL == 0 {
 		c.LeaseTTL = min(time.Minute, c.RunBudget/2)
 	}
+	if c.SKUCacheTTL == 0 {
+		c.SKUCacheTTL = time.Minute
+	}
+	if c.NaiveCalls {
+		c.SKUCacheTTL = -1
+	}
 }
 
 // Validate checks the configuration.
@@ -108,11 +125,12 @@ func (c Config) Validate() error {
 
 // Engine processes onboard and offboard requests.
 type Engine struct {
-	cfg Config
-	dir Directory
-	j   Journal
-	clk clock.Clock
-	log *slog.Logger
+	cfg  Config
+	dir  Directory
+	j    Journal
+	clk  clock.Clock
+	log  *slog.Logger
+	skus skuCache
 }
 
 // New returns an Engine.
@@ -212,6 +230,14 @@ type state struct {
 	leaseUntil time.Time
 	finished   map[domain.Step]bool
 	outputs    map[string]string
+	// attempt is the current step's attempt, counted over every run.
+	attempt int
+	// known is set when the journal has a record of the account the run
+	// chose: the directory is then asked before anything is created.
+	known bool
+	// user is the directory's view of the account as this run last read or
+	// wrote it (offboarding), so that later steps need not read it again.
+	user *domain.User
 	// named is the directory's answer for the name the run chose, read
 	// just before the claim; the ensure-user step uses it once instead of
 	// asking again.
@@ -350,9 +376,11 @@ func (e *Engine) attempt(ctx context.Context, log *slog.Logger, r runner, s doma
 		if err := e.renewLease(ctx, st, 0); err != nil {
 			return nil, err
 		}
-		if _, err := e.j.StartStep(ctx, st.requestID, s); err != nil {
+		rec, err := e.j.StartStep(ctx, st.requestID, s)
+		if err != nil {
 			return nil, fmt.Errorf("journal start %s/%s: %w", st.requestID, s, err)
 		}
+		st.attempt = rec.Attempts
 		e.emit(Event{RequestID: st.requestID, Kind: st.kind, UPN: st.upn, Step: s, Status: domain.StepRunning, Attempt: n})
 		out, err := r.step(ctx, s, st)
 		if err == nil {

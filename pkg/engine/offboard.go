@@ -39,15 +39,7 @@ func (r offboardRunner) step(ctx context.Context, s domain.Step, st *state) (map
 	id := st.out(outUserID)
 	switch s {
 	case domain.StepDisableSignIn:
-		u, err := e.dir.GetUser(ctx, id)
-		if err != nil {
-			return nil, notYetVisible(err, id)
-		}
-		if u.AccountEnabled {
-			off := false
-			return nil, e.dir.UpdateUser(ctx, id, domain.UserChanges{AccountEnabled: &off})
-		}
-		return nil, nil
+		return nil, e.disableSignIn(ctx, st, id)
 	case domain.StepRevokeSessions:
 		return nil, e.dir.RevokeSessions(ctx, id)
 	case domain.StepRemoveTAPs:
@@ -62,17 +54,15 @@ func (r offboardRunner) step(ctx context.Context, s domain.Step, st *state) (map
 		}
 		return nil, nil
 	case domain.StepRemoveLicenses:
-		return e.removeLicenses(ctx, id)
+		return e.removeLicenses(ctx, st, id)
 	case domain.StepRemoveSegment:
-		return nil, e.removeSegment(ctx, id, st.upn)
+		return nil, e.removeSegment(ctx, st, id, false)
 	case domain.StepMarkOffboarded:
-		t := e.cfg.Tenant
-		u, err := e.dir.GetUser(ctx, id)
+		u, err := e.knownUser(ctx, st, id)
 		if err != nil {
 			return nil, err
 		}
-		if u.Extensions[t.RequestAttribute] != st.requestID {
-			c := domain.UserChanges{Extensions: map[string]string{t.RequestAttribute: st.requestID}}
+		if c := e.offboardMark(u, st.requestID); !c.Empty() {
 			if err := e.dir.UpdateUser(ctx, id, c); err != nil {
 				return nil, err
 			}
@@ -83,6 +73,66 @@ func (r offboardRunner) step(ctx context.Context, s domain.Step, st *state) (map
 		})
 	}
 	return nil, domain.Errorf(domain.Internal, "offboarding has no step %q", s)
+}
+
+// knownUser is the account as this run last read it, with the run's own
+// changes applied (st.user); a resumed run, or NaiveCalls, reads it again.
+func (e *Engine) knownUser(ctx context.Context, st *state, id string) (domain.User, error) {
+	if st.user != nil && !e.cfg.NaiveCalls {
+		return *st.user, nil
+	}
+	u, err := e.dir.GetUser(ctx, id)
+	if err != nil {
+		return domain.User{}, notYetVisible(err, id)
+	}
+	st.user = &u
+	return u, nil
+}
+
+// offboardMark is the PATCH that records which request offboarded u.
+func (e *Engine) offboardMark(u domain.User, requestID string) domain.UserChanges {
+	attr := e.cfg.Tenant.RequestAttribute
+	if u.Extensions[attr] == requestID {
+		return domain.UserChanges{}
+	}
+	return domain.UserChanges{Extensions: map[string]string{attr: requestID}}
+}
+
+// disableSignIn turns sign-in off. In the same PATCH it clears the segment
+// attribute and records the request (what remove-segment and
+// mark-offboarded would otherwise write one by one), so that an
+// offboarding writes the user once; with NaiveCalls it writes only
+// accountEnabled here.
+func (e *Engine) disableSignIn(ctx context.Context, st *state, id string) error {
+	u, err := e.knownUser(ctx, st, id)
+	if err != nil {
+		return err
+	}
+	var c domain.UserChanges
+	if !e.cfg.NaiveCalls && e.cfg.Tenant.SegmentOf(u) != "" {
+		c = segmentChange(e.cfg.Tenant, "")
+	}
+	if u.AccountEnabled {
+		off := false
+		c.AccountEnabled = &off
+	}
+	if !e.cfg.NaiveCalls {
+		for k, v := range e.offboardMark(u, st.requestID).Extensions {
+			if c.Extensions == nil {
+				c.Extensions = map[string]string{}
+			}
+			c.Extensions[k] = v
+		}
+	}
+	if c.Empty() {
+		return nil
+	}
+	if err := e.dir.UpdateUser(ctx, id, c); err != nil {
+		return err
+	}
+	u.Apply(c)
+	st.user = &u
+	return nil
 }
 
 // name picks, for an account named by vendor and email, which of the
@@ -151,6 +201,7 @@ func (e *Engine) findAccount(ctx context.Context, st *state) (map[string]string,
 		if !e.cfg.Tenant.Manages(u) {
 			return nil, domain.Errorf(domain.Conflict, "%s is not managed by vendorflow; it was left untouched", o.UPN)
 		}
+		st.user = &u
 		return map[string]string{outUserID: u.ID}, nil
 	case domain.NotFound:
 		d, derr := e.dir.FindDeletedUser(ctx, o.UPN)
@@ -173,60 +224,96 @@ func (e *Engine) findAccount(ctx context.Context, st *state) (map[string]string,
 // removeLicenses takes away every SKU vendorflow assigns (the tenant's and
 // every vendor's, barrier licences included) in one assignLicense call,
 // leaving licenses it does not manage alone.
-func (e *Engine) removeLicenses(ctx context.Context, id string) (map[string]string, error) {
-	u, err := e.dir.GetUser(ctx, id)
+func (e *Engine) removeLicenses(ctx context.Context, st *state, id string) (map[string]string, error) {
+	u, err := e.knownUser(ctx, st, id)
 	if err != nil {
 		return nil, err
 	}
 	if len(u.SKUIDs) == 0 {
 		return nil, nil
 	}
-	skus, err := e.dir.ListSKUs(ctx)
-	if err != nil {
-		return nil, err
-	}
 	managed := e.cfg.Tenant.ManagedSKUs()
 	var remove []string
-	for _, s := range skus {
-		if managed[strings.ToUpper(s.PartNumber)] && slices.Contains(u.SKUIDs, s.ID) {
-			remove = append(remove, s.ID)
+	for fresh := false; ; fresh = true {
+		skus, cached, err := e.subscribedSKUs(ctx, fresh)
+		if err != nil {
+			return nil, err
+		}
+		remove, known := remove[:0], 0
+		for _, s := range skus {
+			if slices.Contains(u.SKUIDs, s.ID) {
+				known++
+				if managed[strings.ToUpper(s.PartNumber)] {
+					remove = append(remove, s.ID)
+				}
+			}
+		}
+		if known == len(u.SKUIDs) || !cached {
+			// every licence the account holds is identified (a cached list
+			// that misses one is read again)
+			if len(remove) == 0 {
+				return nil, nil
+			}
+			if err := e.dir.AssignLicenses(ctx, id, nil, remove); err != nil {
+				return nil, err
+			}
+			u.SKUIDs = slices.DeleteFunc(slices.Clone(u.SKUIDs), func(s string) bool { return slices.Contains(remove, s) })
+			st.user = &u
+			return nil, nil
 		}
 	}
-	if len(remove) == 0 {
-		return nil, nil
-	}
-	return nil, e.dir.AssignLicenses(ctx, id, nil, remove)
 }
 
-// removeSegment leaves every vendor segment group (and the one the last
-// onboarding recorded) and clears the segment attribute, so the account falls out of every barrier segment.
-func (e *Engine) removeSegment(ctx context.Context, id, upn string) error {
+// removeSegment takes the account out of its segment groups and clears the
+// segment attribute (unless disable-sign-in already did), so the account
+// falls out of every barrier segment. When the journal knows the group the
+// last onboarding placed it in, that membership is removed without listing
+// them (a hand-made membership of a disabled account is left to the
+// reconciler); otherwise every vendor segment group it is in.
+//
+// thorough lists the memberships even when the journal knows the group
+// (the reconciler repairing a drift).
+func (e *Engine) removeSegment(ctx context.Context, st *state, id string, thorough bool) error {
 	t := e.cfg.Tenant
-	groups := segmentGroups(t)
-	if g := e.previousGroup(ctx, upn); g != "" {
-		groups[g] = true
-	}
-	if len(groups) > 0 {
-		member, err := e.dir.MemberOf(ctx, id)
-		if err != nil {
+	prev := e.previousGroup(ctx, st.upn)
+	switch {
+	case prev != "" && !thorough && !e.cfg.NaiveCalls:
+		if err := e.dir.RemoveMember(ctx, prev, id); err != nil {
 			return err
 		}
-		for _, g := range member {
-			if groups[g] {
-				if err := e.dir.RemoveMember(ctx, g, id); err != nil {
-					return err
+	default:
+		groups := segmentGroups(t)
+		if prev != "" {
+			groups[prev] = true
+		}
+		if len(groups) > 0 {
+			member, err := e.dir.MemberOf(ctx, id)
+			if err != nil {
+				return err
+			}
+			for _, g := range member {
+				if groups[g] {
+					if err := e.dir.RemoveMember(ctx, g, id); err != nil {
+						return err
+					}
 				}
 			}
 		}
 	}
-	u, err := e.dir.GetUser(ctx, id)
+	u, err := e.knownUser(ctx, st, id)
 	if err != nil {
 		return err
 	}
 	if t.SegmentOf(u) == "" {
 		return nil
 	}
-	return e.dir.UpdateUser(ctx, id, segmentChange(t, ""))
+	c := segmentChange(t, "")
+	if err := e.dir.UpdateUser(ctx, id, c); err != nil {
+		return err
+	}
+	u.Apply(c)
+	st.user = &u
+	return nil
 }
 
 func first(s []string) string {

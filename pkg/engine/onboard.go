@@ -14,9 +14,12 @@ import (
 
 // Output keys recorded by the onboarding steps (never secrets).
 const (
-	outUserID    = "userId"
-	outUPN       = "upn"
-	outAdopted   = "adopted"
+	outUserID  = "userId"
+	outUPN     = "upn"
+	outAdopted = "adopted"
+	// outCreated marks an account this request created, with every
+	// attribute set and nothing else on it: later steps need not read it.
+	outCreated   = "created"
 	outRestored  = "restored"
 	outSegment   = "segment"
 	outGroup     = "segmentGroup"
@@ -56,18 +59,18 @@ func (r onboardRunner) step(ctx context.Context, s domain.Step, st *state) (map[
 		}
 		return map[string]string{outUPN: o.UPN}, nil
 	case domain.StepEnsureUser:
-		prior := st.named
-		st.named = nil // a retry asks the directory again
-		return e.ensureUser(ctx, st.onboard, prior)
+		return e.ensureUser(ctx, st)
 	case domain.StepEnsureSegment:
-		return e.ensureSegment(ctx, st.onboard, st.out(outUserID))
+		return e.ensureSegment(ctx, st)
 	case domain.StepEnsureLicenses:
-		return e.ensureLicenses(ctx, st.onboard, st.out(outUserID))
+		return e.ensureLicenses(ctx, st)
 	case domain.StepDeliverCredentials:
 		if keep, err := e.keepsCredential(ctx, st); keep || err != nil {
 			return map[string]string{outKept: "true"}, err
 		}
-		return e.deliverCredentials(ctx, st.onboard, st.out(outUserID))
+		// a first attempt on an account this request created finds no
+		// earlier pass to remove
+		return e.deliverCredentials(ctx, st.onboard, st.out(outUserID), e.fresh(st) && st.attempt <= 1)
 	case domain.StepComplete:
 		o := st.onboard
 		return nil, e.saveAccount(ctx, o.UPN, func(a *domain.AccountRecord) {
@@ -80,24 +83,67 @@ func (r onboardRunner) step(ctx context.Context, s domain.Step, st *state) (map[
 
 // name picks the account's name: the request's serviceAccount, else the
 // first of the template's names (domain.UPNCandidates) that is free or is
-// already this person's account. A name held by an account that is not
-// vendorflow's, or is another person's, is skipped; the directory decides,
-// so a resumed or repeated run picks the same name.
+// already this person's account. The journal knows every account
+// vendorflow made, so it is asked first: a name on record for this person
+// is taken again (and looked up in the directory before anything is
+// created, st.known), a name on record for another person is skipped, and
+// the first name the journal has never seen is chosen without a Graph read
+// (ensure-user then creates it, and falls back to the directory when the
+// create meets an account the journal did not know). With NaiveCalls the
+// directory is asked for every name, as before the call economy.
 func (r onboardRunner) name(ctx context.Context, st *state) error {
 	e, o := r.e, st.onboard
 	upn := o.UPN
-	if !o.Named {
+	switch {
+	case e.cfg.NaiveCalls && !o.Named:
 		var err error
 		if st.named, err = e.freeName(ctx, o); err != nil {
 			return err
 		}
-		upn = st.named.upn
+		upn, st.known = st.named.upn, true
+	case e.cfg.NaiveCalls:
+		st.known = true
+	default:
+		var err error
+		if upn, st.known, err = e.journalName(ctx, o); err != nil {
+			return err
+		}
 	}
 	if upn == st.upn && upn == o.UPN {
 		return nil
 	}
 	st.onboard, st.upn = o.WithUPN(upn), upn
 	return e.j.SetUPN(ctx, st.requestID, upn)
+}
+
+// journalName chooses among the onboarding's names by the journal's
+// account records; known reports that the journal has one for the choice.
+func (e *Engine) journalName(ctx context.Context, o domain.Onboarding) (upn string, known bool, err error) {
+	names := o.UPNs
+	if o.Named {
+		names = []string{o.UPN}
+	}
+	for _, c := range names {
+		a, err := e.j.Account(ctx, c)
+		switch domain.ErrorCode(err) {
+		case domain.NotFound:
+			if upn == "" {
+				upn = c
+			}
+			continue
+		case "":
+		default:
+			return "", false, err
+		}
+		if o.Named || a.Email == "" || strings.EqualFold(a.Email, o.Person.Email) {
+			// this person's account (or a record that names no one: ask the directory)
+			return c, true, nil
+		}
+	}
+	if upn == "" {
+		return "", false, domain.Errorf(domain.Conflict, "%s and its %d numbered alternatives all belong to other accounts; name the account in the request (serviceAccount)", o.UPNs[0], len(o.UPNs)-1)
+	}
+	return upn, false, nil
 }
 
 func (e *Engine) freeName(ctx context.Context, o domain.Onboarding) (*lookup, error) {
@@ -117,31 +163,64 @@ func (e *Engine) freeName(ctx context.Context, o domain.Onboarding) (*lookup, er
 	return nil, domain.Errorf(domain.Conflict, "%s and its %d numbered alternatives all belong to other accounts; name the account in the request (serviceAccount)", o.UPNs[0], len(o.UPNs)-1)
 }
 
+// fresh reports whether the account is one this request created (so it has
+// every attribute set and no memberships, licences or passes of before),
+// unless NaiveCalls asks for the reads anyway.
+func (e *Engine) fresh(st *state) bool {
+	return st.out(outCreated) == "true" && !e.cfg.NaiveCalls
+}
+
 // ensureUser converges the service account: adopt ours, restore ours from
 // the deleted items, or create it with every attribute set; refuse an
-// account that is not ours or belongs to another person. prior, when set,
-// is the look-up name() made for this run (a create that then conflicts is
-// retried with a fresh look-up).
-func (e *Engine) ensureUser(ctx context.Context, o domain.Onboarding, prior *lookup) (map[string]string, error) {
-	t := e.cfg.Tenant
-	want := domain.DesiredUser(t, o)
+// account that is not ours or belongs to another person.
+//
+// An account the journal has never seen is created at once: a conflict is
+// the only way to learn that the name is taken, and only then is the
+// directory asked (adopt it if it is this person's; otherwise take the next
+// free name, or refuse a name the request gave). An account on record is
+// looked up first (it may be live, or deleted and restorable).
+func (e *Engine) ensureUser(ctx context.Context, st *state) (map[string]string, error) {
+	prior := st.named
+	st.named = nil // a retry asks the directory again
+	o := st.onboard
+	want := domain.DesiredUser(e.cfg.Tenant, o)
 	out := map[string]string{}
 	var (
 		u   domain.User
 		err error
 	)
-	if prior != nil && prior.upn == o.UPN {
+	switch {
+	case prior != nil && prior.upn == o.UPN:
 		// read by name() a moment ago, just before the claim
 		u, err = prior.user, prior.err
-	} else {
+	case st.known:
 		u, err = e.dir.FindUser(ctx, o.UPN)
+	default:
+		u, err = e.createUser(ctx, want)
+		if err == nil {
+			out[outUserID], out[outCreated] = u.ID, "true"
+			return out, nil
+		}
+		if domain.ErrorCode(err) != domain.Conflict {
+			return nil, err
+		}
+		if u, err = e.dir.FindUser(ctx, o.UPN); domain.ErrorCode(err) == domain.NotFound {
+			// taken, yet not visible: our own create of an earlier attempt,
+			// not replicated yet, or someone else's; look again later
+			return nil, domain.Errorf(domain.Transient, "%s exists but is not visible yet (replication); will look again", o.UPN)
+		}
+		if err == nil && !o.Named && e.checkOwnership(u, o) != nil {
+			// someone else's: the next free name, from the directory
+			return e.renameAndEnsure(ctx, st)
+		}
 	}
+	adopted := false
 	switch domain.ErrorCode(err) {
 	case "":
 		if err := e.checkOwnership(u, o); err != nil {
 			return nil, err
 		}
-		out[outAdopted] = "true"
+		out[outAdopted], adopted = "true", true
 	case domain.NotFound:
 		u, err = e.restoreOrCreate(ctx, o, want, out)
 		if err != nil {
@@ -149,7 +228,7 @@ func (e *Engine) ensureUser(ctx context.Context, o domain.Onboarding, prior *loo
 		}
 		if out[outRestored] == "" {
 			// created with every attribute set: nothing to converge
-			out[outUserID] = u.ID
+			out[outUserID], out[outCreated] = u.ID, "true"
 			return out, nil
 		}
 	default:
@@ -169,9 +248,42 @@ func (e *Engine) ensureUser(ctx context.Context, o domain.Onboarding, prior *loo
 		if err := e.dir.UpdateUser(ctx, u.ID, c); err != nil {
 			return nil, err
 		}
+		u.Apply(c)
+	}
+	if adopted {
+		// read in full by FindUser: the next steps need not read it again
+		st.user = &u
 	}
 	out[outUserID] = u.ID
 	return out, nil
+}
+
+// renameAndEnsure moves the run to the next free name when the one the
+// journal suggested turned out to be someone else's account: the directory
+// chooses (freeName), the run takes the new name's lease and gives up the
+// old one, and ensure-user goes on with the directory's answer.
+func (e *Engine) renameAndEnsure(ctx context.Context, st *state) (map[string]string, error) {
+	named, err := e.freeName(ctx, st.onboard)
+	if err != nil {
+		return nil, err
+	}
+	old := st.upn
+	until := e.clk.Now().Add(e.cfg.LeaseTTL)
+	holder, err := e.j.AcquireLease(ctx, named.upn, st.owner, until)
+	if err != nil {
+		return nil, err
+	}
+	if holder != "" {
+		return nil, domain.Errorf(domain.Transient, "request %s is changing %s now; this request waits its turn", holderRequest(holder), named.upn)
+	}
+	if err := e.j.SetUPN(ctx, st.requestID, named.upn); err != nil {
+		return nil, err
+	}
+	st.onboard, st.upn, st.leaseUntil, st.known, st.named = st.onboard.WithUPN(named.upn), named.upn, until, true, named
+	if err := e.j.ReleaseLease(ctx, old, st.owner); err != nil {
+		e.log.Warn("lease not released; it will expire", "upn", old, "error", err)
+	}
+	return e.ensureUser(ctx, st)
 }
 
 // keepsCredential reports whether the person already holds a credential
@@ -228,11 +340,7 @@ func (e *Engine) restoreOrCreate(ctx context.Context, o domain.Onboarding, want 
 	default:
 		return domain.User{}, err
 	}
-	pw, err := secret.Password(24)
-	if err != nil {
-		return domain.User{}, domain.Wrap(domain.Internal, err, "cannot generate a password")
-	}
-	u, err := e.dir.CreateUser(ctx, want, pw.Reveal())
+	u, err := e.createUser(ctx, want)
 	if domain.ErrorCode(err) == domain.Conflict {
 		// The UPN is taken but our lookup did not see it: a create of ours
 		// that is not replicated yet, or someone else's account. Retry the
@@ -245,23 +353,45 @@ func (e *Engine) restoreOrCreate(ctx context.Context, o domain.Onboarding, want 
 	return u, nil
 }
 
+// createUser creates the account with a random initial password, which
+// is never delivered when credentials are passes.
+func (e *Engine) createUser(ctx context.Context, want domain.User) (domain.User, error) {
+	pw, err := secret.Password(24)
+	if err != nil {
+		return domain.User{}, domain.Wrap(domain.Internal, err, "cannot generate a password")
+	}
+	return e.dir.CreateUser(ctx, want, pw.Reveal())
+}
+
 // ensureSegment verifies the segment attribute (set at creation) and, when
 // the vendor has a segment group, the membership; it removes the account
 // from other vendors' segment groups so that a changed vendor segment moves
-// the account.
-func (e *Engine) ensureSegment(ctx context.Context, o domain.Onboarding, userID string) (map[string]string, error) {
-	t := e.cfg.Tenant
-	u, err := e.dir.GetUser(ctx, userID)
+// the account. An account this request created (fresh) has the attribute
+// and no group: it is only added to its group, without a read.
+func (e *Engine) ensureSegment(ctx context.Context, st *state) (map[string]string, error) {
+	t, o, userID := e.cfg.Tenant, st.onboard, st.out(outUserID)
+	out := map[string]string{outSegment: o.Vendor.Segment, outBarrier: barriers.EffectiveNotice}
+	if e.fresh(st) {
+		if g := o.Vendor.SegmentGroupID; g != "" {
+			if err := e.dir.AddMember(ctx, g, userID); err != nil {
+				return nil, notYetVisible(err, userID)
+			}
+			out[outGroup] = g
+		}
+		return out, nil
+	}
+	u, err := e.knownUser(ctx, st, userID)
 	if err != nil {
-		return nil, notYetVisible(err, userID)
+		return nil, err
 	}
 	if got := t.SegmentOf(u); got != o.Vendor.Segment {
-		want := domain.DesiredUser(t, o)
-		if err := e.dir.UpdateUser(ctx, userID, domain.Changes(want, u)); err != nil {
+		c := domain.Changes(domain.DesiredUser(t, o), u)
+		if err := e.dir.UpdateUser(ctx, userID, c); err != nil {
 			return nil, err
 		}
+		u.Apply(c)
+		st.user = &u
 	}
-	out := map[string]string{outSegment: o.Vendor.Segment, outBarrier: barriers.EffectiveNotice}
 	others := segmentGroups(t)
 	if g := e.previousGroup(ctx, o.UPN); g != "" {
 		// the group an earlier onboarding placed the account in, even if
@@ -325,28 +455,22 @@ func segmentGroups(t domain.Tenant) map[string]bool {
 }
 
 // ensureLicenses assigns the vendor's SKUs that the account lacks. A SKU
-// with no free seat is a Business failure, decided before any write.
-func (e *Engine) ensureLicenses(ctx context.Context, o domain.Onboarding, userID string) (map[string]string, error) {
-	skus, err := e.dir.ListSKUs(ctx)
-	if err != nil {
-		return nil, err
-	}
-	want, err := resolveSKUs(skus, o.SKUs)
-	if err != nil {
-		return nil, err
-	}
-	u, err := e.dir.GetUser(ctx, userID)
-	if err != nil {
-		return nil, notYetVisible(err, userID)
-	}
-	var add []string
-	for _, s := range want {
-		if !slices.Contains(u.SKUIDs, s.ID) {
-			if s.Free() <= 0 {
-				return nil, domain.Errorf(domain.Business, "no free seat for %s (%d of %d in use); buy seats or offboard an account, then replay", s.PartNumber, s.Consumed, s.Enabled)
-			}
-			add = append(add, s.ID)
+// with no free seat is a Business failure, decided before any write. The
+// SKU list comes from the process's cache; an account this request created
+// holds no licence, so it is not read.
+func (e *Engine) ensureLicenses(ctx context.Context, st *state) (map[string]string, error) {
+	o, userID := st.onboard, st.out(outUserID)
+	var held []string
+	if !e.fresh(st) {
+		u, err := e.knownUser(ctx, st, userID)
+		if err != nil {
+			return nil, err
 		}
+		held = u.SKUIDs
+	}
+	want, add, err := e.wantedSKUs(ctx, o.SKUs, held)
+	if err != nil {
+		return nil, err
 	}
 	ids := make([]string, len(want))
 	for i, s := range want {
@@ -357,20 +481,10 @@ func (e *Engine) ensureLicenses(ctx context.Context, o domain.Onboarding, userID
 		return out, nil
 	}
 	if err := e.dir.AssignLicenses(ctx, userID, add, nil); err != nil {
-		return nil, notYetVisible(err, userID)
-	}
-	return out, nil
-}
-
-// resolveSKUs maps part numbers to the tenant's subscribed SKUs.
-func resolveSKUs(have []domain.SKU, parts []string) ([]domain.SKU, error) {
-	var out []domain.SKU
-	for _, p := range parts {
-		i := slices.IndexFunc(have, func(s domain.SKU) bool { return strings.EqualFold(s.PartNumber, p) })
-		if i < 0 {
-			return nil, domain.Errorf(domain.Business, "SKU %s is not subscribed in this tenant", p)
+		if domain.ErrorCode(err) == domain.Business {
+			e.forgetSKUs() // the counts were wrong; the next request reads them
 		}
-		out = append(out, have[i])
+		return nil, notYetVisible(err, userID)
 	}
 	return out, nil
 }
@@ -380,7 +494,7 @@ func resolveSKUs(have []domain.SKU, parts []string) ([]domain.SKU, error) {
 // and the mail. A retry issues a fresh credential, which replaces the one a
 // crashed attempt may have made, so the only mail that can arrive after the
 // last one holds the valid credential.
-func (e *Engine) deliverCredentials(ctx context.Context, o domain.Onboarding, userID string) (map[string]string, error) {
+func (e *Engine) deliverCredentials(ctx context.Context, o domain.Onboarding, userID string, first bool) (map[string]string, error) {
 	t := e.cfg.Tenant
 	var (
 		cred      secret.Value
@@ -398,13 +512,18 @@ func (e *Engine) deliverCredentials(ctx context.Context, o domain.Onboarding, us
 		}
 		cred = pw
 	default:
-		old, err := e.dir.ListTAPs(ctx, userID)
-		if err != nil {
-			return nil, notYetVisible(err, userID)
-		}
-		for _, p := range old {
-			if err := e.dir.DeleteTAP(ctx, userID, p.ID); err != nil {
-				return nil, err
+		if !first {
+			// an account that may hold an earlier pass (adopted, restored,
+			// or a retry): remove it, although a new pass replaces the old
+			// (REFERENCE §2), so that none outlives this step
+			old, err := e.dir.ListTAPs(ctx, userID)
+			if err != nil {
+				return nil, notYetVisible(err, userID)
+			}
+			for _, p := range old {
+				if err := e.dir.DeleteTAP(ctx, userID, p.ID); err != nil {
+					return nil, err
+				}
 			}
 		}
 		tap, err := e.dir.CreateTAP(ctx, userID, time.Duration(t.Credentials.TAPLifetime))

@@ -314,10 +314,10 @@ func (e *Engine) repairOne(ctx context.Context, a domain.AccountRecord, u domain
 		}
 		return e.dir.RevokeSessions(ctx, u.ID)
 	case a.State == domain.AccountOffboarded && what == "licenses":
-		_, err := e.removeLicenses(ctx, u.ID)
+		_, err := e.removeLicenses(ctx, &state{upn: a.UPN, user: &u}, u.ID)
 		return err
 	case a.State == domain.AccountOffboarded && what == "segment":
-		return e.removeSegment(ctx, u.ID, a.UPN)
+		return e.removeSegment(ctx, &state{upn: a.UPN, user: &u}, u.ID, true)
 	}
 	return domain.Errorf(domain.Internal, "no repair for %s of a %s account", what, a.State)
 }

@@ -1,0 +1,179 @@
+package engine_test
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/vendorflow/vendorflow/pkg/domain"
+	"github.com/vendorflow/vendorflow/pkg/engine"
+)
+
+// Graph requests per request on the happy path, counted by the emulator:
+// the call economy against the sequence it replaced (NaiveCalls), on the
+// real adapter. The first onboarding of a process reads the SKU list; the
+// next ones use the cache.
+func TestGraphCallsPerRequest(t *testing.T) {
+	tests := []struct {
+		name                         string
+		naive                        bool
+		firstOnboard, nextOnboard    int
+		offboard, reonboard, replays int
+	}{
+		// onboard: create, add to the segment group, assignLicense, TAP, mail
+		// (+ subscribedSkus once); offboard: find, one PATCH, revoke, TAP list
+		// and delete, assignLicense, leave the group; the re-onboard adopts
+		// the disabled account (find, PATCH, memberOf, TAP list + the writes)
+		{"economy", false, 6, 5, 7, 8, 0},
+		// the re-onboard adopts the disabled account; the naive path reads
+		// the SKUs again where the economy has them cached
+		{"naive baseline", true, 13, 13, 15, 11, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := newRig(t)
+			e, err := engine.New(engine.Config{Tenant: r.tenant, Directory: r.dir, Journal: r.journal, Clock: r.clk, NaiveCalls: tt.naive})
+			if err != nil {
+				t.Fatal(err)
+			}
+			calls := func(kind string, p []byte) int {
+				t.Helper()
+				r.sim.ResetStats()
+				if res := process(t, e, kind, p); res.Status != domain.RequestDone {
+					t.Fatalf("%s: %+v", kind, res)
+				}
+				st := r.sim.Stats()
+				if st.Requests > 0 {
+					t.Logf("%s: %d requests: %s", kind, st.Requests, routes(st.Routes))
+				}
+				return st.Requests
+			}
+			got := []int{
+				calls(domain.KindOnboard, onboardPayload(t, "a1", "Vendor1", "Vendor1_A@Vendor1.com")),
+				calls(domain.KindOnboard, onboardPayload(t, "b1", "Vendor1", "Vendor1_B@Vendor1.com")),
+				calls(domain.KindOffboard, offboardPayload(t, "a2", domain.AccountRef{UPN: "Vendor1_A_SA@ABC.com"})),
+				// the journal knows this person: looked up, restored
+				calls(domain.KindOnboard, onboardPayload(t, "a3", "Vendor1", "Vendor1_A@Vendor1.com")),
+				calls(domain.KindOnboard, onboardPayload(t, "a3", "Vendor1", "Vendor1_A@Vendor1.com")),
+			}
+			want := []int{tt.firstOnboard, tt.nextOnboard, tt.offboard, tt.reonboard, tt.replays}
+			if fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Errorf("requests (first onboard, next onboard, offboard, re-onboard, replay) = %v, want %v", got, want)
+			}
+		})
+	}
+}
+
+func routes(m map[string]int) string {
+	var out []string
+	for k, v := range m {
+		out = append(out, fmt.Sprintf("%s×%d", k, v))
+	}
+	sort.Strings(out)
+	return strings.Join(out, ", ")
+}
+
+// Create first: an account the journal has never heard of is created
+// without a look-up, and the conflict is where the directory is asked. A
+// name held by an account that is not this person's moves the request to
+// the next name; this person's own account (made by vendorflow, but
+// unknown to this journal) is adopted, not duplicated; a name the request
+// gives is never moved.
+func TestCreateFirstMeetsAnExistingAccount(t *testing.T) {
+	ctx := context.Background()
+	tests := []struct {
+		name     string
+		existing domain.User // created in the tenant before the request, behind the journal's back
+		payload  func(t *testing.T) []byte
+		status   domain.RequestStatus
+		upn      string
+		accounts int // users named dana_SA* afterwards
+	}{
+		{"someone else's account, not vendorflow's",
+			domain.User{UPN: "dana_SA@ABC.com", DisplayName: "Dana (staff)", MailNickname: "dana_SA", AccountEnabled: true},
+			func(t *testing.T) []byte { return onboardPayload(t, "d1", "Vendor1", "dana@vendor1.com") },
+			domain.RequestDone, "dana_SA2@ABC.com", 2},
+		{"another person's vendorflow account",
+			domain.User{UPN: "dana_SA@ABC.com", DisplayName: "Dana (Vendor2)", MailNickname: "dana_SA", AccountEnabled: true,
+				OtherMails: []string{"dana@vendor2.com"}, Extensions: map[string]string{"extensionAttribute15": "vendorflow"}},
+			func(t *testing.T) []byte { return onboardPayload(t, "d1", "Vendor1", "dana@vendor1.com") },
+			domain.RequestDone, "dana_SA2@ABC.com", 2},
+		{"this person's account, unknown to the journal",
+			domain.User{UPN: "dana_SA@ABC.com", DisplayName: "Dana (Vendor1)", MailNickname: "dana_SA", AccountEnabled: true, UsageLocation: "US",
+				OtherMails: []string{"dana@vendor1.com"}, Extensions: map[string]string{"extensionAttribute15": "vendorflow"}},
+			func(t *testing.T) []byte { return onboardPayload(t, "d1", "Vendor1", "dana@vendor1.com") },
+			domain.RequestDone, "dana_SA@ABC.com", 1},
+		{"a named account that is someone else's",
+			domain.User{UPN: "dana_SA@ABC.com", DisplayName: "Dana (staff)", MailNickname: "dana_SA", AccountEnabled: true},
+			func(t *testing.T) []byte { return namedPayload(t, "d1", "Vendor1", "dana@vendor1.com", "dana_SA") },
+			domain.RequestParked, "dana_SA@ABC.com", 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := newRig(t)
+			if _, err := r.dir.CreateUser(ctx, tt.existing, "Str0ng!Passw0rd-x"); err != nil {
+				t.Fatal(err)
+			}
+			e := r.engine(engine.Hooks{})
+			res := process(t, e, domain.KindOnboard, tt.payload(t))
+			if res.Status != tt.status || res.UPN != tt.upn {
+				t.Fatalf("result %+v, want %s on %s", res, tt.status, tt.upn)
+			}
+			n := 0
+			for _, u := range r.sim.Users() {
+				if strings.HasPrefix(u.UserPrincipalName, "dana_SA") {
+					n++
+				}
+			}
+			if n != tt.accounts {
+				t.Errorf("%d dana_SA* accounts, want %d", n, tt.accounts)
+			}
+			if first, _ := r.sim.UserByUPN("dana_SA@ABC.com"); first.DisplayName != tt.existing.DisplayName && tt.upn != "dana_SA@ABC.com" {
+				t.Errorf("the existing account was changed: %+v", first)
+			}
+			if tt.status == domain.RequestDone {
+				if got := r.validMails(t)[tt.upn]; got != 1 {
+					t.Errorf("%d valid credential mails for %s, want 1", got, tt.upn)
+				}
+				// the first name's lease was given up when the request moved on
+				if holder, err := r.journal.AcquireLease(ctx, "dana_SA@ABC.com", "probe", r.clk.Now().Add(time.Minute)); err != nil || holder != "" {
+					t.Errorf("lease on dana_SA@ABC.com still held by %q (%v)", holder, err)
+				}
+			}
+		})
+	}
+}
+
+// The SKU cache never parks a request on stale counts: a cached list that
+// shows no free seat is read again, and an assignLicense that finds none
+// drops the cache.
+func TestSKUCacheNeverParksOnStaleCounts(t *testing.T) {
+	r := newRig(t)
+	e := r.engine(engine.Hooks{})
+	// The demo tenant has 5 Remote Assist seats and the demo experts hold none.
+	var done []string
+	for i := range 6 {
+		res := process(t, e, domain.KindOnboard, onboardPayload(t, fmt.Sprintf("s%d", i), "Vendor1", fmt.Sprintf("p%d@vendor1.com", i)))
+		if res.Status == domain.RequestDone {
+			done = append(done, res.UPN)
+		}
+	}
+	if len(done) != 5 {
+		t.Fatalf("%d onboarded, want the 5 seats' worth", len(done))
+	}
+	// the cache now holds the full counts; an offboarding frees a seat
+	if res := process(t, e, domain.KindOffboard, offboardPayload(t, "s-off", domain.AccountRef{UPN: done[0]})); res.Status != domain.RequestDone {
+		t.Fatalf("offboard: %+v", res)
+	}
+	r.sim.ResetStats()
+	res := process(t, e, domain.KindOnboard, onboardPayload(t, "s-late", "Vendor1", "late@vendor1.com"))
+	if res.Status != domain.RequestDone {
+		t.Fatalf("onboard after a seat was freed: %+v (a stale cache parked it)", res)
+	}
+	if n := r.sim.Stats().Routes["GET /subscribedSkus"]; n != 1 {
+		t.Errorf("%d subscribedSkus reads, want 1 (the cached list showed no seat)", n)
+	}
+}
