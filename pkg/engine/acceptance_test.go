@@ -182,12 +182,24 @@ var errCrash = errors.New("crash")
 // A crash after each step in turn — before and after the journal records
 // it — followed by a rerun in a fresh engine and journal handle, leaves the
 // same final state with no duplicate account, seat or valid credential.
+// The tenant has exactly the seats the account needs, so a rerun that
+// counted the seats its crashed attempt took as still needed would park.
 func TestCrashAfterEachStep(t *testing.T) {
 	plan, _ := domain.Plan(domain.KindOnboard)
 	for _, point := range []string{"after-effects", "after-step"} {
 		for _, step := range plan {
 			t.Run(point+"/"+string(step), func(t *testing.T) {
 				r := newRig(t)
+				seed := tenantsim.DemoSeed(r.tenant.Domain)
+				for _, part := range []string{tenantsim.PartRemoteAssist, tenantsim.PartMicrosoft365E5Compliance} {
+					var err error
+					if seed, err = seed.WithSeats(part, 1); err != nil {
+						t.Fatal(err)
+					}
+				}
+				if err := r.sim.Load(seed); err != nil {
+					t.Fatal(err)
+				}
 				hook := func(_ string, s domain.Step) error {
 					if s == step {
 						return errCrash

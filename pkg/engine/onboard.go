@@ -457,11 +457,12 @@ func segmentGroups(t domain.Tenant) map[string]bool {
 // ensureLicenses assigns the vendor's SKUs that the account lacks. A SKU
 // with no free seat is a Business failure, decided before any write. The
 // SKU list comes from the process's cache; an account this request created
-// holds no licence, so it is not read.
+// holds no licence before this step's first attempt, so it is not read then.
 func (e *Engine) ensureLicenses(ctx context.Context, st *state) (map[string]string, error) {
 	o, userID := st.onboard, st.out(outUserID)
 	var held []string
-	if !e.fresh(st) {
+	if !e.fresh(st) || st.attempt > 1 {
+		// a retry may find the seats an attempt that crashed took
 		u, err := e.knownUser(ctx, st, userID)
 		if err != nil {
 			return nil, err
