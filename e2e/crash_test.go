@@ -17,13 +17,16 @@ import (
 )
 
 // The handler child (`vendorflow serve`) is killed with SIGKILL ten times in
-// a row, each time while it waits for a Graph response, with five onboardings
+// a row, each time while it waits for a Graph response, with eight onboardings
 // in flight. The host redelivers, the supervisor restarts the child, the
 // engine resumes each request from its journal: every request ends done,
 // with exactly one account and one seat per person.
 func TestHandlerKilledMidRequest(t *testing.T) {
 	const kills = 10
-	s := startStack(t, stackOptions{})
+	// Enough work that ten kills, each after a step of progress, find
+	// requests still in flight: eight people, each onboarding six steps
+	// and five Graph requests.
+	s := startStack(t, stackOptions{simArgs: []string{"--seats", "10"}})
 	// Every Graph response is delayed, so the handler is always mid-request.
 	// The emulator applies a request before delaying its response, so a kill
 	// during the delay leaves the tenant changed and the journal not: the
@@ -32,6 +35,7 @@ func TestHandlerKilledMidRequest(t *testing.T) {
 
 	people := []person{
 		{"Vendor1", "kim"}, {"Vendor1", "lee"}, {"Vendor2", "max"}, {"Vendor2", "noa"}, {"Contractor", "oli"},
+		{"Vendor1", "pia"}, {"Vendor2", "ray"}, {"Contractor", "sue"},
 	}
 	id := func(p person) string { return "e2e-crash-" + p.local }
 	var ids []string
