@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/vendorflow/vendorflow/pkg/app"
+	"github.com/vendorflow/vendorflow/pkg/benchreport"
 	"github.com/vendorflow/vendorflow/pkg/config"
 	"github.com/vendorflow/vendorflow/pkg/domain"
 	"github.com/vendorflow/vendorflow/pkg/handler"
@@ -130,6 +131,20 @@ func BenchmarkSharedWriteQuota(b *testing.B) {
 		b.ReportMetric(float64(peak), "peak-writes/15s")
 		b.ReportMetric(100*float64(throttled)/float64(max(st.Requests, 1)), "%429")
 		b.ReportMetric(float64(backlog-done), "failed")
+		detail := fmt.Sprintf("BenchmarkSharedWriteQuota: %d onboardings on %d instances sharing the Table journal, quota %d writes per %s, graph.writeShare %.2f", backlog, instances, quota, window, share)
+		pct429 := 100 * float64(throttled) / float64(max(st.Requests, 1))
+		if err := benchreport.Append(
+			benchreport.Figure{Figure: "quota-share-three-instances", Value: 100 * rate / allowed, Unit: "% of the write quota",
+				Target: "at least 90 %", Met: 100*rate/allowed >= 90, Detail: detail},
+			benchreport.Figure{Figure: "quota-429-share-three-instances", Value: pct429, Unit: "% of Graph requests",
+				Target: "at most 0.5 %", Met: pct429 <= 0.5, Detail: detail},
+			benchreport.Figure{Figure: "quota-peak-window-three-instances", Value: float64(peak), Unit: "writes in a sampled " + window.String(),
+				Target: fmt.Sprintf("at most the quota (%d)", quota), Met: peak <= quota, Detail: detail},
+			benchreport.Figure{Figure: "quota-onboardings-not-done", Value: float64(backlog - done), Unit: "onboardings",
+				Target: "0", Met: backlog == done, Detail: detail},
+		); err != nil {
+			b.Fatal(err)
+		}
 		b.Logf("%d onboardings on %d instances, quota %d writes per %s, share %.2f: all settled in %s; "+
 			"%d writes at %.2f/s over %s (%.1f %% of the quota's %.1f/s); peak %d writes in a sampled %s; "+
 			"%d of %d Graph requests answered 429 (%d from the write quota); %d done, %d not done",

@@ -83,7 +83,13 @@ func startStack(t testing.TB, o stackOptions) *stack {
 		// redelivery waits that long before it takes over (default 1m).
 		"VENDORFLOW_LEASE_TTL="+leaseTTL.String(),
 	)
-	args := append([]string{"dev", "--addr", "127.0.0.1:0", "--log-level", "info"}, o.devArgs...)
+	// the app's own host.json sets how many invocations run at a time, as
+	// in Azure (extensions.serviceBus.maxConcurrentCalls)
+	hostJSON, err := filepath.Abs(filepath.Join("..", "host.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	args := append([]string{"dev", "--addr", "127.0.0.1:0", "--log-level", "info", "--host-json", hostJSON}, o.devArgs...)
 	s.dev = s.start("dev", s.env, args...)
 	s.frontDoor = waitMatch(t, s.dev, frontDoorRE)
 	s.handlerURL = waitMatch(t, s.dev, handlerAddrRE)

@@ -1,37 +1,94 @@
 #!/usr/bin/env bash
-# Benchmarks whose figures the docs and closing notes quote. Each prints the
-# `go test -bench` line and a one-line summary read back from the emulator
-# and the journal.
+# Benchmarks whose figures the docs and closing notes quote. Each benchmark
+# prints its `go test -bench` line and appends its figures, read back from
+# the emulator and the journal, as JSON lines (pkg/benchreport); `report`
+# runs them all and writes BENCHMARKS.md from those lines.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 usage() {
   cat <<'USAGE'
-usage: scripts/bench.sh quota
-  quota  300 onboardings through `vendorflow dev --instances 3` sharing the
-         Table journal and the Graph write budget on Azurite, against the
-         emulator's write quota scaled tenfold down (300 writes per 15 s),
-         at graph.writeShare 0.95. Reports writes/s and their share of the
-         quota, the peak in a sampled 15 s, the share of 429 answers and the
-         onboardings not done. Takes about 90 s plus the build.
-         VENDORFLOW_BENCH_BACKLOG and VENDORFLOW_BENCH_SHARE change the
-         backlog and the share.
-  Azurite is started (and stopped) unless VENDORFLOW_TEST_TABLES is set.
+usage: scripts/bench.sh calls|quota|report [--quick] [--out DIR]
+  calls   Graph requests per onboarding and per offboarding on the happy
+          path, through the real adapter against the emulator: the call
+          economy beside the naive sequence it replaced, in the same run
+          (BenchmarkGraphCalls in pkg/engine). About 10 s plus the build.
+  quota   300 onboardings through `vendorflow dev --instances 3` sharing the
+          Table journal and the Graph write budget on Azurite, against the
+          emulator's write quota scaled tenfold down (300 writes per 15 s),
+          at graph.writeShare 0.95: writes/s and their share of the quota,
+          the peak in a sampled 15 s, the share of 429 answers and the
+          onboardings not done (BenchmarkSharedWriteQuota in e2e). About
+          90 s plus the build. VENDORFLOW_BENCH_BACKLOG and
+          VENDORFLOW_BENCH_SHARE change the backlog and the share.
+  report  all of the above, then BENCHMARKS.md (in DIR, default the
+          repository root) with the machine, every figure, its floor, the
+          naive baseline and the target.
+  --quick small samples (3 iterations, a backlog of 30), to check that the
+          script works; its figures are not worth quoting.
+  Azurite is started (and stopped) for quota unless VENDORFLOW_TEST_TABLES
+  is set.
 example:
-  scripts/bench.sh quota
+  scripts/bench.sh report
+  scripts/bench.sh calls
   VENDORFLOW_BENCH_SHARE=0.8 scripts/bench.sh quota
 USAGE
 }
 
-case "${1:-}" in
-  quota) ;;
+what="${1:-}"
+case "$what" in
+  calls|quota|report) shift ;;
   -h|--help) usage; exit 0 ;;
   *) usage >&2; exit 2 ;;
 esac
+quick=false
+outdir=.
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --quick) quick=true; shift ;;
+    --out) outdir="${2:?--out needs a directory}"; shift 2 ;;
+    -h|--help) usage; exit 0 ;;
+    *) echo "bench.sh: unknown argument $1" >&2; usage >&2; exit 2 ;;
+  esac
+done
 
-if [[ -z "${VENDORFLOW_TEST_TABLES:-}" ]]; then
-  trap 'scripts/azurite.sh stop' EXIT
-  scripts/azurite.sh start
-  eval "$(scripts/azurite.sh env)"
+iterations=50
+if $quick; then
+  iterations=3
+  export VENDORFLOW_BENCH_BACKLOG="${VENDORFLOW_BENCH_BACKLOG:-30}"
 fi
-go test -run '^$' -bench 'BenchmarkSharedWriteQuota$' -benchtime 1x -timeout 20m ./e2e
+
+figures="$(mktemp)"
+trap 'rm -f "$figures"' EXIT
+export VENDORFLOW_BENCH_OUT="$figures"
+
+calls() {
+  go test -run '^$' -bench 'BenchmarkGraphCalls$' -benchtime "${iterations}x" -count 1 ./pkg/engine
+}
+
+quota() {
+  if [[ -z "${VENDORFLOW_TEST_TABLES:-}" ]]; then
+    trap 'scripts/azurite.sh stop; rm -f "$figures"' EXIT
+    scripts/azurite.sh start
+    eval "$(scripts/azurite.sh env)"
+  fi
+  go test -run '^$' -bench 'BenchmarkSharedWriteQuota$' -benchtime 1x -count 1 -timeout 20m ./e2e
+}
+
+start=$SECONDS
+case "$what" in
+  calls) calls ;;
+  quota) quota ;;
+  report) calls; quota ;;
+esac
+took=$((SECONDS - start))
+cat "$figures"
+if [[ "$what" == report ]]; then
+  mkdir -p "$outdir"
+  cmd="scripts/bench.sh report"
+  if $quick; then
+    cmd="$cmd --quick"
+  fi
+  go run ./tools/benchmd -in "$figures" -o "$outdir/BENCHMARKS.md" -cmd "$cmd" -took "${took}s"
+  echo "wrote $outdir/BENCHMARKS.md"
+fi

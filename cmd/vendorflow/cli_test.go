@@ -102,6 +102,7 @@ func TestCommandErrors(t *testing.T) {
 		"ServiceBusConnection__fullyQualifiedNamespace": "contoso.servicebus.windows.net",
 	}
 	noID := writeFile(t, "noid.json", `{"schemaVersion":1,"vendor":"Vendor1"}`)
+	badHost := writeFile(t, "host.json", `{"version":"2.0","extensions":{"serviceBus":{"maxConcurrentCalls":0}}}`)
 	req := writeFile(t, "req.json", validOnboard)
 	const noIdentity = "service bus contoso.servicebus.windows.net needs the app's identity"
 	tests := []struct {
@@ -118,6 +119,8 @@ func TestCommandErrors(t *testing.T) {
 		{"replay of two selections", nil, []string{"deadletters", "replay", "x", "--all"}, "only one"},
 		{"dev without graph", nil, []string{"dev"}, "vendorflow tenantsim"},
 		{"dev with a demo flag", nil, []string{"dev", "--json"}, "--demo only"},
+		{"dev with a bad host.json", nil, []string{"dev", "--host-json", badHost}, "maxConcurrentCalls is 0"},
+		{"dev with a bad --concurrency", nil, []string{"dev", "--concurrency", "-1"}, "between 1 and 256"},
 		{"tenantsim strict and lenient", nil, []string{"tenantsim", "--strict", "--lenient", "--addr", "127.0.0.1:0"}, "contradict"},
 		{"dev on Service Bus", map[string]string{
 			"ServiceBusConnection__fullyQualifiedNamespace": "contoso.servicebus.windows.net",

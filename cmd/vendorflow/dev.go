@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime"
 	"path/filepath"
 
 	"github.com/spf13/cobra"
@@ -44,7 +45,8 @@ VENDORFLOW_GRAPH_BASE_URL=http://ADDR/v1.0; dev does not start one for you.
 
 --instances N runs N handlers, as Azure scales the app out: each is its own
 ` + "`vendorflow serve`" + ` process on its own port taking up to --concurrency
-invocations per queue (host.json's maxConcurrentCalls), deliveries go to the
+invocations per queue (by default host.json's extensions.serviceBus.maxConcurrentCalls,
+8 in this repository, read as the Functions host reads it), deliveries go to the
 least busy one, and all share the queue and the journal: the SQLite file, or
 Table Storage (VENDORFLOW_JOURNAL_TABLE_CONNECTION_STRING, e.g. Azurite).
 
@@ -77,7 +79,7 @@ that account. It exits 0 only if all four reached the end.`,
 					funcapp.SettingSweepSchedule: sweepSchedule, funcapp.SettingReconcileSchedule: reconSchedule,
 				}, hostOpts)
 			}
-			for _, name := range []string{"addr", "sweep-schedule", "reconcile-schedule", "instances", "concurrency"} {
+			for _, name := range []string{"addr", "sweep-schedule", "reconcile-schedule", "instances", "concurrency", "host-json"} {
 				if cmd.Flags().Changed(name) {
 					return fmt.Errorf("--%s applies to the local host only, not to --demo", name)
 				}
@@ -112,7 +114,8 @@ that account. It exits 0 only if all four reached the end.`,
 	f.StringVar(&reconSchedule, "reconcile-schedule", "", "six-field NCRONTAB (UTC) for the drift repair, the app setting "+
 		funcapp.SettingReconcileSchedule+` (default "`+funcapp.DefaultReconcileSchedule+`")`)
 	f.IntVar(&hostOpts.instances, "instances", 1, "number of handler instances (serve processes) sharing the queue and the journal")
-	f.IntVar(&hostOpts.concurrency, "concurrency", devhost.DefaultConcurrency, "concurrent invocations per queue on each instance (host.json's maxConcurrentCalls)")
+	f.IntVar(&hostOpts.concurrency, "concurrency", 0, "concurrent invocations per queue on each instance (default: --host-json's extensions.serviceBus.maxConcurrentCalls, as the Functions host reads it)")
+	f.StringVar(&hostOpts.hostJSON, "host-json", funcapp.HostFile, "the app's host.json, read for maxConcurrentCalls; without the file, the Service Bus extension's default (16 × cores)")
 	f.BoolVar(&o.JSON, "json", false, "print only the summary, as one JSON object")
 	f.Float64Var(&o.FaultRate, "faults", 0, "inject 429 and 503 answers on every Graph route at this rate (0 to 0.9)")
 	f.DurationVar(&o.Lag, "lag", 0, "emulate replication lag: new objects stay invisible to reads this long")
@@ -138,7 +141,13 @@ var errDevServiceBus = errors.New("queue.serviceBusNamespace (" + funcapp.Settin
 // devOptions tune the local host.
 type devOptions struct {
 	instances, concurrency int
+	// hostJSON is the host.json whose maxConcurrentCalls sets concurrency
+	// when --concurrency is not given.
+	hostJSON string
 }
+
+// maxDevConcurrency bounds the invocations per queue on one instance.
+const maxDevConcurrency = 256
 
 // maxDevInstances bounds --instances: each is a process of its own.
 const maxDevInstances = 16
@@ -151,8 +160,20 @@ func (m *Main) runDevHost(ctx context.Context, g *globals, addr string, schedule
 	if o.instances < 1 || o.instances > maxDevInstances {
 		return fmt.Errorf("--instances must be between 1 and %d", maxDevInstances)
 	}
-	if o.concurrency < 1 || o.concurrency > 64 {
-		return errors.New("--concurrency must be between 1 and 64")
+	from := "--concurrency"
+	if o.concurrency == 0 {
+		// as the Functions host: extensions.serviceBus.maxConcurrentCalls
+		h, err := funcapp.ReadHost(o.hostJSON)
+		if err != nil {
+			return err
+		}
+		o.concurrency, from = h.MaxConcurrentCalls, "maxConcurrentCalls in "+h.Path
+		if h.Path == "" {
+			from = fmt.Sprintf("no %s: the Service Bus extension's default, 16 × %d cores", o.hostJSON, runtime.NumCPU())
+		}
+	}
+	if o.concurrency < 1 || o.concurrency > maxDevConcurrency {
+		return fmt.Errorf("concurrency %d (%s) must be between 1 and %d", o.concurrency, from, maxDevConcurrency)
 	}
 	cfg, err := m.loadConfig(g)
 	if err != nil {
@@ -229,7 +250,7 @@ func (m *Main) runDevHost(ctx context.Context, g *globals, addr string, schedule
 	fmt.Fprintf(out, "  front door  %s/api/\n", host.FrontDoorURL())
 	fmt.Fprintf(out, "  queue       %s\n", cfg.Queue.Path)
 	for i, sup := range sups {
-		fmt.Fprintf(out, "  handler %-3d %s (vendorflow serve, %d at a time per queue)\n", i, sup.URL(), o.concurrency)
+		fmt.Fprintf(out, "  handler %-3d %s (vendorflow serve, %d at a time per queue, from %s)\n", i, sup.URL(), o.concurrency, from)
 	}
 	fmt.Fprintf(out, "  journal     %s\n", cfg.Journal.Describe())
 	fmt.Fprintf(out, "  graph       %s\n", cfg.Graph.BaseURL)

@@ -177,3 +177,34 @@ func TestSKUCacheNeverParksOnStaleCounts(t *testing.T) {
 		t.Errorf("%d subscribedSkus reads, want 1 (the cached list showed no seat)", n)
 	}
 }
+
+// An offboarding by vendor and email takes the journal's word for the
+// account's name, and still checks the account: one that now belongs to
+// someone else is left alone.
+func TestOffboardByEmailChecksTheJournalsName(t *testing.T) {
+	ctx := context.Background()
+	r := newRig(t)
+	e := r.engine(engine.Hooks{})
+	on := process(t, e, domain.KindOnboard, onboardPayload(t, "j1", "Vendor1", "jo@vendor1.com"))
+	if on.Status != domain.RequestDone {
+		t.Fatalf("onboard: %+v", on)
+	}
+	u, err := r.dir.FindUser(ctx, on.UPN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.dir.UpdateUser(ctx, u.ID, domain.UserChanges{OtherMails: []string{"someone.else@vendor1.com"}}); err != nil {
+		t.Fatal(err)
+	}
+	r.sim.ResetStats()
+	off := process(t, e, domain.KindOffboard, offboardPayload(t, "j2", domain.AccountRef{Vendor: "Vendor1", Email: "jo@vendor1.com"}))
+	if off.Status != domain.RequestParked || off.Code != domain.Conflict {
+		t.Fatalf("offboard: %+v, want parked as a conflict", off)
+	}
+	if got, _ := r.sim.UserByUPN(on.UPN); !got.AccountEnabled {
+		t.Error("the account that now belongs to someone else was disabled")
+	}
+	if n := r.sim.Stats().Writes; n != 0 {
+		t.Errorf("%d Graph writes, want 0", n)
+	}
+}

@@ -22,7 +22,7 @@ var t0 = time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
 // rig is the real stack over HTTP: tenantsim, the msgraph-sdk-go adapter,
 // the SQLite journal and the engine, all on one fake clock.
 type rig struct {
-	t       *testing.T
+	t       testing.TB
 	clk     *clock.Fake
 	sim     *tenantsim.Server
 	tenant  domain.Tenant
@@ -32,7 +32,7 @@ type rig struct {
 	dbPath  string
 }
 
-func newRig(t *testing.T) *rig {
+func newRig(t testing.TB) *rig {
 	t.Helper()
 	cfg, err := config.Load("", nil)
 	if err != nil {
@@ -79,13 +79,13 @@ func (r *rig) engine(hooks engine.Hooks) *engine.Engine {
 	return e
 }
 
-func onboardPayload(t *testing.T, id, vendor, email string) []byte {
+func onboardPayload(t testing.TB, id, vendor, email string) []byte {
 	t.Helper()
 	return namedPayload(t, id, vendor, email, "")
 }
 
 // namedPayload is onboardPayload naming its service account.
-func namedPayload(t *testing.T, id, vendor, email, account string) []byte {
+func namedPayload(t testing.TB, id, vendor, email, account string) []byte {
 	t.Helper()
 	b, err := json.Marshal(domain.OnboardRequest{
 		SchemaVersion: 1, RequestID: id, Vendor: vendor,

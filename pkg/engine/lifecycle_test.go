@@ -12,7 +12,7 @@ import (
 	"github.com/vendorflow/vendorflow/pkg/tenantsim"
 )
 
-func offboardPayload(t *testing.T, id string, ref domain.AccountRef) []byte {
+func offboardPayload(t testing.TB, id string, ref domain.AccountRef) []byte {
 	t.Helper()
 	b, err := json.Marshal(domain.OffboardRequest{SchemaVersion: 1, RequestID: id, Account: ref, Reason: "contract ended early"})
 	if err != nil {
@@ -21,7 +21,7 @@ func offboardPayload(t *testing.T, id string, ref domain.AccountRef) []byte {
 	return b
 }
 
-func process(t *testing.T, e *engine.Engine, kind string, p []byte) engine.Result {
+func process(t testing.TB, e *engine.Engine, kind string, p []byte) engine.Result {
 	t.Helper()
 	res, err := e.Process(context.Background(), kind, p)
 	if err != nil {

@@ -145,19 +145,46 @@ func (r offboardRunner) name(ctx context.Context, st *state) error {
 		return nil
 	}
 	upn := o.UPNs[0]
-	u, err := e.accountAmong(ctx, o.UPNs, o.Email)
-	switch domain.ErrorCode(err) {
-	case "":
-		upn = u.UPN
-	case domain.NotFound:
-	default:
+	if c, err := e.journalAccountOf(ctx, o.UPNs, o.Email); err != nil {
 		return err
+	} else if c != "" && !e.cfg.NaiveCalls {
+		// the journal knows which name is this person's: find-account
+		// reads it, once
+		upn = c
+	} else {
+		u, err := e.accountAmong(ctx, o.UPNs, o.Email)
+		switch domain.ErrorCode(err) {
+		case "":
+			upn = u.UPN
+			st.named = &lookup{upn: u.UPN, user: u}
+		case domain.NotFound:
+		default:
+			return err
+		}
 	}
 	if upn == st.upn {
 		return nil
 	}
 	st.offboard.UPN, st.upn = upn, upn
 	return e.j.SetUPN(ctx, st.requestID, upn)
+}
+
+// journalAccountOf returns the name among upns whose journal record is
+// the person's with this email, or "" when the journal knows none.
+func (e *Engine) journalAccountOf(ctx context.Context, upns []string, email string) (string, error) {
+	for _, c := range upns {
+		a, err := e.j.Account(ctx, c)
+		switch domain.ErrorCode(err) {
+		case "":
+			if strings.EqualFold(a.Email, email) {
+				return c, nil
+			}
+		case domain.NotFound:
+		default:
+			return "", err
+		}
+	}
+	return "", nil
 }
 
 // AccountOf finds the service account of the person with this external
@@ -195,11 +222,25 @@ func (e *Engine) accountAmong(ctx context.Context, upns []string, email string) 
 // its way, is then superseded instead of creating the account after it.
 func (e *Engine) findAccount(ctx context.Context, st *state) (map[string]string, error) {
 	o := st.offboard
-	u, err := e.dir.FindUser(ctx, o.UPN)
+	var (
+		u   domain.User
+		err error
+	)
+	if n := st.named; n != nil && n.upn == o.UPN && !e.cfg.NaiveCalls {
+		u = n.user // name() found it a moment ago
+	} else {
+		u, err = e.dir.FindUser(ctx, o.UPN)
+	}
+	st.named = nil
 	switch domain.ErrorCode(err) {
 	case "":
 		if !e.cfg.Tenant.Manages(u) {
 			return nil, domain.Errorf(domain.Conflict, "%s is not managed by vendorflow; it was left untouched", o.UPN)
+		}
+		if o.Email != "" && !domain.BelongsTo(u, o.Email) {
+			// named by vendor and email, and the journal's name for them
+			// now holds someone else's account
+			return nil, domain.Errorf(domain.Conflict, "%s belongs to %s, not to %s; it was left untouched", o.UPN, strings.Join(u.OtherMails, ", "), o.Email)
 		}
 		st.user = &u
 		return map[string]string{outUserID: u.ID}, nil

@@ -1,0 +1,49 @@
+package e2e
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/vendorflow/vendorflow/pkg/tables/tablestest"
+)
+
+// scripts/bench.sh report --quick runs every benchmark on small samples and
+// writes BENCHMARKS.md with every figure. Nothing here judges a timing or a
+// figure's value: only that the script works and reports what it measured.
+func TestBenchScriptQuick(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the benchmarks (about a minute)")
+	}
+	tablestest.Settings(t) // Azurite must be up (scripts/test.sh starts it)
+	out := t.TempDir()
+	cmd := exec.Command("bash", "scripts/bench.sh", "report", "--quick", "--out", out)
+	cmd.Dir = ".."
+	cmd.Env = os.Environ()
+	b, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("scripts/bench.sh report --quick: %v\n%s", err, lastLines(string(b), 40))
+	}
+	report, err := os.ReadFile(filepath.Join(out, "BENCHMARKS.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"## Machine", "## Figures", "scripts/bench.sh report --quick",
+		"| graph-requests-per-onboarding |", "| graph-requests-per-offboarding |",
+		"| quota-share-three-instances |", "| quota-429-share-three-instances |",
+		"| quota-peak-window-three-instances |", "| quota-onboardings-not-done |",
+	} {
+		if !strings.Contains(string(report), want) {
+			t.Errorf("BENCHMARKS.md lacks %q:\n%s", want, report)
+		}
+	}
+}
+
+// lastLines is the end of a command's output.
+func lastLines(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	return strings.Join(lines[max(0, len(lines)-n):], "\n")
+}

@@ -1,0 +1,169 @@
+// Command benchmd writes BENCHMARKS.md from the JSON lines the benchmarks
+// append to $VENDORFLOW_BENCH_OUT (pkg/benchreport), with the machine they
+// ran on read from the machine itself. scripts/bench.sh report runs it.
+//
+// Usage:
+//
+//	go run ./tools/benchmd -in figures.jsonl -o BENCHMARKS.md -cmd "scripts/bench.sh report" -took 312s
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/vendorflow/vendorflow/pkg/benchreport"
+)
+
+func main() {
+	in := flag.String("in", "", "JSON lines written by the benchmarks (required)")
+	out := flag.String("o", "BENCHMARKS.md", "report to write")
+	cmd := flag.String("cmd", "scripts/bench.sh report", "the command that produced the figures, for the report")
+	took := flag.Duration("took", 0, "how long the benchmarks ran")
+	flag.Usage = func() {
+		fmt.Fprintln(flag.CommandLine.Output(), "usage: benchmd -in FIGURES.jsonl [-o BENCHMARKS.md] [-cmd CMD] [-took D]\nexample: go run ./tools/benchmd -in /tmp/figures.jsonl -o BENCHMARKS.md -took 5m12s")
+		flag.PrintDefaults()
+	}
+	flag.Parse()
+	if *in == "" || flag.NArg() > 0 {
+		flag.Usage()
+		os.Exit(2)
+	}
+	if err := run(*in, *out, *cmd, *took, time.Now()); err != nil {
+		fmt.Fprintln(os.Stderr, "benchmd:", err)
+		os.Exit(1)
+	}
+}
+
+func run(in, out, cmd string, took time.Duration, now time.Time) error {
+	raw, err := os.ReadFile(in)
+	if err != nil {
+		return err
+	}
+	figs, err := parse(raw)
+	if err != nil {
+		return fmt.Errorf("%s: %w", in, err)
+	}
+	if len(figs) == 0 {
+		return fmt.Errorf("%s: no figures", in)
+	}
+	var b bytes.Buffer
+	render(&b, figs, raw, machine(), cmd, took, now)
+	return os.WriteFile(out, b.Bytes(), 0o644)
+}
+
+// parse reads one Figure per line, refusing unknown fields.
+func parse(raw []byte) ([]benchreport.Figure, error) {
+	var figs []benchreport.Figure
+	sc := bufio.NewScanner(bytes.NewReader(raw))
+	for n := 1; sc.Scan(); n++ {
+		line := bytes.TrimSpace(sc.Bytes())
+		if len(line) == 0 {
+			continue
+		}
+		dec := json.NewDecoder(bytes.NewReader(line))
+		dec.DisallowUnknownFields()
+		var f benchreport.Figure
+		if err := dec.Decode(&f); err != nil {
+			return nil, fmt.Errorf("line %d: %w", n, err)
+		}
+		if f.Figure == "" {
+			return nil, fmt.Errorf("line %d: no figure name", n)
+		}
+		figs = append(figs, f)
+	}
+	return figs, sc.Err()
+}
+
+// machine describes this machine from /proc (Linux) and the Go runtime.
+func machine() []string {
+	lines := []string{
+		fmt.Sprintf("CPU: %s, %d logical cores (GOMAXPROCS %d)", procField("/proc/cpuinfo", "model name"), runtime.NumCPU(), runtime.GOMAXPROCS(0)),
+	}
+	if kb, err := strconv.ParseFloat(strings.Fields(procField("/proc/meminfo", "MemTotal") + " 0")[0], 64); err == nil && kb > 0 {
+		lines = append(lines, fmt.Sprintf("Memory: %.1f GiB", kb/(1<<20)))
+	}
+	kernel := "unknown"
+	if b, err := os.ReadFile("/proc/sys/kernel/osrelease"); err == nil {
+		kernel = strings.TrimSpace(string(b))
+	}
+	lines = append(lines, fmt.Sprintf("OS: %s/%s, kernel %s", runtime.GOOS, runtime.GOARCH, kernel), "Go: "+runtime.Version())
+	return lines
+}
+
+// procField returns the value of the first "key : value" line of a /proc file.
+func procField(path, key string) string {
+	f, err := os.Open(path)
+	if err != nil {
+		return "unknown"
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		k, v, ok := strings.Cut(sc.Text(), ":")
+		if ok && strings.TrimSpace(k) == key {
+			return strings.TrimSpace(v)
+		}
+	}
+	return "unknown"
+}
+
+func render(w io.Writer, figs []benchreport.Figure, raw []byte, mach []string, cmd string, took time.Duration, now time.Time) {
+	fmt.Fprintf(w, "# Benchmarks\n\nWritten by `%s` on %s", cmd, now.UTC().Format("2006-01-02 15:04 MST"))
+	if took > 0 {
+		fmt.Fprintf(w, " (the benchmarks took %s)", took.Round(time.Second))
+	}
+	fmt.Fprint(w, ". Every figure is read back from the system it describes (the emulator's request log, the journal) by the benchmark named in its detail; ratios to the naive baseline are measured in the same run. Rerun the command to refresh this file; do not edit it.\n\n## Machine\n\n")
+	for _, m := range mach {
+		fmt.Fprintf(w, "- %s\n", m)
+	}
+	fmt.Fprint(w, "\n## Figures\n\n| figure | value | floor | naive | naive ÷ value | target | met |\n|---|---|---|---|---|---|---|\n")
+	for _, f := range figs {
+		fmt.Fprintf(w, "| %s | %s %s | %s | %s | %s | %s | %s |\n", f.Figure, num(f.Value), f.Unit, opt(f.Floor), opt(f.Naive), ratio(f.VsNaive), f.Target, yes(f.Met))
+	}
+	fmt.Fprint(w, "\n## How each was measured\n\n")
+	for _, f := range figs {
+		if f.Detail != "" {
+			fmt.Fprintf(w, "- **%s**: %s.\n", f.Figure, f.Detail)
+		}
+	}
+	fmt.Fprintf(w, "\n## The figures as JSON lines\n\n```json\n%s\n```\n", bytes.TrimSpace(raw))
+}
+
+// num writes a whole number as such and anything else to two decimals.
+func num(v float64) string {
+	if v == math.Trunc(v) {
+		return strconv.FormatFloat(v, 'f', -1, 64)
+	}
+	return strconv.FormatFloat(v, 'f', 2, 64)
+}
+
+func opt(v float64) string {
+	if v == 0 {
+		return "–"
+	}
+	return num(v)
+}
+
+func ratio(v float64) string {
+	if v == 0 {
+		return "–"
+	}
+	return strconv.FormatFloat(v, 'f', 2, 64) + "×"
+}
+
+func yes(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "**no**"
+}
