@@ -6,8 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"runtime"
 	"path/filepath"
+	"runtime"
 
 	"github.com/spf13/cobra"
 
