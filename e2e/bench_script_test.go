@@ -33,8 +33,8 @@ func TestBenchScriptQuick(t *testing.T) {
 	for _, want := range []string{
 		"## Machine", "## Figures", "scripts/bench.sh report --quick",
 		"| graph-requests-per-onboarding |", "| graph-requests-per-offboarding |",
-		"| quota-share-three-instances |", "| quota-429-share-three-instances |",
-		"| quota-peak-window-three-instances |", "| quota-onboardings-not-done |",
+		"| quota-share-three-instances |", "| quota-429-share-three-instances |", "| quota-share-one-instance |", "| quota-10s-over-mean-one-instance |", "| quota-redeliveries-three-instances |",
+		"| quota-peak-window-three-instances |", "| quota-onboardings-not-done-three-instances |",
 	} {
 		if !strings.Contains(string(report), want) {
 			t.Errorf("BENCHMARKS.md lacks %q:\n%s", want, report)

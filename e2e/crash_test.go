@@ -25,8 +25,9 @@ func TestHandlerKilledMidRequest(t *testing.T) {
 	const kills = 10
 	// Enough work that ten kills, each after a step of progress, find
 	// requests still in flight: eight people, each onboarding six steps
-	// and five Graph requests.
-	s := startStack(t, stackOptions{simArgs: []string{"--seats", "10"}})
+	// and five Graph requests, two at a time (host.json's 8 would finish
+	// them in four kills).
+	s := startStack(t, stackOptions{simArgs: []string{"--seats", "10"}, devArgs: []string{"--concurrency", "2"}})
 	// Every Graph response is delayed, so the handler is always mid-request.
 	// The emulator applies a request before delaying its response, so a kill
 	// during the delay leaves the tenant changed and the journal not: the

@@ -114,7 +114,7 @@ func WriteBudget(ctx context.Context, cfg config.Config, clk clock.Clock) (graph
 	g := cfg.Graph
 	limit, window := g.WriteLimit(), time.Duration(g.WriteWindow)
 	if !cfg.Journal.Shared() {
-		return graph.NewLocalWriteBudget(clk, limit, window), nil
+		return graph.NewLocalWriteBudget(clk, limit, window, g.WriteShare), nil
 	}
 	svc, err := openTables(cfg)
 	if err != nil {

@@ -66,12 +66,27 @@ type WriteBudget interface {
 	Pressure(ctx context.Context, use float64) error
 }
 
-// NewLocalWriteBudget returns the in-process pacer: at most limit writes in
-// any window on c, paused by Throttled and slowed by Pressure. It is what
-// New uses when Config.WriteBudget is nil; it paces one process only.
-func NewLocalWriteBudget(c clock.Clock, limit int, window time.Duration) WriteBudget {
-	return newWritePacer(c, limit, window)
+// NewLocalWriteBudget returns the in-process pacer: a token bucket refilled
+// continuously at limit per window (GCRA, as pkg/writebudget's shared one),
+// holding a burst of 5 s of the rate (at most limit/2), so that no window
+// holds more than limit writes and a backlog flows at the rate instead of
+// spending the window's quota at once and then stalling. Throttled pauses
+// it, Pressure slows it. It is what New uses when Config.WriteBudget is
+// nil; it paces one process only. target is the share of Graph's quota
+// limit stands for (0: PressureTarget): an x-ms-throttle-limit-percentage
+// above it slows the pacer, one at or below it does not, so that a pacer
+// given 95 % of the quota is not slowed for using it.
+func NewLocalWriteBudget(c clock.Clock, limit int, window time.Duration, target float64) WriteBudget {
+	p := newWritePacer(c, limit, window)
+	if target > 0 && target <= 1 {
+		p.target = target
+	}
+	return p
 }
+
+// LocalBurstSpan is the burst the in-process pacer allows, as time at the
+// full rate (pkg/writebudget's DefaultBurstSpan).
+const LocalBurstSpan = 5 * time.Second
 
 // slowFactor is the rate multiplier after pressure signals: the lowest of
 // PressureTarget/use over the signals seen, recovering linearly to 1 over
@@ -92,38 +107,47 @@ func slowFactor(factor float64, since, now time.Time, recovery time.Duration) fl
 }
 
 // pressureFactor is the factor a pressure signal use asks for (1 when use
-// is at or below PressureTarget), never below minSlowFactor.
-func pressureFactor(use float64) float64 {
-	if !(use > PressureTarget) {
+// is at or below target), never below minSlowFactor.
+func pressureFactor(use, target float64) float64 {
+	if !(use > target) {
 		return 1
 	}
-	return max(PressureTarget/use, minSlowFactor)
+	return max(target/use, minSlowFactor)
 }
 
 // minSlowFactor bounds how far pressure can slow a budget.
 const minSlowFactor = 0.1
 
-// writePacer admits at most limit writes in any window on the injected
-// clock. Each write reserves a slot: now, or the moment the write `limit`
-// places earlier leaves the window, whichever is later; the caller then
-// waits until its slot. Reservations are kept in time order.
+// writePacer is a GCRA token bucket on the injected clock. A write at now
+// gets the token at max(now, tat − τ, paused), and tat moves to
+// max(tat, now) + T/f: T is the interval between tokens at the full rate,
+// τ = (burst − 1)·T lets burst tokens go at once after an idle spell, and
+// f ≤ 1 is the slow factor. Any window of length W then holds at most
+// burst + W/T tokens, so T = W/(limit − burst) keeps every window at or
+// under limit.
 //
-// Feedback: Throttled moves every later slot to the end of the pause;
-// Pressure lowers the effective limit to limit·factor (at least 1), the
-// factor recovering to 1 over one window (slowFactor).
+// Feedback: Throttled moves paused to the end of the pause and tat to
+// paused + τ, so the bucket is empty when the pause ends (no burst after
+// it); Pressure lowers f to PressureTarget/use, recovering to 1 over one
+// window (slowFactor).
 type writePacer struct {
-	mu     sync.Mutex
-	clock  clock.Clock
-	limit  int
-	window time.Duration
-	slots  []time.Time // the last `limit` reserved slots, oldest first
-	paused time.Time   // no slot before this
-	factor float64     // slow factor at factorAt (1 = full rate)
-	since  time.Time
+	mu       sync.Mutex
+	clock    clock.Clock
+	window   time.Duration
+	interval time.Duration // T
+	tau      time.Duration
+	tat      time.Time
+	paused   time.Time
+	factor   float64 // slow factor at since (1 = full rate)
+	since    time.Time
+	target   float64 // the share of the quota limit stands for
 }
 
 func newWritePacer(c clock.Clock, limit int, window time.Duration) *writePacer {
-	return &writePacer{clock: c, limit: limit, window: window, factor: 1}
+	burst := int(float64(limit) * float64(LocalBurstSpan) / float64(window))
+	burst = min(max(burst, 1), max(limit/2, 1))
+	interval := time.Duration(math.Ceil(float64(window) / float64(max(limit-burst, 1))))
+	return &writePacer{clock: c, window: window, interval: interval, tau: time.Duration(burst-1) * interval, factor: 1, target: PressureTarget}
 }
 
 // Reserve implements WriteBudget.
@@ -134,31 +158,24 @@ func (p *writePacer) Reserve(ctx context.Context) (time.Duration, error) {
 	return p.reserve(), nil
 }
 
-// reserve returns how long the caller must wait before it may write.
+// reserve takes a token and returns how long the caller must wait for it.
 func (p *writePacer) reserve() time.Duration {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	now := p.clock.Now()
+	f := max(slowFactor(p.factor, p.since, now, p.window), minSlowFactor)
+	step := time.Duration(math.Ceil(float64(p.interval) / f))
 	at := now
+	if t := p.tat.Add(-p.tau); t.After(at) {
+		at = t
+	}
 	if p.paused.After(at) {
 		at = p.paused
 	}
-	if n := len(p.slots); n > 0 && p.slots[n-1].After(at) {
-		at = p.slots[n-1]
+	if p.tat.Before(now) {
+		p.tat = now
 	}
-	eff := p.limit
-	if f := slowFactor(p.factor, p.since, now, p.window); f < 1 {
-		eff = max(1, int(float64(p.limit)*f))
-	}
-	if n := len(p.slots); n >= eff {
-		if free := p.slots[n-eff].Add(p.window); free.After(at) {
-			at = free
-		}
-	}
-	if len(p.slots) == p.limit {
-		p.slots = append(p.slots[:0], p.slots[1:]...)
-	}
-	p.slots = append(p.slots, at)
+	p.tat = p.tat.Add(step)
 	return at.Sub(now)
 }
 
@@ -169,12 +186,15 @@ func (p *writePacer) Throttled(_ context.Context, retryAfter time.Duration) erro
 	if until := p.clock.Now().Add(retryAfter); until.After(p.paused) {
 		p.paused = until
 	}
+	if t := p.paused.Add(p.tau); t.After(p.tat) {
+		p.tat = t
+	}
 	return nil
 }
 
 // Pressure implements WriteBudget.
 func (p *writePacer) Pressure(_ context.Context, use float64) error {
-	want := pressureFactor(use)
+	want := pressureFactor(use, p.target)
 	if want >= 1 {
 		return nil
 	}

@@ -3,6 +3,8 @@ package graph
 import (
 	"context"
 	"errors"
+	"fmt"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"sync"
@@ -22,10 +24,12 @@ var (
 	_ WriteBudget = (*writebudget.Budget)(nil)
 )
 
-// The pacer admits `limit` writes per window and spaces the rest so that
-// no window ever holds more.
+// The pacer is a token bucket refilled continuously: a burst of 5 s of
+// the rate (at most half the limit) goes at once, then one write every
+// window/(limit − burst).
 func TestWritePacer(t *testing.T) {
 	t0 := time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
+	ms := time.Millisecond
 	tests := []struct {
 		name   string
 		limit  int
@@ -33,10 +37,15 @@ func TestWritePacer(t *testing.T) {
 		gaps   []time.Duration // clock advance before each write
 		want   []time.Duration // wait per write
 	}{
-		{"burst within the limit", 3, time.Second, []time.Duration{0, 0, 0}, []time.Duration{0, 0, 0}},
-		{"fourth waits for the first to leave", 3, time.Second, []time.Duration{0, 0, 0, 0, 0}, []time.Duration{0, 0, 0, time.Second, time.Second}},
-		{"spread writes never wait", 2, time.Second, []time.Duration{0, 600 * time.Millisecond, 600 * time.Millisecond, 600 * time.Millisecond}, []time.Duration{0, 0, 0, 0}},
-		{"partly elapsed window", 2, time.Second, []time.Duration{0, 0, 400 * time.Millisecond}, []time.Duration{0, 0, 600 * time.Millisecond}},
+		// 10 per second: burst 5, then every 200 ms
+		{"burst, then the rate", 10, time.Second, []time.Duration{0, 0, 0, 0, 0, 0, 0}, []time.Duration{0, 0, 0, 0, 0, 200 * ms, 400 * ms}},
+		// 3000 per 150 s: burst 100 (5 s), then every 150 s/2900
+		{"Graph's quota", 3000, 150 * time.Second, make([]time.Duration, 102), append(make([]time.Duration, 100), 51724138, 103448276)},
+		// 2 per second: burst 1, every second
+		{"writes at the rate never wait", 2, time.Second, []time.Duration{0, time.Second, time.Second, 1500 * ms}, []time.Duration{0, 0, 0, 0}},
+		// 4 per second: burst 2, every 500 ms; an idle spell refills the
+		// bucket at the rate, one token per 500 ms
+		{"an idle spell refills at the rate", 4, time.Second, []time.Duration{0, 0, 0, 1100 * ms, 0}, []time.Duration{0, 0, 500 * ms, 0, 400 * ms}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -54,27 +63,46 @@ func TestWritePacer(t *testing.T) {
 	}
 }
 
-// Under a quota of 5 writes per second the pacer makes 12 writes take at
-// least two seconds of (fake) time, and in no one-second window are there
-// more than 5.
+// Under a quota of limit writes per window, a backlog flows at the rate:
+// in no window are there more than limit writes, in no tenth of a window
+// more than the burst and a tenth of the rate, and 3 windows' worth of
+// writes take at least 3 windows less the burst.
 func TestWritePacerNeverExceedsTheWindow(t *testing.T) {
-	clk := clock.NewFake(time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC))
-	p := newWritePacer(clk, 5, time.Second)
-	var at []time.Time
-	for range 12 {
-		d := p.reserve()
-		if err := clk.Sleep(context.Background(), d); err != nil {
-			t.Fatal(err)
-		}
-		at = append(at, clk.Now())
-	}
-	for i := 5; i < len(at); i++ {
-		if at[i].Sub(at[i-5]) < time.Second {
-			t.Fatalf("writes %d and %d are %v apart: more than 5 in a second", i-5, i, at[i].Sub(at[i-5]))
-		}
-	}
-	if span := at[len(at)-1].Sub(at[0]); span < 2*time.Second {
-		t.Fatalf("12 writes took %v, want at least 2s", span)
+	for _, q := range []struct {
+		limit  int
+		window time.Duration
+	}{{5, time.Second}, {300, 15 * time.Second}, {3000, 150 * time.Second}} {
+		t.Run(fmt.Sprintf("%d per %s", q.limit, q.window), func(t *testing.T) {
+			clk := clock.NewFake(time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC))
+			p := newWritePacer(clk, q.limit, q.window)
+			var at []time.Time
+			for range 3 * q.limit {
+				if err := clk.Sleep(context.Background(), p.reserve()); err != nil {
+					t.Fatal(err)
+				}
+				at = append(at, clk.Now())
+			}
+			burst := min(max(int(float64(q.limit)*float64(LocalBurstSpan)/float64(q.window)), 1), max(q.limit/2, 1))
+			most := func(w time.Duration) int {
+				n, j := 0, 0
+				for i := range at {
+					for j < len(at) && at[j].Sub(at[i]) < w {
+						j++
+					}
+					n = max(n, j-i)
+				}
+				return n
+			}
+			if n := most(q.window); n > q.limit {
+				t.Errorf("%d writes in one window, want at most %d", n, q.limit)
+			}
+			if n, bound := most(q.window/10), burst+int(math.Ceil(float64(q.limit-burst)/10)); n > bound {
+				t.Errorf("%d writes in a tenth of the window, want at most %d (burst %d and a tenth of the rate)", n, bound, burst)
+			}
+			if span, floor := at[len(at)-1].Sub(at[0]), time.Duration(float64(q.window)*float64(3*q.limit-burst)/float64(q.limit-burst)); span < floor-q.window/q.window {
+				t.Errorf("%d writes took %v, want at least %v", len(at), span, floor)
+			}
+		})
 	}
 }
 
@@ -107,42 +135,43 @@ func TestWritePacerThrottledPauses(t *testing.T) {
 	}
 }
 
-// x-ms-throttle-limit-percentage lowers the pacer's limit to
-// limit·0.8/use, recovering linearly over one window.
+// x-ms-throttle-limit-percentage slows the pacer's rate to
+// rate·0.8/use, recovering linearly over one window: the interval between
+// writes once the burst is spent grows by 1/factor.
 func TestWritePacerPressureSlowsDown(t *testing.T) {
 	t0 := time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
 	tests := []struct {
 		name    string
 		use     []float64     // pressure signals at t0
-		advance time.Duration // before the burst
-		admit   int           // writes admitted without waiting out of 10
+		advance time.Duration // before the writes
+		factor  float64       // the rate's share afterwards
 	}{
-		{"no signal", nil, 0, 10},
-		{"at 80 % nothing changes", []float64{0.8}, 0, 10},
-		{"use 1.0 → 8 of 10", []float64{1.0}, 0, 8},
-		{"the lowest of several signals", []float64{1.6, 0.9}, 0, 5},
-		{"half recovered", []float64{1.6}, 5 * time.Second, 7},
-		{"recovered after a window", []float64{1.6}, 10 * time.Second, 10},
-		{"never below minSlowFactor", []float64{1.8, 1e3}, 0, 1},
+		{"no signal", nil, 0, 1},
+		{"at 80 % nothing changes", []float64{0.8}, 0, 1},
+		{"use 1.0 → 0.8 of the rate", []float64{1.0}, 0, 0.8},
+		{"the lowest of several signals", []float64{1.6, 0.9}, 0, 0.5},
+		{"half recovered", []float64{1.6}, 5 * time.Second, 0.75},
+		{"recovered after a window", []float64{1.6}, 10 * time.Second, 1},
+		{"never below minSlowFactor", []float64{1.8, 1e3}, 0, minSlowFactor},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			clk := clock.NewFake(t0)
-			p := newWritePacer(clk, 10, 10*time.Second)
+			p := newWritePacer(clk, 10, 10*time.Second) // burst 5, every 2 s
 			for _, u := range tt.use {
 				if err := p.Pressure(context.Background(), u); err != nil {
 					t.Fatal(err)
 				}
 			}
 			clk.Advance(tt.advance)
-			admitted := 0
-			for range 10 {
-				if p.reserve() == 0 {
-					admitted++
-				}
+			var waits []time.Duration
+			for range 12 {
+				waits = append(waits, p.reserve())
 			}
-			if admitted != tt.admit {
-				t.Fatalf("admitted %d at once, want %d", admitted, tt.admit)
+			gap := waits[11] - waits[10]
+			want := time.Duration(math.Ceil(float64(2*time.Second) / tt.factor))
+			if diff := gap - want; diff < -time.Microsecond || diff > time.Microsecond {
+				t.Fatalf("interval after the burst = %v, want %v (waits %v)", gap, want, waits)
 			}
 		})
 	}
@@ -307,5 +336,23 @@ func TestConfigWriteBudgetReplacesPacer(t *testing.T) {
 	}
 	if st := c.Stats(); st.WriteThrottles != 1 || st.PacedWrites != 0 {
 		t.Fatalf("stats %+v", st)
+	}
+}
+
+// A pacer given 95 % of the quota is slowed only for using more than
+// that: 0.9 is its own share at work, 1.0 means someone else writes too.
+func TestLocalWriteBudgetPressureTarget(t *testing.T) {
+	for _, tt := range []struct {
+		use  float64
+		slow bool
+	}{{0.9, false}, {0.95, false}, {1.0, true}} {
+		clk := clock.NewFake(time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC))
+		b := NewLocalWriteBudget(clk, 10, 10*time.Second, 0.95).(*writePacer)
+		if err := b.Pressure(context.Background(), tt.use); err != nil {
+			t.Fatal(err)
+		}
+		if slowed := slowFactor(b.factor, b.since, clk.Now(), b.window) < 1; slowed != tt.slow {
+			t.Errorf("use %.2f at target 0.95: slowed %v, want %v", tt.use, slowed, tt.slow)
+		}
 	}
 }

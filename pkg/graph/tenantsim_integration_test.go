@@ -372,14 +372,20 @@ func TestEmulatorFaultsAreRiddenOut(t *testing.T) {
 	if st.Retries != faults[tenantsim.FaultTooManyRequests]+faults[tenantsim.FaultServiceUnavailable] {
 		t.Errorf("retries %d != injected faults %v", st.Retries, faults)
 	}
+	// Every wait is a retry's Retry-After, or the pacer's: after a 429 the
+	// write budget resumes at its rate, without a burst.
 	sleeps := s.clock.Sleeps()
-	if len(sleeps) != st.Retries {
-		t.Errorf("%d waits for %d retries", len(sleeps), st.Retries)
+	if len(sleeps) != st.Retries+st.PacedWrites {
+		t.Errorf("%d waits for %d retries and %d paced writes", len(sleeps), st.Retries, st.PacedWrites)
 	}
+	asked := 0
 	for _, d := range sleeps {
-		if !retryAfter[d] {
-			t.Errorf("waited %v, not one of the emulator's Retry-After values %v", d, tenantsim.DefaultRetryAfter())
+		if retryAfter[d] {
+			asked++
 		}
+	}
+	if asked != st.Retries {
+		t.Errorf("%d waits were one of the emulator's Retry-After values %v, want one per retry (%d): %v", asked, tenantsim.DefaultRetryAfter(), st.Retries, sleeps)
 	}
 	if skuByPart(t, s.c, domain.RemoteAssistSKU).Consumed != 5 || len(s.srv.Outbox()) != 5 {
 		t.Errorf("effects not exactly once: seats %d, mails %d", skuByPart(t, s.c, domain.RemoteAssistSKU).Consumed, len(s.srv.Outbox()))
@@ -492,9 +498,12 @@ func TestEmulatorWriteQuotaIsRespectedByPacing(t *testing.T) {
 		t.Fatalf("the write quota was hit %d times", n)
 	}
 	st := s.c.Stats()
-	// 10 go at once; the 11th waits 10 s (and the clock with it, so the
-	// next nine find their slots free); the 21st waits another 10 s.
-	if st.PacedWrites != 2 || st.PacedFor != 20*time.Second {
-		t.Fatalf("paced %d writes for %v, want 2 writes for 20s", st.PacedWrites, st.PacedFor)
+	// A burst of 5 goes at once (half the limit: 5 s of the rate would be
+	// more); the other 20 flow at the rate, one every 10 s/(10−5) = 2 s,
+	// a little slower while the emulator reports more than 80 % of its
+	// quota in use (x-ms-throttle-limit-percentage).
+	if st.PacedWrites != 20 || st.PacedFor < 40*time.Second || st.PacedFor > 42*time.Second || st.WritePressure == 0 {
+		t.Fatalf("paced %d writes for %v after %d pressure signals, want 20 writes for 40 to 42 s slowed by pressure; waits %v",
+			st.PacedWrites, st.PacedFor, st.WritePressure, s.clock.Sleeps())
 	}
 }
