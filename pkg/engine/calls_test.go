@@ -208,3 +208,38 @@ func TestOffboardByEmailChecksTheJournalsName(t *testing.T) {
 		t.Errorf("%d Graph writes, want 0", n)
 	}
 }
+
+// A run that moved to the next name and crashed after creating the account
+// there is resumed under that name, not under the first one again.
+func TestRenamedAccountSurvivesACrash(t *testing.T) {
+	ctx := context.Background()
+	r := newRig(t)
+	if _, err := r.dir.CreateUser(ctx, domain.User{UPN: "dana_SA@ABC.com", DisplayName: "Dana (staff)", MailNickname: "dana_SA", AccountEnabled: true}, "Str0ng!Passw0rd-x"); err != nil {
+		t.Fatal(err)
+	}
+	payload := onboardPayload(t, "d1", "Vendor1", "dana@vendor1.com")
+	crash := engine.Hooks{AfterStep: func(_ string, s domain.Step) error {
+		if s == domain.StepEnsureUser {
+			return errCrash
+		}
+		return nil
+	}}
+	if _, err := r.engine(crash).Process(ctx, domain.KindOnboard, payload); err == nil {
+		t.Fatal("the injected crash did not happen")
+	}
+	r.reopenJournal()
+	res := process(t, r.engine(engine.Hooks{}), domain.KindOnboard, payload)
+	if res.Status != domain.RequestDone || res.UPN != "dana_SA2@ABC.com" {
+		t.Fatalf("rerun: %+v, want done on dana_SA2@ABC.com", res)
+	}
+	a, err := r.journal.Account(ctx, "dana_SA2@ABC.com")
+	if err != nil || a.State != domain.AccountActive {
+		t.Fatalf("journal account dana_SA2: %+v %v", a, err)
+	}
+	if _, err := r.journal.Account(ctx, "dana_SA@ABC.com"); domain.ErrorCode(err) != domain.NotFound {
+		t.Errorf("the journal records an account under the other person's name: %v", err)
+	}
+	if n := r.validMails(t)["dana_SA2@ABC.com"]; n != 1 {
+		t.Errorf("%d valid mails for dana_SA2, want 1", n)
+	}
+}

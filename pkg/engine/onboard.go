@@ -53,7 +53,12 @@ func (r onboardRunner) step(ctx context.Context, s domain.Step, st *state) (map[
 		if err != nil {
 			return nil, err
 		}
-		st.onboard, st.upn = o, o.UPN
+		st.onboard = o
+		if st.finished[domain.StepEnsureUser] && st.upn != "" {
+			// resumed: the account's name was settled (name keeps it)
+			return map[string]string{outUPN: o.UPN}, nil
+		}
+		st.upn = o.UPN
 		if err := e.j.SetUPN(ctx, st.requestID, o.UPN); err != nil {
 			return nil, err
 		}
@@ -93,6 +98,11 @@ func (r onboardRunner) step(ctx context.Context, s domain.Step, st *state) (map[
 // directory is asked for every name, as before the call economy.
 func (r onboardRunner) name(ctx context.Context, st *state) error {
 	e, o := r.e, st.onboard
+	if st.finished[domain.StepEnsureUser] && st.upn != "" {
+		// the account exists under the name an earlier run settled on
+		st.onboard, st.known = o.WithUPN(st.upn), true
+		return nil
+	}
 	upn := o.UPN
 	switch {
 	case e.cfg.NaiveCalls && !o.Named:
