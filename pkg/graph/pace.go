@@ -68,7 +68,7 @@ type WriteBudget interface {
 
 // NewLocalWriteBudget returns the in-process pacer: a token bucket refilled
 // continuously at limit per window (GCRA, as pkg/writebudget's shared one),
-// holding a burst of 5 s of the rate (at most limit/2), so that no window
+// holding a burst of LocalBurstShare of the limit, so that no window
 // holds more than limit writes and a backlog flows at the rate instead of
 // spending the window's quota at once and then stalling. Throttled pauses
 // it, Pressure slows it. It is what New uses when Config.WriteBudget is
@@ -84,9 +84,12 @@ func NewLocalWriteBudget(c clock.Clock, limit int, window time.Duration, target 
 	return p
 }
 
-// LocalBurstSpan is the burst the in-process pacer allows, as time at the
-// full rate (pkg/writebudget's DefaultBurstSpan).
-const LocalBurstSpan = 5 * time.Second
+// LocalBurstShare is the burst the in-process pacer allows, as a share of
+// its limit: 5 s of Graph's 150 s window (pkg/writebudget's
+// DefaultBurstSpan), scaled with the window, so that a scaled-down quota
+// keeps the same shape (and the same sustained rate, (limit − burst) per
+// window).
+const LocalBurstShare = 1.0 / 30
 
 // slowFactor is the rate multiplier after pressure signals: the lowest of
 // PressureTarget/use over the signals seen, recovering linearly to 1 over
@@ -144,8 +147,7 @@ type writePacer struct {
 }
 
 func newWritePacer(c clock.Clock, limit int, window time.Duration) *writePacer {
-	burst := int(float64(limit) * float64(LocalBurstSpan) / float64(window))
-	burst = min(max(burst, 1), max(limit/2, 1))
+	burst := min(max(int(float64(limit)*LocalBurstShare), 1), max(limit/2, 1))
 	interval := time.Duration(math.Ceil(float64(window) / float64(max(limit-burst, 1))))
 	return &writePacer{clock: c, window: window, interval: interval, tau: time.Duration(burst-1) * interval, factor: 1, target: PressureTarget}
 }

@@ -24,8 +24,8 @@ var (
 	_ WriteBudget = (*writebudget.Budget)(nil)
 )
 
-// The pacer is a token bucket refilled continuously: a burst of 5 s of
-// the rate (at most half the limit) goes at once, then one write every
+// The pacer is a token bucket refilled continuously: a burst of a 30th of
+// the limit (5 s of Graph's 150 s) goes at once, then one write every
 // window/(limit − burst).
 func TestWritePacer(t *testing.T) {
 	t0 := time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
@@ -37,15 +37,15 @@ func TestWritePacer(t *testing.T) {
 		gaps   []time.Duration // clock advance before each write
 		want   []time.Duration // wait per write
 	}{
-		// 10 per second: burst 5, then every 200 ms
-		{"burst, then the rate", 10, time.Second, []time.Duration{0, 0, 0, 0, 0, 0, 0}, []time.Duration{0, 0, 0, 0, 0, 200 * ms, 400 * ms}},
 		// 3000 per 150 s: burst 100 (5 s), then every 150 s/2900
 		{"Graph's quota", 3000, 150 * time.Second, make([]time.Duration, 102), append(make([]time.Duration, 100), 51724138, 103448276)},
+		// scaled tenfold down, the same shape: burst 10, every 15 s/290
+		{"a scaled quota", 300, 15 * time.Second, make([]time.Duration, 12), append(make([]time.Duration, 10), 51724138, 103448276)},
 		// 2 per second: burst 1, every second
 		{"writes at the rate never wait", 2, time.Second, []time.Duration{0, time.Second, time.Second, 1500 * ms}, []time.Duration{0, 0, 0, 0}},
-		// 4 per second: burst 2, every 500 ms; an idle spell refills the
-		// bucket at the rate, one token per 500 ms
-		{"an idle spell refills at the rate", 4, time.Second, []time.Duration{0, 0, 0, 1100 * ms, 0}, []time.Duration{0, 0, 500 * ms, 0, 400 * ms}},
+		// 4 per second: burst 1, every 1/3 s; an idle spell refills the
+		// bucket, up to the burst
+		{"an idle spell refills the burst", 4, time.Second, []time.Duration{0, 0, 0, 1100 * ms, 0}, []time.Duration{0, 333333334, 666666668, 0, 333333334}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -82,7 +82,7 @@ func TestWritePacerNeverExceedsTheWindow(t *testing.T) {
 				}
 				at = append(at, clk.Now())
 			}
-			burst := min(max(int(float64(q.limit)*float64(LocalBurstSpan)/float64(q.window)), 1), max(q.limit/2, 1))
+			burst := min(max(int(float64(q.limit)*LocalBurstShare), 1), max(q.limit/2, 1))
 			most := func(w time.Duration) int {
 				n, j := 0, 0
 				for i := range at {
@@ -157,7 +157,7 @@ func TestWritePacerPressureSlowsDown(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			clk := clock.NewFake(t0)
-			p := newWritePacer(clk, 10, 10*time.Second) // burst 5, every 2 s
+			p := newWritePacer(clk, 10, 10*time.Second) // burst 1, every 10/9 s
 			for _, u := range tt.use {
 				if err := p.Pressure(context.Background(), u); err != nil {
 					t.Fatal(err)
@@ -169,7 +169,7 @@ func TestWritePacerPressureSlowsDown(t *testing.T) {
 				waits = append(waits, p.reserve())
 			}
 			gap := waits[11] - waits[10]
-			want := time.Duration(math.Ceil(float64(2*time.Second) / tt.factor))
+			want := time.Duration(math.Ceil(float64(p.interval) / tt.factor))
 			if diff := gap - want; diff < -time.Microsecond || diff > time.Microsecond {
 				t.Fatalf("interval after the burst = %v, want %v (waits %v)", gap, want, waits)
 			}
