@@ -88,7 +88,11 @@ func (m *Main) runServe(ctx context.Context, g *globals, addr string, newBus bus
 		return err
 	}
 	defer st.Close()
+	// A run whose first Graph write would wait long is rescheduled for
+	// then instead of holding its message's lock.
+	admission, _ := st.WriteBudget.(handler.WriteAdmission)
 	h, err := handler.New(handler.Config{
+		Admission:   admission,
 		Processor:   st.Engine,
 		Bus:         bus,
 		DeadLetters: bus,

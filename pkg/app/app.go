@@ -52,6 +52,9 @@ type Stack struct {
 	Journal Journal
 	Graph   *graph.Client
 	Engine  *engine.Engine
+	// WriteBudget paces Graph's writes (the Graph client's): the handler
+	// asks it before a run whether the run would wait (handler.Config.Admission).
+	WriteBudget graph.WriteBudget
 }
 
 // OpenJournal opens the journal cfg.Journal names: Table Storage when a
@@ -170,6 +173,7 @@ func Open(ctx context.Context, cfg config.Config, o Options) (*Stack, error) {
 	if gc.WriteBudget, err = WriteBudget(ctx, cfg, o.Clock); err != nil {
 		return nil, errors.Join(err, s.Close())
 	}
+	s.WriteBudget = gc.WriteBudget
 	if !cfg.Graph.UsesEmulator() {
 		cred, err := Credential(cfg)
 		if err != nil {

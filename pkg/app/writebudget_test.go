@@ -7,6 +7,7 @@ import (
 
 	"github.com/vendorflow/vendorflow/pkg/clock"
 	"github.com/vendorflow/vendorflow/pkg/config"
+	"github.com/vendorflow/vendorflow/pkg/handler"
 	"github.com/vendorflow/vendorflow/pkg/tables/tablestest"
 	"github.com/vendorflow/vendorflow/pkg/writebudget"
 )
@@ -52,6 +53,11 @@ func TestWriteBudgetIsSharedWithTheTableJournal(t *testing.T) {
 	if _, shared := b.(*writebudget.Budget); shared {
 		t.Fatal("the SQLite journal's budget is a shared one")
 	}
+	// Both kinds tell the handler how long a run would wait (serve wires it).
+	if _, ok := b.(handler.WriteAdmission); !ok {
+		t.Errorf("the in-process budget %T cannot tell the handler its delay", b)
+	}
+	var _ handler.WriteAdmission = (*writebudget.Budget)(nil)
 
 	ts := tablestest.Settings(t)
 	env := map[string]string{

@@ -181,6 +181,22 @@ func (p *writePacer) reserve() time.Duration {
 	return at.Sub(now)
 }
 
+// Delay reports how long a write asked for now would wait, without
+// taking a token: what the handler asks before it starts a run.
+func (p *writePacer) Delay(context.Context) (time.Duration, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	now := p.clock.Now()
+	at := now
+	if t := p.tat.Add(-p.tau); t.After(at) {
+		at = t
+	}
+	if p.paused.After(at) {
+		at = p.paused
+	}
+	return at.Sub(now), nil
+}
+
 // Throttled implements WriteBudget.
 func (p *writePacer) Throttled(_ context.Context, retryAfter time.Duration) error {
 	p.mu.Lock()

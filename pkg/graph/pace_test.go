@@ -356,3 +356,50 @@ func TestLocalWriteBudgetPressureTarget(t *testing.T) {
 		}
 	}
 }
+
+// Delay tells the wait a write asked for now would get, and takes nothing.
+func TestWritePacerDelayTakesNoToken(t *testing.T) {
+	clk := clock.NewFake(time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC))
+	p := newWritePacer(clk, 4, time.Second) // burst 1, every 1/3 s
+	ctx := context.Background()
+	delay := func() time.Duration {
+		d, err := p.Delay(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	steps := []struct {
+		name string
+		got  func() time.Duration
+		want time.Duration
+	}{
+		{"idle", delay, 0},
+		{"the burst", p.reserve, 0},
+		{"next token", delay, 333333334},
+		{"asking again takes nothing", delay, 333333334},
+		{"the token asked about", p.reserve, 333333334},
+		{"after it", delay, 666666668},
+	}
+	for _, s := range steps {
+		if got := s.got(); got != s.want {
+			t.Fatalf("%s: %v, want %v", s.name, got, s.want)
+		}
+	}
+	if err := p.Throttled(ctx, 2*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if got := delay(); got != 2*time.Second {
+		t.Fatalf("after a 429 asking 2s: %v", got)
+	}
+}
+
+// Both budgets answer Delay, which the handler asks before a run.
+var (
+	_ interface {
+		Delay(context.Context) (time.Duration, error)
+	} = (*writePacer)(nil)
+	_ interface {
+		Delay(context.Context) (time.Duration, error)
+	} = (*writebudget.Budget)(nil)
+)

@@ -19,6 +19,10 @@ const (
 	// DefaultMaxAttempts is how many times a retrying request is
 	// rescheduled before it is parked.
 	DefaultMaxAttempts = 8
+	// DefaultMaxHold is the longest an invocation may expect to wait for
+	// its first Graph write token; a longer wait reschedules the message
+	// for when the token is due instead of holding its lock.
+	DefaultMaxHold = 10 * time.Second
 	// DefaultBackoffBase and DefaultBackoffMax shape the reschedule delay.
 	DefaultBackoffBase = 30 * time.Second
 	DefaultBackoffMax  = 30 * time.Minute
@@ -40,6 +44,14 @@ type Config struct {
 	RunTimeout time.Duration
 	// MaxAttempts is the number of reschedules before parking (default 8).
 	MaxAttempts int
+	// Admission, when set, is asked before each onboard or offboard run how
+	// long its first Graph write would wait (the write budget's Delay).
+	// Beyond MaxHold the message is rescheduled for then and the delivery
+	// completed: the run does not hold the lock, and the reschedule is not
+	// counted as an attempt.
+	Admission WriteAdmission
+	// MaxHold bounds that wait (default 10s).
+	MaxHold time.Duration
 	// Backoff shapes the reschedule delay (defaults 30s base, 30m cap).
 	Backoff Backoff
 	// Decoder holds the envelope size caps (funchost defaults).
@@ -56,6 +68,9 @@ func (c *Config) SetDefaults() {
 	}
 	if c.RunTimeout == 0 {
 		c.RunTimeout = DefaultRunTimeout
+	}
+	if c.MaxHold == 0 {
+		c.MaxHold = DefaultMaxHold
 	}
 	if c.MaxAttempts == 0 {
 		c.MaxAttempts = DefaultMaxAttempts

@@ -188,7 +188,7 @@ type rig struct {
 	logs   *strings.Builder
 }
 
-func newRig(t *testing.T) *rig {
+func newRig(t *testing.T, opts ...func(*Config)) *rig {
 	t.Helper()
 	r := &rig{
 		clock:  clock.NewFake(t0),
@@ -200,11 +200,15 @@ func newRig(t *testing.T) *rig {
 		recon:  &fakeReconciler{},
 		logs:   &strings.Builder{},
 	}
-	h, err := New(Config{
+	cfg := Config{
 		Processor: r.proc, Bus: r.bus, DeadLetters: r.dl, Status: r.status, Sweeper: r.sweep, Reconciler: r.recon,
 		Clock:  r.clock,
 		Logger: slog.New(slog.NewJSONHandler(r.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
-	})
+	}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	h, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

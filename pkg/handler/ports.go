@@ -161,3 +161,10 @@ type DeadLetterStore interface {
 	// Purge deletes the matches and returns how many it deleted.
 	Purge(ctx context.Context, f Filter) (int, error)
 }
+
+// WriteAdmission tells how long a Graph write asked for now would wait,
+// without taking a token (graph's in-process pacer and pkg/writebudget's
+// shared budget both have Delay).
+type WriteAdmission interface {
+	Delay(ctx context.Context) (time.Duration, error)
+}

@@ -119,6 +119,22 @@ func RetryMessageID(requestID, deliveredID string, attempt int) string {
 	return cut(prefix, MaxMessageID-len(suffix)) + suffix
 }
 
+// DeferMessageID is the MessageID of the copy that defers a delivered
+// message (Config.Admission): the delivered id, without the suffix an
+// earlier deferral added, and "-defer-" with a hash of the delivered id.
+// It differs from every id before it in the message's history, while a
+// redelivery of the same message derives the same id and collapses. It
+// fits MaxMessageID.
+func DeferMessageID(deliveredID string) string {
+	sum := sha256.Sum256([]byte("defer\x00" + deliveredID))
+	suffix := "-defer-" + hex.EncodeToString(sum[:])[:retryHashLen]
+	prefix := deliveredID
+	if i := strings.LastIndex(prefix, "-defer-"); i > 0 && len(prefix)-i == len(suffix) {
+		prefix = prefix[:i]
+	}
+	return cut(prefix, MaxMessageID-len(suffix)) + suffix
+}
+
 // ReplayMessageID is the MessageID of the copy that a replay sends of the
 // set-aside message id with sequence number seq: "<id>-replay-<seq>", id cut
 // so that the result fits MaxMessageID. The sequence number makes it differ

@@ -116,3 +116,24 @@ func TestPropInt(t *testing.T) {
 		t.Errorf("PropString of a number = %q, want empty", got)
 	}
 }
+
+// A deferral's id differs from the delivered one and from every earlier
+// id in the chain, is the same for a redelivery, and does not grow.
+func TestDeferMessageID(t *testing.T) {
+	seen := map[string]bool{"req-1": true}
+	id := "req-1"
+	for range 5 {
+		next := DeferMessageID(id)
+		if seen[next] || next != DeferMessageID(id) {
+			t.Fatalf("DeferMessageID(%q) = %q: repeated or unstable", id, next)
+		}
+		if len(next) > len("req-1")+len("-defer-")+retryHashLen {
+			t.Fatalf("DeferMessageID grows: %q", next)
+		}
+		seen[next], id = true, next
+	}
+	long := strings.Repeat("x", MaxMessageID)
+	if got := DeferMessageID(long); len(got) > MaxMessageID {
+		t.Errorf("%d characters, want at most %d", len(got), MaxMessageID)
+	}
+}

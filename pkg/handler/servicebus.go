@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/vendorflow/vendorflow/pkg/domain"
 	"github.com/vendorflow/vendorflow/pkg/engine"
@@ -29,6 +30,9 @@ type sbReply struct {
 //     it after MaxDeliveryCount (nothing readable to park);
 //   - done or superseded: 200;
 //   - parked (Invalid, Conflict, NotFound, Business): Bus.Park, 200;
+//   - its first Graph write would wait longer than MaxHold (Admission):
+//     Bus.Schedule a copy for when the token is due, attempt unchanged,
+//     its MessageID DeferMessageID of the delivered one, 200, no run;
 //   - retrying: Bus.Schedule a copy with attempt+1 after the backoff (its
 //     MessageID is RetryMessageID of the delivered message), 200, or
 //     Bus.Park once MaxAttempts reschedules are spent;
@@ -51,6 +55,19 @@ func (h *Handler) serveServiceBus(w http.ResponseWriter, r *http.Request, fn fun
 		log.WarnContext(ctx, "attempt count unreadable; counting from 0", "error", err)
 	}
 	log = log.With("attempt", attempt)
+
+	if at, ok := h.deferral(ctx, log); ok {
+		out := OutMessage{MessageID: DeferMessageID(msg.MessageID), Kind: fn.Name, Body: msg.Body, Attempt: attempt, CorrelationID: msg.CorrelationID}
+		if err := h.cfg.Bus.Schedule(ctx, out, at); err != nil {
+			log.ErrorContext(ctx, "deferral not scheduled; abandoning for redelivery", "error", err)
+			funchost.WriteResponse(w, http.StatusInternalServerError, funchost.Response{Logs: []string{fn.Name + ": defer: " + err.Error()}})
+			return
+		}
+		line := fmt.Sprintf("%s %s: deferred to %s, when the Graph write budget has a token (%s)", fn.Name, msg.MessageID, at.UTC().Format(time.RFC3339), out.MessageID)
+		log.InfoContext(ctx, "message deferred", "deferredMessageId", out.MessageID, "at", at)
+		funchost.WriteResponse(w, http.StatusOK, funchost.Response{Logs: []string{line}, ReturnValue: sbReply{Status: "deferred", Action: "scheduled", Attempt: attempt}})
+		return
+	}
 
 	runCtx, cancel := context.WithTimeout(ctx, h.cfg.RunTimeout)
 	// The enqueue time orders competing requests for one account (the
@@ -91,6 +108,24 @@ func (h *Handler) serveServiceBus(w http.ResponseWriter, r *http.Request, fn fun
 	}
 	log.InfoContext(ctx, "message handled", "action", reply.Action, "code", string(res.Code))
 	funchost.WriteResponse(w, http.StatusOK, funchost.Response{Logs: []string{line}, ReturnValue: reply})
+}
+
+// deferral reports when a message should run instead of now: when its
+// first Graph write would wait longer than MaxHold. An unanswerable budget
+// defers nothing (the run then meets the budget itself).
+func (h *Handler) deferral(ctx context.Context, log *slog.Logger) (time.Time, bool) {
+	if h.cfg.Admission == nil {
+		return time.Time{}, false
+	}
+	d, err := h.cfg.Admission.Delay(ctx)
+	if err != nil {
+		log.WarnContext(ctx, "write budget not consulted; running now", "error", err)
+		return time.Time{}, false
+	}
+	if d <= h.cfg.MaxHold {
+		return time.Time{}, false
+	}
+	return h.cfg.Clock.Now().Add(d), true
 }
 
 // retry reschedules a retrying request with backoff, or parks it when its

@@ -1,7 +1,9 @@
 package handler
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"os"
@@ -343,5 +345,64 @@ func TestRetryIDsAfterReplay(t *testing.T) {
 		if len(s.Msg.MessageID) > MaxMessageID {
 			t.Errorf("retry id %q is longer than %d", s.Msg.MessageID, MaxMessageID)
 		}
+	}
+}
+
+// fakeAdmission answers Delay with a fixed wait, or an error.
+type fakeAdmission struct {
+	d   time.Duration
+	err error
+}
+
+func (a fakeAdmission) Delay(context.Context) (time.Duration, error) { return a.d, a.err }
+
+// A message whose first Graph write would wait longer than MaxHold is not
+// run: it is rescheduled for when the token is due, with its attempt count
+// unchanged, and the delivery completes. Up to MaxHold, or when the budget
+// cannot say, it runs.
+func TestServiceBusDefersWhenTheWriteBudgetIsFar(t *testing.T) {
+	tests := []struct {
+		name     string
+		adm      fakeAdmission
+		deferred bool
+	}{
+		{"tokens now", fakeAdmission{d: 0}, false},
+		{"within MaxHold", fakeAdmission{d: DefaultMaxHold}, false},
+		{"beyond MaxHold", fakeAdmission{d: DefaultMaxHold + 1500*time.Millisecond}, true},
+		{"budget unavailable", fakeAdmission{err: errors.New("table down")}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := newRig(t, func(c *Config) { c.Admission = tt.adm })
+			r.proc.res = engine.Result{RequestID: "req-1", Status: domain.RequestDone}
+			status, _, resp := r.invoke(t, "onboard", sbEnvelope(t, 2))
+			if status != 200 {
+				t.Fatalf("status = %d", status)
+			}
+			if ran := len(r.proc.calls) == 1; ran == tt.deferred {
+				t.Fatalf("engine runs %d, want deferred %v", len(r.proc.calls), tt.deferred)
+			}
+			if !tt.deferred {
+				if len(r.bus.scheduled) != 0 {
+					t.Errorf("scheduled %v", r.bus.scheduled)
+				}
+				return
+			}
+			if len(r.bus.scheduled) != 1 {
+				t.Fatalf("scheduled %v, want one deferral", r.bus.scheduled)
+			}
+			got := r.bus.scheduled[0]
+			if got.Msg.Attempt != 2 || got.Msg.MessageID != DeferMessageID("msg-1") || got.Msg.Kind != "onboard" || string(got.Msg.Body) != body {
+				t.Errorf("deferred copy %+v", got.Msg)
+			}
+			if want := t0.Add(tt.adm.d); !got.At.Equal(want) {
+				t.Errorf("deferred to %v, want %v", got.At, want)
+			}
+			var reply sbReply
+			b, _ := json.Marshal(resp.ReturnValue)
+			if err := json.Unmarshal(b, &reply); err != nil || reply.Status != "deferred" || reply.Action != "scheduled" {
+				t.Errorf("reply %s (%v)", b, err)
+			}
+		})
 	}
 }

@@ -258,6 +258,28 @@ func (b *Budget) Reserve(ctx context.Context) (time.Duration, error) {
 	}
 }
 
+// Delay reports how long a write asked for now would wait, without taking
+// a token: until this instance's next local token, or else until the
+// bucket's next token as the row last read says (0 before the first read).
+// It costs no Table request; the handler asks it before it starts a run.
+func (b *Budget) Delay(context.Context) (time.Duration, error) {
+	b.mu.Lock()
+	now := b.cfg.Clock.Now()
+	b.dropExpired(now)
+	if len(b.local) > 0 {
+		d := b.local[0].Sub(now)
+		b.mu.Unlock()
+		return max(d, 0), nil
+	}
+	b.mu.Unlock()
+	st := b.cachedState()
+	if st == nil {
+		return 0, nil
+	}
+	at := max(now.UnixNano(), st.TAT-int64(b.tau), st.PausedUntil)
+	return time.Duration(at - now.UnixNano()), nil
+}
+
 // dropExpired drops local tokens whose time is more than Hold ago. b.mu
 // is held.
 func (b *Budget) dropExpired(now time.Time) {

@@ -263,3 +263,51 @@ func TestOpenValidates(t *testing.T) {
 		}
 	}
 }
+
+// Delay tells, without a Table request and without taking a token, how long
+// a write asked for now would wait: nothing before the row was read, the
+// next local token's time while the instance holds some, else the bucket's
+// next token as the row last read says.
+func TestDelayTakesNoToken(t *testing.T) {
+	clk := clock.NewFake(t0)
+	b := instances(t, 1, clk, small)[0]
+	ctx := context.Background()
+	delay := func() time.Duration {
+		d, err := b.Delay(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	if d := delay(); d != 0 {
+		t.Fatalf("before any write: %v", d)
+	}
+	var last time.Duration
+	for range 4 + 3 { // the burst of 4, then three at the rate
+		d, err := b.Reserve(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		last = d
+	}
+	// The instance took its tokens in slices of Slice (5): it holds none
+	// now, so Delay reads the cached row: the next token is one interval
+	// after the last one handed out.
+	before := b.Stats()
+	want := last + b.Interval()
+	for range 3 {
+		if d := delay(); d != want {
+			t.Fatalf("delay %v, want %v (the token after the last, %v)", d, want, last)
+		}
+	}
+	if after := b.Stats(); after.Refills != before.Refills || after.Taken != before.Taken {
+		t.Errorf("Delay changed the budget: %+v → %+v", before, after)
+	}
+	d, err := b.Reserve(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d != want {
+		t.Errorf("the write after asking waits %v, want the %v asked about", d, want)
+	}
+}
