@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -193,8 +194,15 @@ func quotaRun(b *testing.B, name string, instances int, table bool, backlog int,
 // the bus the configuration names (as `vendorflow enqueue` does), and
 // returns their ids.
 func (s *stack) enqueueBacklog(n int) []string {
+	ids, _ := s.enqueueEvery(n, 0)
+	return ids
+}
+
+// enqueueEvery is enqueueBacklog with one request every `every` (0: at
+// once); it also returns when each person's request was sent, by email.
+func (s *stack) enqueueEvery(n int, every time.Duration) ([]string, map[string]time.Time) {
 	s.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute+time.Duration(n)*every)
 	defer cancel()
 	cfg, err := config.Load("", envLookup(s.env))
 	if err != nil {
@@ -207,18 +215,25 @@ func (s *stack) enqueueBacklog(n int) []string {
 	defer bus.Close()
 	vendors := []string{"Vendor1", "Vendor2", "Contractor"}
 	var ids []string
+	sent := map[string]time.Time{}
+	start := time.Now()
 	for i := range n {
+		if every > 0 {
+			time.Sleep(time.Until(start.Add(time.Duration(i) * every)))
+		}
 		id := fmt.Sprintf("bench-%04d", i)
-		body, err := json.Marshal(onboardRequest(id, person{vendors[i%len(vendors)], fmt.Sprintf("q%04d", i)}, inQuarter()))
+		p := person{vendors[i%len(vendors)], fmt.Sprintf("q%04d", i)}
+		body, err := json.Marshal(onboardRequest(id, p, inQuarter()))
 		if err != nil {
 			s.t.Fatal(err)
 		}
+		sent[strings.ToLower(p.email())] = time.Now()
 		if err := bus.Send(ctx, handler.OutMessage{MessageID: id, Kind: domain.KindOnboard, Body: body, CorrelationID: id}); err != nil {
 			s.t.Fatalf("send %s: %v", id, err)
 		}
 		ids = append(ids, id)
 	}
-	return ids
+	return ids, sent
 }
 
 // envInt reads a positive whole number from the environment, or def.

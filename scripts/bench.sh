@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 
 usage() {
   cat <<'USAGE'
-usage: scripts/bench.sh calls|quota|report [--quick] [--out DIR]
+usage: scripts/bench.sh calls|quota|cpu|report [--quick] [--out DIR]
   calls   Graph requests per onboarding and per offboarding on the happy
           path, through the real adapter against the emulator: the call
           economy beside the naive sequence it replaced, in the same run
@@ -24,6 +24,14 @@ usage: scripts/bench.sh calls|quota|report [--quick] [--out DIR]
           (BenchmarkSharedWriteQuota in e2e). About 3 minutes plus the
           build. VENDORFLOW_BENCH_BACKLOG and VENDORFLOW_BENCH_SHARE change
           the backlog and the share.
+  cpu     200 onboardings through `vendorflow dev` (SQLite journal, the
+          embedded queue, host.json's 8 at a time) against the emulator
+          with the write quota off: onboardings/s and the handler's CPU per
+          onboarding with Graph answering at once and after 50 ms, the time
+          from enqueue to mail for requests arriving one every 100 ms, and
+          the top of the handler's CPU profile (BenchmarkLocalThroughput in
+          e2e). About 40 s plus the build.
+          VENDORFLOW_BENCH_THROUGHPUT_BACKLOG changes the backlog.
   report  all of the above, then BENCHMARKS.md (in DIR, default the
           repository root) with the machine, every figure, its floor, the
           naive baseline and the target.
@@ -40,7 +48,7 @@ USAGE
 
 what="${1:-}"
 case "$what" in
-  calls|quota|report) shift ;;
+  calls|quota|cpu|report) shift ;;
   -h|--help) usage; exit 0 ;;
   *) usage >&2; exit 2 ;;
 esac
@@ -59,19 +67,26 @@ iterations=50
 if $quick; then
   iterations=3
   export VENDORFLOW_BENCH_BACKLOG="${VENDORFLOW_BENCH_BACKLOG:-30}"
+  export VENDORFLOW_BENCH_THROUGHPUT_BACKLOG="${VENDORFLOW_BENCH_THROUGHPUT_BACKLOG:-20}"
 fi
 
 figures="$(mktemp)"
-trap 'rm -f "$figures"' EXIT
-export VENDORFLOW_BENCH_OUT="$figures"
+profiles="$(mktemp -d)"
+cleanup() { rm -rf "$figures" "$profiles"; }
+trap cleanup EXIT
+export VENDORFLOW_BENCH_OUT="$figures" VENDORFLOW_BENCH_PROFILES="$profiles"
 
 calls() {
   go test -run '^$' -bench 'BenchmarkGraphCalls$' -benchtime "${iterations}x" -count 1 ./pkg/engine
 }
 
+cpu() {
+  go test -run '^$' -bench 'BenchmarkLocalThroughput$' -benchtime 1x -count 1 -timeout 20m ./e2e
+}
+
 quota() {
   if [[ -z "${VENDORFLOW_TEST_TABLES:-}" ]]; then
-    trap 'scripts/azurite.sh stop; rm -f "$figures"' EXIT
+    trap 'scripts/azurite.sh stop; cleanup' EXIT
     scripts/azurite.sh start
     eval "$(scripts/azurite.sh env)"
   fi
@@ -82,7 +97,8 @@ start=$SECONDS
 case "$what" in
   calls) calls ;;
   quota) quota ;;
-  report) calls; quota ;;
+  cpu) cpu ;;
+  report) calls; cpu; quota ;;
 esac
 took=$((SECONDS - start))
 cat "$figures"
@@ -92,6 +108,6 @@ if [[ "$what" == report ]]; then
   if $quick; then
     cmd="$cmd --quick"
   fi
-  go run ./tools/benchmd -in "$figures" -o "$outdir/BENCHMARKS.md" -cmd "$cmd" -took "${took}s"
+  go run ./tools/benchmd -in "$figures" -profiles "$profiles" -o "$outdir/BENCHMARKS.md" -cmd "$cmd" -took "${took}s"
   echo "wrote $outdir/BENCHMARKS.md"
 fi

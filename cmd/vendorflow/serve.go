@@ -7,11 +7,14 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"runtime/pprof"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/vendorflow/vendorflow/pkg/app"
+	"github.com/vendorflow/vendorflow/pkg/benchreport"
 	"github.com/vendorflow/vendorflow/pkg/config"
 	"github.com/vendorflow/vendorflow/pkg/handler"
 )
@@ -64,6 +67,13 @@ func (m *Main) runServe(ctx context.Context, g *globals, addr string, newBus bus
 	cfg, log, err := m.setup(g)
 	if err != nil {
 		return err
+	}
+	if prefix, ok := m.LookupEnv(benchreport.EnvCPUProfile); ok && prefix != "" {
+		stop, err := startCPUProfile(prefix)
+		if err != nil {
+			return err
+		}
+		defer stop()
 	}
 	inAzure, err := app.InAzure(m.LookupEnv)
 	if err != nil {
@@ -143,4 +153,22 @@ func serveUntilDone(ctx context.Context, log *slog.Logger, ln net.Listener, h ht
 		return err
 	}
 	return <-done
+}
+
+// startCPUProfile profiles this process into "<prefix>.<pid>.pprof" until
+// the returned stop is called (benchreport.EnvCPUProfile).
+func startCPUProfile(prefix string) (stop func(), err error) {
+	path := fmt.Sprintf("%s.%d.pprof", prefix, os.Getpid())
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", benchreport.EnvCPUProfile, err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("%s: %w", benchreport.EnvCPUProfile, err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		_ = f.Close()
+	}, nil
 }

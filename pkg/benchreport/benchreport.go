@@ -14,6 +14,15 @@ import (
 // EnvOut names the file the figures are appended to.
 const EnvOut = "VENDORFLOW_BENCH_OUT"
 
+// EnvProfiles names the directory a benchmark writes the top of its CPU
+// profiles to, one "<figure>.txt" each, for the report.
+const EnvProfiles = "VENDORFLOW_BENCH_PROFILES"
+
+// EnvCPUProfile, set in `vendorflow serve`'s environment, makes it write a
+// CPU profile of its whole run to "<value>.<pid>.pprof" when it stops: how
+// the benchmarks profile the handler under load.
+const EnvCPUProfile = "VENDORFLOW_CPUPROFILE"
+
 // Figure is one measured figure, compared where it applies with its floor
 // (the least the work allows) and with the naive baseline measured in the
 // same run.

@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"strconv"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/vendorflow/vendorflow/pkg/clock"
@@ -210,6 +211,10 @@ func (s *Supervisor) runOnce(ctx context.Context) (wasReady bool, err error) {
 	cmd.Env = append(append([]string{}, s.cfg.Env...), EnvCustomHandlerPort+"="+strconv.Itoa(s.cfg.Port))
 	cmd.Dir = s.cfg.Dir
 	cmd.Stdout, cmd.Stderr = s.cfg.Stdout, s.cfg.Stderr
+	// When the host stops, the child gets SIGTERM and WaitDelay to finish
+	// its invocations (as the Functions host lets a worker drain), then
+	// SIGKILL.
+	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
 	cmd.WaitDelay = 5 * time.Second
 	if err := cmd.Start(); err != nil {
 		return false, err

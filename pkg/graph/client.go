@@ -43,10 +43,11 @@ type Client struct {
 //     x-ms-throttle-limit-percentage back to it (see pace.go);
 //  7. errorBodyMiddleware — drops a non-JSON error body (such as a proxy's
 //     HTML error page) so that kiota reports the status, not a parse error;
-//  8. CompressionHandler — gzips request bodies (Graph and tenantsim accept
-//     Content-Encoding: gzip; on 415 it resends uncompressed); it sits
-//     inside the retry so that every attempt is compressed afresh from the
-//     replayed body;
+//  8. CompressionHandler — gzips request bodies of MinCompressBytes or
+//     more (Graph and tenantsim accept Content-Encoding: gzip; on 415 it
+//     resends uncompressed); it sits inside the retry so that every attempt
+//     is compressed afresh from the replayed body. Smaller bodies, which
+//     are nearly all of vendorflow's, go as they are (compressLarge);
 //  9. countingMiddleware — Stats, one count per attempt on the wire;
 //
 // then Config.HTTPClient's transport (or kiota's default). Left out on
@@ -104,7 +105,7 @@ func New(cfg Config) (*Client, error) {
 	}
 	chain = append(chain,
 		errorBodyMiddleware{},
-		khttp.NewCompressionHandler(),
+		compressLarge{inner: khttp.NewCompressionHandler(), min: MinCompressBytes},
 		countingMiddleware{stats: stats},
 	)
 	var transport http.RoundTripper

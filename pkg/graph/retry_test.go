@@ -3,7 +3,9 @@ package graph_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -12,6 +14,7 @@ import (
 
 	"github.com/vendorflow/vendorflow/pkg/domain"
 	"github.com/vendorflow/vendorflow/pkg/graph"
+	"github.com/vendorflow/vendorflow/pkg/secret"
 )
 
 func throttled(retryAfter string) step {
@@ -119,43 +122,70 @@ func TestRetryAfterBeyondMaxBackoffIsReturnedNotWaited(t *testing.T) {
 	}
 }
 
-func TestRetryReplaysGzippedBody(t *testing.T) {
-	c, rec, fake := newTestClient(t, []step{
-		throttled("0.25"),
-		fail(503, graphErr("serviceNotAvailable", "x")),
-		{status: 201, body: `{"id":"new1","userPrincipalName":"v@abc.com"}`},
-	})
-	graph.SetJitter(c, func(time.Duration) time.Duration { return 0 })
-	u := domain.User{UPN: "v@abc.com", DisplayName: "V", MailNickname: "v", AccountEnabled: true, UsageLocation: "US",
-		CompanyName: "Vendor1", Extensions: map[string]string{"extensionAttribute15": "vendorflow"}}
-	got, err := c.CreateUser(context.Background(), u, "Pa55word!x")
-	if err != nil {
-		t.Fatal(err)
+// Every attempt sends the same body: gzipped afresh when it is at least
+// MinCompressBytes long, as it is otherwise.
+func TestRetryReplaysTheBody(t *testing.T) {
+	faults := func(last step) []step {
+		return []step{throttled("0.25"), fail(503, graphErr("serviceNotAvailable", "x")), last}
 	}
-	if got.ID != "new1" {
-		t.Fatalf("id = %q", got.ID)
+	tests := []struct {
+		name    string
+		steps   []step
+		send    func(*graph.Client) error
+		gzipped bool
+		check   func(t *testing.T, body []byte)
+	}{
+		{"a user (small, plain)", faults(step{status: 201, body: `{"id":"new1","userPrincipalName":"v@abc.com"}`}),
+			func(c *graph.Client) error {
+				u := domain.User{UPN: "v@abc.com", DisplayName: "V", MailNickname: "v", AccountEnabled: true, UsageLocation: "US",
+					CompanyName: "Vendor1", Extensions: map[string]string{"extensionAttribute15": "vendorflow"}}
+				got, err := c.CreateUser(context.Background(), u, "Pa55word!x")
+				if err == nil && got.ID != "new1" {
+					err = fmt.Errorf("id = %q", got.ID)
+				}
+				return err
+			}, false,
+			func(t *testing.T, b []byte) {
+				var body map[string]any
+				if err := json.Unmarshal(b, &body); err != nil || body["userPrincipalName"] != "v@abc.com" || body["companyName"] != "Vendor1" {
+					t.Errorf("body = %s (%v)", b, err)
+				}
+			}},
+		{"a long mail (gzipped)", faults(step{status: 202}),
+			func(c *graph.Client) error {
+				return c.SendMail(context.Background(), "vendorflow@abc.com",
+					domain.Mail{To: []string{"v@vendor1.com"}, Subject: "s", Body: secret.New(strings.Repeat("line of text\n", 500))})
+			}, true,
+			func(t *testing.T, b []byte) {
+				if !strings.Contains(string(b), "line of text") {
+					t.Errorf("body = %.200s", b)
+				}
+			}},
 	}
-	reqs := rec.requests()
-	if len(reqs) != 3 {
-		t.Fatalf("requests = %d, want 3", len(reqs))
-	}
-	for i, r := range reqs {
-		if !r.Gzipped {
-			t.Errorf("attempt %d: body not gzip-compressed", i)
-		}
-		if i > 0 && string(r.Body) != string(reqs[0].Body) {
-			t.Errorf("attempt %d body differs:\n%s\nvs\n%s", i, r.Body, reqs[0].Body)
-		}
-	}
-	var body map[string]any
-	if err := json.Unmarshal(reqs[2].Body, &body); err != nil {
-		t.Fatalf("last body is not JSON: %v: %q", err, reqs[2].Body)
-	}
-	if body["userPrincipalName"] != "v@abc.com" || body["companyName"] != "Vendor1" {
-		t.Errorf("body = %v", body)
-	}
-	if diff := cmp.Diff([]time.Duration{250 * time.Millisecond, 500 * time.Millisecond}, fake.Sleeps()); diff != "" {
-		t.Errorf("waits (-want +got)\n%s", diff)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, rec, fake := newTestClient(t, tt.steps)
+			graph.SetJitter(c, func(time.Duration) time.Duration { return 0 })
+			if err := tt.send(c); err != nil {
+				t.Fatal(err)
+			}
+			reqs := rec.requests()
+			if len(reqs) != 3 {
+				t.Fatalf("requests = %d, want 3", len(reqs))
+			}
+			for i, r := range reqs {
+				if r.Gzipped != tt.gzipped {
+					t.Errorf("attempt %d: gzipped %v, want %v", i, r.Gzipped, tt.gzipped)
+				}
+				if i > 0 && string(r.Body) != string(reqs[0].Body) {
+					t.Errorf("attempt %d body differs:\n%s\nvs\n%s", i, r.Body, reqs[0].Body)
+				}
+			}
+			tt.check(t, reqs[2].Body)
+			if diff := cmp.Diff([]time.Duration{250 * time.Millisecond, 500 * time.Millisecond}, fake.Sleeps()); diff != "" {
+				t.Errorf("waits (-want +got)\n%s", diff)
+			}
+		})
 	}
 }
 

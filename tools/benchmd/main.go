@@ -16,7 +16,9 @@ import (
 	"io"
 	"math"
 	"os"
+	"path/filepath"
 	"runtime"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -29,8 +31,9 @@ func main() {
 	out := flag.String("o", "BENCHMARKS.md", "report to write")
 	cmd := flag.String("cmd", "scripts/bench.sh report", "the command that produced the figures, for the report")
 	took := flag.Duration("took", 0, "how long the benchmarks ran")
+	profiles := flag.String("profiles", "", "directory of CPU profile tops (<name>.txt) to include")
 	flag.Usage = func() {
-		fmt.Fprintln(flag.CommandLine.Output(), "usage: benchmd -in FIGURES.jsonl [-o BENCHMARKS.md] [-cmd CMD] [-took D]\nexample: go run ./tools/benchmd -in /tmp/figures.jsonl -o BENCHMARKS.md -took 5m12s")
+		fmt.Fprintln(flag.CommandLine.Output(), "usage: benchmd -in FIGURES.jsonl [-profiles DIR] [-o BENCHMARKS.md] [-cmd CMD] [-took D]\nexample: go run ./tools/benchmd -in /tmp/figures.jsonl -profiles /tmp/profiles -o BENCHMARKS.md -took 5m12s")
 		flag.PrintDefaults()
 	}
 	flag.Parse()
@@ -38,13 +41,13 @@ func main() {
 		flag.Usage()
 		os.Exit(2)
 	}
-	if err := run(*in, *out, *cmd, *took, time.Now()); err != nil {
+	if err := run(*in, *profiles, *out, *cmd, *took, time.Now()); err != nil {
 		fmt.Fprintln(os.Stderr, "benchmd:", err)
 		os.Exit(1)
 	}
 }
 
-func run(in, out, cmd string, took time.Duration, now time.Time) error {
+func run(in, profileDir, out, cmd string, took time.Duration, now time.Time) error {
 	raw, err := os.ReadFile(in)
 	if err != nil {
 		return err
@@ -56,9 +59,38 @@ func run(in, out, cmd string, took time.Duration, now time.Time) error {
 	if len(figs) == 0 {
 		return fmt.Errorf("%s: no figures", in)
 	}
+	var profiles []profile
+	if profileDir != "" {
+		if profiles, err = readProfiles(profileDir); err != nil {
+			return err
+		}
+	}
 	var b bytes.Buffer
-	render(&b, figs, raw, machine(), cmd, took, now)
+	render(&b, figs, raw, profiles, machine(), cmd, took, now)
 	return os.WriteFile(out, b.Bytes(), 0o644)
+}
+
+// profile is the top of one CPU profile (`go tool pprof -top`).
+type profile struct {
+	name, top string
+}
+
+// readProfiles reads dir/*.txt in name order.
+func readProfiles(dir string) ([]profile, error) {
+	paths, err := filepath.Glob(filepath.Join(dir, "*.txt"))
+	if err != nil {
+		return nil, err
+	}
+	sort.Strings(paths)
+	var out []profile
+	for _, p := range paths {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, profile{strings.TrimSuffix(filepath.Base(p), ".txt"), strings.TrimSpace(string(b))})
+	}
+	return out, nil
 }
 
 // parse reads one Figure per line, refusing unknown fields.
@@ -117,7 +149,7 @@ func procField(path, key string) string {
 	return "unknown"
 }
 
-func render(w io.Writer, figs []benchreport.Figure, raw []byte, mach []string, cmd string, took time.Duration, now time.Time) {
+func render(w io.Writer, figs []benchreport.Figure, raw []byte, profiles []profile, mach []string, cmd string, took time.Duration, now time.Time) {
 	fmt.Fprintf(w, "# Benchmarks\n\nWritten by `%s` on %s", cmd, now.UTC().Format("2006-01-02 15:04 MST"))
 	if took > 0 {
 		fmt.Fprintf(w, " (the benchmarks took %s)", took.Round(time.Second))
@@ -135,6 +167,9 @@ func render(w io.Writer, figs []benchreport.Figure, raw []byte, mach []string, c
 		if f.Detail != "" {
 			fmt.Fprintf(w, "- **%s**: %s.\n", f.Figure, f.Detail)
 		}
+	}
+	for _, p := range profiles {
+		fmt.Fprintf(w, "\n## CPU profile: %s\n\nThe top of `go tool pprof -top` for the profile the benchmark took:\n\n```\n%s\n```\n", p.name, p.top)
 	}
 	fmt.Fprintf(w, "\n## The figures as JSON lines\n\n```json\n%s\n```\n", bytes.TrimSpace(raw))
 }

@@ -16,13 +16,14 @@ func TestRender(t *testing.T) {
 		t.Fatal(err)
 	}
 	var b bytes.Buffer
-	render(&b, figs, raw, []string{"CPU: test"}, "scripts/bench.sh report", 90*time.Second, time.Date(2026, 12, 2, 3, 0, 0, 0, time.UTC))
+	render(&b, figs, raw, []profile{{"handler-cpu-0ms", "flat  flat%"}}, []string{"CPU: test"}, "scripts/bench.sh report", 90*time.Second, time.Date(2026, 12, 2, 3, 0, 0, 0, time.UTC))
 	for _, want := range []string{
 		"Written by `scripts/bench.sh report` on 2026-12-02 03:00 UTC (the benchmarks took 1m30s)",
 		"- CPU: test",
 		"| graph-requests-per-onboarding | 5 requests | 5 | 13 | 2.60× | at most 5 | yes |",
 		"| quota-share | 88.51 % of the write quota | – | – | – | at least 90 % | **no** |",
 		"- **graph-requests-per-onboarding**: happy path.",
+		"## CPU profile: handler-cpu-0ms", "flat  flat%",
 	} {
 		if !strings.Contains(b.String(), want) {
 			t.Errorf("report lacks %q:\n%s", want, b.String())
