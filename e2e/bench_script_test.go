@@ -36,7 +36,7 @@ func TestBenchScriptQuick(t *testing.T) {
 		"| quota-share-three-instances |", "| quota-429-share-three-instances |", "| quota-share-one-instance |", "| quota-10s-over-mean-one-instance |", "| quota-redeliveries-three-instances |",
 		"| quota-peak-window-three-instances |", "| quota-onboardings-not-done-three-instances |",
 		"| throughput-0ms |", "| handler-cpu-per-onboarding-0ms |", "| throughput-50ms |", "| enqueue-to-mail-p99-50ms |",
-		"## CPU profile: handler-cpu-0ms",
+		"## CPU profile: handler-cpu-0ms", "| sweep-seconds-1000-2pct-expired |", "| sweep-handler-peak-rss-1000-100pct-expired |",
 	} {
 		if !strings.Contains(string(report), want) {
 			t.Errorf("BENCHMARKS.md lacks %q:\n%s", want, report)

@@ -272,13 +272,18 @@ func sweepEnvelope(t testing.TB) []byte {
 // invokeSweep POSTs a timer invocation of expiry-sweep to the handler at
 // url, as the host does, and returns its ReturnValue.
 func (s *stack) invokeSweep(url string, env []byte) (sweepReply, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	return s.invokeSweepWithin(url, env, 30*time.Second)
+}
+
+// invokeSweepWithin is invokeSweep with its own deadline.
+func (s *stack) invokeSweepWithin(url string, env []byte, d time.Duration) (sweepReply, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), d)
 	defer cancel()
 	req, err := funchost.NewRequest(ctx, url, funcapp.ExpirySweep, fmt.Sprintf("e2e-%d", time.Now().UnixNano()), env)
 	if err != nil {
 		return sweepReply{}, err
 	}
-	resp, err := s.client.Do(req)
+	resp, err := (&http.Client{}).Do(req)
 	if err != nil {
 		return sweepReply{}, err
 	}

@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 
 usage() {
   cat <<'USAGE'
-usage: scripts/bench.sh calls|quota|cpu|report [--quick] [--out DIR]
+usage: scripts/bench.sh calls|quota|cpu|sweep|report [--quick] [--out DIR]
   calls   Graph requests per onboarding and per offboarding on the happy
           path, through the real adapter against the emulator: the call
           economy beside the naive sequence it replaced, in the same run
@@ -32,6 +32,11 @@ usage: scripts/bench.sh calls|quota|cpu|report [--quick] [--out DIR]
           the top of the handler's CPU profile (BenchmarkLocalThroughput in
           e2e). About 40 s plus the build.
           VENDORFLOW_BENCH_THROUGHPUT_BACKLOG changes the backlog.
+  sweep   the expiry sweep over an emulator seeded with 10,000 and 100,000
+          managed accounts (`tenantsim --managed N --expired-share X`), 2 %
+          and all of them expired: its duration, its listing pages and the
+          handler's peak RSS (BenchmarkExpirySweep in e2e). About 2.5
+          minutes. VENDORFLOW_BENCH_SWEEP_SIZES changes the sizes.
   report  all of the above, then BENCHMARKS.md (in DIR, default the
           repository root) with the machine, every figure, its floor, the
           naive baseline and the target.
@@ -48,7 +53,7 @@ USAGE
 
 what="${1:-}"
 case "$what" in
-  calls|quota|cpu|report) shift ;;
+  calls|quota|cpu|sweep|report) shift ;;
   -h|--help) usage; exit 0 ;;
   *) usage >&2; exit 2 ;;
 esac
@@ -68,6 +73,7 @@ if $quick; then
   iterations=3
   export VENDORFLOW_BENCH_BACKLOG="${VENDORFLOW_BENCH_BACKLOG:-30}"
   export VENDORFLOW_BENCH_THROUGHPUT_BACKLOG="${VENDORFLOW_BENCH_THROUGHPUT_BACKLOG:-20}"
+  export VENDORFLOW_BENCH_SWEEP_SIZES="${VENDORFLOW_BENCH_SWEEP_SIZES:-1000}"
 fi
 
 figures="$(mktemp)"
@@ -84,6 +90,10 @@ cpu() {
   go test -run '^$' -bench 'BenchmarkLocalThroughput$' -benchtime 1x -count 1 -timeout 20m ./e2e
 }
 
+sweep() {
+  go test -run '^$' -bench 'BenchmarkExpirySweep$' -benchtime 1x -count 1 -timeout 20m ./e2e
+}
+
 quota() {
   if [[ -z "${VENDORFLOW_TEST_TABLES:-}" ]]; then
     trap 'scripts/azurite.sh stop; cleanup' EXIT
@@ -98,7 +108,8 @@ case "$what" in
   calls) calls ;;
   quota) quota ;;
   cpu) cpu ;;
-  report) calls; cpu; quota ;;
+  sweep) sweep ;;
+  report) calls; cpu; sweep; quota ;;
 esac
 took=$((SECONDS - start))
 cat "$figures"

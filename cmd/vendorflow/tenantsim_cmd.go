@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -19,7 +20,8 @@ func (m *Main) tenantsimCommand(g *globals) *cobra.Command {
 		rate                   float64
 		lag                    time.Duration
 		faultSeed              int64
-		seats                  int
+		seats, managed         int
+		expiredShare           float64
 		auth, strict, lenient  bool
 	)
 	c := &cobra.Command{
@@ -42,15 +44,19 @@ emulator reproduces and what it does not.`,
 		Example: `  vendorflow tenantsim --addr 127.0.0.1:8089 --seed demo
   vendorflow tenantsim --faults 0.2 --lag 2s
   vendorflow tenantsim --seats 500   # room for a large backlog
+  vendorflow tenantsim --managed 100000 --expired-share 0.02   # a large tenant for the expiry sweep
   vendorflow tenantsim --lenient     # explore with curl, without Content-Type`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := m.loadConfig(g)
+			if err != nil {
+				return err
+			}
 			if domainName == "" {
-				cfg, err := m.loadConfig(g)
-				if err != nil {
-					return err
-				}
 				domainName = cfg.Tenant.Domain
+			}
+			if cmd.Flags().Changed("expired-share") && managed == 0 {
+				return fmt.Errorf("--expired-share applies to --managed accounts")
 			}
 			if cmd.Flags().Changed("strict") && cmd.Flags().Changed("lenient") && strict == lenient {
 				return fmt.Errorf("--strict=%t and --lenient=%t contradict each other; give one of them", strict, lenient)
@@ -84,6 +90,17 @@ emulator reproduces and what it does not.`,
 						return err
 					}
 				}
+			}
+			if managed > 0 {
+				t := cfg.Tenant
+				if !strings.EqualFold(t.Domain, domainName) {
+					return fmt.Errorf("--managed makes accounts in the configured tenant %s, not --domain %s", t.Domain, domainName)
+				}
+				users, err := managedAccounts(t, managed, expiredShare, time.Now())
+				if err != nil {
+					return err
+				}
+				s.Users = append(s.Users, users...)
 			}
 			if err := sim.Load(s); err != nil {
 				return err
@@ -125,6 +142,8 @@ emulator reproduces and what it does not.`,
 	f.DurationVar(&lag, "lag", 0, "replication lag for new objects")
 	f.Int64Var(&faultSeed, "fault-seed", 1, "seed for fault decisions")
 	f.IntVar(&seats, "seats", 0, "Remote Assist and barrier-licence (INFORMATION_PROTECTION_COMPLIANCE) seats in the demo seed (default: the seed's 5 each)")
+	f.IntVar(&managed, "managed", 0, "also seed this many service accounts as vendorflow makes them, spread over the configured vendors (for the expiry sweep's benchmarks)")
+	f.Float64Var(&expiredShare, "expired-share", 0, "the share of the --managed accounts whose contract ended yesterday (0..1); the others end in 90 days")
 	f.BoolVar(&strict, "strict", true, "check Content-Type, unknown properties, nullability and documented lengths as Graph does")
 	f.BoolVar(&lenient, "lenient", false, "turn the strict checks off (for exploring only; same as --strict=false)")
 	f.BoolVar(&auth, "require-auth", true, "answer 401 to requests without a bearer token, as Graph does")

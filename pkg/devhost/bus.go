@@ -23,6 +23,7 @@ type QueueBus struct {
 
 var (
 	_ handler.Bus             = (*QueueBus)(nil)
+	_ handler.BatchSender     = (*QueueBus)(nil)
 	_ handler.DeadLetterStore = (*QueueBus)(nil)
 )
 
@@ -49,6 +50,30 @@ func (b *QueueBus) Send(ctx context.Context, m handler.OutMessage) error {
 	return b.send(ctx, m, time.Time{})
 }
 
+// SendBatch enqueues ms now, one transaction per queue (handler.BatchSender):
+// a sweep of thousands of expired accounts costs a few transactions, not
+// one each. Duplicates are dropped as by Send.
+func (b *QueueBus) SendBatch(ctx context.Context, ms []handler.OutMessage) error {
+	byQueue := map[string][]queue.Message{}
+	var order []string
+	for _, m := range ms {
+		name, err := b.names.ForKind(m.Kind)
+		if err != nil {
+			return fmt.Errorf("devhost: %w", err)
+		}
+		if _, ok := byQueue[name]; !ok {
+			order = append(order, name)
+		}
+		byQueue[name] = append(byQueue[name], queueMessage(m, time.Time{}))
+	}
+	for _, name := range order {
+		if _, err := b.q.SendBatch(ctx, name, byQueue[name]); err != nil {
+			return fmt.Errorf("devhost: send %d messages to %s: %w", len(byQueue[name]), name, err)
+		}
+	}
+	return nil
+}
+
 // Schedule enqueues m to become visible at `at` (ScheduledEnqueueTime).
 func (b *QueueBus) Schedule(ctx context.Context, m handler.OutMessage, at time.Time) error {
 	if at.IsZero() {
@@ -62,17 +87,22 @@ func (b *QueueBus) send(ctx context.Context, m handler.OutMessage, at time.Time)
 	if err != nil {
 		return fmt.Errorf("devhost: %w", err)
 	}
-	if _, err := b.q.Send(ctx, name, queue.Message{
+	if _, err := b.q.Send(ctx, name, queueMessage(m, at)); err != nil {
+		return fmt.Errorf("devhost: send %s message %s: %w", m.Kind, m.MessageID, err)
+	}
+	return nil
+}
+
+// queueMessage is m as the embedded queue stores it.
+func queueMessage(m handler.OutMessage, at time.Time) queue.Message {
+	return queue.Message{
 		MessageID:             m.MessageID,
 		Body:                  m.Body,
 		ContentType:           handler.MessageContentType,
 		CorrelationID:         m.CorrelationID,
 		ApplicationProperties: map[string]any{handler.PropAttempt: m.Attempt},
 		ScheduledEnqueueTime:  at,
-	}); err != nil {
-		return fmt.Errorf("devhost: send %s message %s: %w", m.Kind, m.MessageID, err)
 	}
-	return nil
 }
 
 // Park puts p on the parking queue and moves it at once to that queue's

@@ -24,37 +24,70 @@ type Expiry struct {
 	Payload   []byte `json:"-"`
 }
 
-// Expired pages through the accounts vendorflow manages that are still
-// enabled and whose contract ended at or before now, and returns one
-// offboard request for each.
-func (e *Engine) Expired(ctx context.Context, now time.Time) ([]Expiry, error) {
+// ContractScan is one pass over the enabled accounts vendorflow manages
+// whose contracts end by the end of the warning window: those that have
+// ended, with the offboard request for each, and those ending soon.
+type ContractScan struct {
+	Expired []Expiry
+	Soon    []domain.User
+}
+
+// ScanContracts pages once through the enabled accounts vendorflow manages
+// whose contract ends at or before now + the tenant's ExpiryWarning: the
+// expiry pass and the warning pass share this one listing (pages of the
+// adapter's size, Graph's largest by default).
+func (e *Engine) ScanContracts(ctx context.Context, now time.Time) (ContractScan, error) {
 	t := e.cfg.Tenant
+	window := max(time.Duration(t.ExpiryWarning), 0)
 	enabled := true
-	var out []Expiry
+	var out ContractScan
 	err := e.dir.ListUsers(ctx, domain.UserQuery{
 		MarkerAttribute: t.MarkerAttribute, MarkerValue: t.MarkerValue,
-		LeaveBefore: now, Enabled: &enabled,
+		LeaveBefore: now.Add(window), Enabled: &enabled,
 	}, func(u domain.User) error {
-		if !t.Manages(u) || !u.AccountEnabled || u.EmployeeLeaveDateTime.IsZero() || u.EmployeeLeaveDateTime.After(now) {
+		end := u.EmployeeLeaveDateTime
+		if !t.Manages(u) || !u.AccountEnabled || end.IsZero() || end.After(now.Add(window)) {
 			return nil // the filter is the directory's; trust but verify
 		}
-		id := expiryRequestID(u.UPN, u.EmployeeLeaveDateTime)
-		body, err := json.Marshal(domain.OffboardRequest{
-			SchemaVersion: domain.SchemaVersion,
-			RequestID:     id,
-			Account:       domain.AccountRef{UPN: u.UPN},
-			Reason:        "contract ended " + u.EmployeeLeaveDateTime.UTC().Format(time.RFC3339) + " (expiry sweep)",
-		})
+		if end.After(now) {
+			if window > 0 {
+				out.Soon = append(out.Soon, u)
+			}
+			return nil
+		}
+		x, err := expiryOf(u)
 		if err != nil {
 			return err
 		}
-		out = append(out, Expiry{UPN: u.UPN, ContractEnd: u.EmployeeLeaveDateTime, MessageID: id, Payload: body})
+		out.Expired = append(out.Expired, x)
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("list expired accounts: %w", err)
+		return ContractScan{}, fmt.Errorf("list accounts whose contracts end: %w", err)
 	}
 	return out, nil
+}
+
+// Expired returns one offboard request for each enabled account
+// vendorflow manages whose contract ended at or before now.
+func (e *Engine) Expired(ctx context.Context, now time.Time) ([]Expiry, error) {
+	scan, err := e.ScanContracts(ctx, now)
+	return scan.Expired, err
+}
+
+// expiryOf is the offboard request for u, whose contract has ended.
+func expiryOf(u domain.User) (Expiry, error) {
+	id := expiryRequestID(u.UPN, u.EmployeeLeaveDateTime)
+	body, err := json.Marshal(domain.OffboardRequest{
+		SchemaVersion: domain.SchemaVersion,
+		RequestID:     id,
+		Account:       domain.AccountRef{UPN: u.UPN},
+		Reason:        "contract ended " + u.EmployeeLeaveDateTime.UTC().Format(time.RFC3339) + " (expiry sweep)",
+	})
+	if err != nil {
+		return Expiry{}, err
+	}
+	return Expiry{UPN: u.UPN, ContractEnd: u.EmployeeLeaveDateTime, MessageID: id, Payload: body}, nil
 }
 
 // expiryRequestID is deterministic in the UPN (case-insensitive) and the

@@ -27,25 +27,18 @@ type Warning struct {
 // informational.) Accounts whose sponsor the journal does not know are
 // skipped.
 func (e *Engine) WarnExpiring(ctx context.Context, now time.Time) ([]Warning, error) {
-	t := e.cfg.Tenant
-	window := time.Duration(t.ExpiryWarning)
-	if window <= 0 {
-		return nil, nil
-	}
-	enabled := true
-	var soon []domain.User
-	err := e.dir.ListUsers(ctx, domain.UserQuery{
-		MarkerAttribute: t.MarkerAttribute, MarkerValue: t.MarkerValue,
-		LeaveBefore: now.Add(window), Enabled: &enabled,
-	}, func(u domain.User) error {
-		end := u.EmployeeLeaveDateTime
-		if t.Manages(u) && u.AccountEnabled && !end.IsZero() && end.After(now) && !end.After(now.Add(window)) {
-			soon = append(soon, u)
-		}
-		return nil
-	})
+	scan, err := e.ScanContracts(ctx, now)
 	if err != nil {
-		return nil, fmt.Errorf("list contracts ending soon: %w", err)
+		return nil, err
+	}
+	return e.WarnSoon(ctx, now, scan.Soon)
+}
+
+// WarnSoon warns the sponsors of the accounts a ScanContracts found ending
+// soon, once per contract end (see WarnExpiring).
+func (e *Engine) WarnSoon(ctx context.Context, now time.Time, soon []domain.User) ([]Warning, error) {
+	if len(soon) == 0 {
+		return nil, nil
 	}
 	owner, err := sweepOwner()
 	if err != nil {

@@ -18,7 +18,7 @@ const (
 	DefaultBaseURL        = "https://graph.microsoft.com/v1.0"
 	DefaultMaxRetries     = 4
 	DefaultMaxBackoff     = 30 * time.Second
-	DefaultPageSize       = 100
+	DefaultPageSize       = MaxPageSize
 	DefaultAttemptTimeout = 60 * time.Second
 	DefaultLagRetries     = 3
 	// MaxPageSize is Graph's largest $top for users (REFERENCE §2 "Queries").

@@ -151,12 +151,12 @@ type fakeSweeper struct {
 	nows       []time.Time
 }
 
-func (s *fakeSweeper) Expired(_ context.Context, now time.Time) ([]engine.Expiry, error) {
+func (s *fakeSweeper) ScanContracts(_ context.Context, now time.Time) (engine.ContractScan, error) {
 	s.nows = append(s.nows, now)
-	return s.expired, s.expiredErr
+	return engine.ContractScan{Expired: s.expired}, s.expiredErr
 }
 
-func (s *fakeSweeper) WarnExpiring(_ context.Context, now time.Time) ([]engine.Warning, error) {
+func (s *fakeSweeper) WarnSoon(_ context.Context, now time.Time, _ []domain.User) ([]engine.Warning, error) {
 	return s.warned, nil
 }
 

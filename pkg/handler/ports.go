@@ -54,11 +54,23 @@ type Bus interface {
 	Park(ctx context.Context, p Parked) error
 }
 
+// BatchSender is a Bus that can enqueue many messages at once (the
+// embedded queue: one transaction per queue). The sweep uses it when the
+// bus has it, in slices of SweepBatch.
+type BatchSender interface {
+	SendBatch(ctx context.Context, ms []OutMessage) error
+}
+
+// SweepBatch is how many offboard requests the sweep enqueues per batch.
+const SweepBatch = 500
+
 // Sweeper finds ended contracts, warns sponsors of contracts ending soon
 // and deletes accounts past retention; *engine.Engine implements it.
 type Sweeper interface {
-	Expired(ctx context.Context, now time.Time) ([]engine.Expiry, error)
-	WarnExpiring(ctx context.Context, now time.Time) ([]engine.Warning, error)
+	// ScanContracts lists, in one pass, the contracts that have ended and
+	// those ending within the warning window.
+	ScanContracts(ctx context.Context, now time.Time) (engine.ContractScan, error)
+	WarnSoon(ctx context.Context, now time.Time, soon []domain.User) ([]engine.Warning, error)
 	DeletePastRetention(ctx context.Context, now time.Time) ([]string, error)
 }
 

@@ -39,23 +39,44 @@ func (h *Handler) serveSweep(w http.ResponseWriter, r *http.Request, fn funcapp.
 	log = log.With("pastDue", t.IsPastDue)
 	var reply sweepReply
 	var errs []error
-	expired, err := h.cfg.Sweeper.Expired(ctx, now)
+	scan, err := h.cfg.Sweeper.ScanContracts(ctx, now)
 	if err != nil {
 		errs = append(errs, fmt.Errorf("find expired: %w", err))
 	}
+	expired := scan.Expired
 	reply.Expired = len(expired)
-	for _, e := range expired {
-		m := OutMessage{MessageID: e.MessageID, Kind: domain.KindOffboard, Body: e.Payload, CorrelationID: e.MessageID}
-		if err := h.cfg.Bus.Send(ctx, m); err != nil {
-			reply.Failed++
-			log.ErrorContext(ctx, "enqueue offboard failed", "messageId", e.MessageID, "requestId", e.MessageID, "error", err)
-			errs = append(errs, fmt.Errorf("enqueue %s: %w", e.MessageID, err))
+	batcher, batched := h.cfg.Bus.(BatchSender)
+	for len(expired) > 0 {
+		n := 1
+		if batched {
+			n = min(SweepBatch, len(expired))
+		}
+		chunk := expired[:n]
+		expired = expired[n:]
+		ms := make([]OutMessage, len(chunk))
+		for i, e := range chunk {
+			ms[i] = OutMessage{MessageID: e.MessageID, Kind: domain.KindOffboard, Body: e.Payload, CorrelationID: e.MessageID}
+		}
+		var err error
+		if batched {
+			err = batcher.SendBatch(ctx, ms)
+		} else {
+			err = h.cfg.Bus.Send(ctx, ms[0])
+		}
+		if err != nil {
+			reply.Failed += len(ms)
+			log.ErrorContext(ctx, "enqueue offboard failed", "messages", len(ms), "firstMessageId", ms[0].MessageID, "error", err)
+			errs = append(errs, fmt.Errorf("enqueue %d offboards from %s: %w", len(ms), ms[0].MessageID, err))
 			continue
 		}
-		reply.Enqueued++
-		log.InfoContext(ctx, "offboard enqueued", "messageId", e.MessageID, "requestId", e.MessageID)
+		reply.Enqueued += len(ms)
+		// one line per batch; each message (whose id is its request's) at debug
+		log.InfoContext(ctx, "offboards enqueued", "count", len(ms), "firstMessageId", ms[0].MessageID, "lastMessageId", ms[len(ms)-1].MessageID)
+		for _, m := range ms {
+			log.DebugContext(ctx, "offboard enqueued", "messageId", m.MessageID, "requestId", m.MessageID)
+		}
 	}
-	warned, err := h.cfg.Sweeper.WarnExpiring(ctx, now)
+	warned, err := h.cfg.Sweeper.WarnSoon(ctx, now, scan.Soon)
 	if err != nil {
 		errs = append(errs, fmt.Errorf("warn sponsors: %w", err))
 	}

@@ -1,7 +1,9 @@
 package handler
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -104,5 +106,42 @@ func TestReconcileTimer(t *testing.T) {
 	}
 	if status, _, _ := r.invoke(t, "reconcile", []byte(`{"Data":{}}`)); status != 400 {
 		t.Fatalf("malformed timer envelope: %d", status)
+	}
+}
+
+// batchBus is a fakeBus that takes batches.
+type batchBus struct {
+	*fakeBus
+	batches []int
+}
+
+func (b *batchBus) SendBatch(_ context.Context, ms []OutMessage) error {
+	b.batches = append(b.batches, len(ms))
+	b.sent = append(b.sent, ms...)
+	return nil
+}
+
+// On a bus that takes batches the sweep enqueues in slices of SweepBatch:
+// every expired account once, in order.
+func TestSweepEnqueuesInBatches(t *testing.T) {
+	bus := &batchBus{fakeBus: &fakeBus{}}
+	r := newRig(t, func(c *Config) { c.Bus = bus })
+	n := 2*SweepBatch + 1
+	for i := range n {
+		id := fmt.Sprintf("expiry-%04d", i)
+		r.sweep.expired = append(r.sweep.expired, engine.Expiry{UPN: id + "@abc.com", MessageID: id, Payload: []byte(`{}`)})
+	}
+	status, _, resp := r.invoke(t, "expiry-sweep", timerEnvelope(t))
+	if status != 200 {
+		t.Fatalf("status %d; logs %v", status, resp.Logs)
+	}
+	if diff := cmp.Diff([]int{SweepBatch, SweepBatch, 1}, bus.batches); diff != "" {
+		t.Errorf("batches (-want +got):\n%s", diff)
+	}
+	if len(bus.sent) != n || bus.sent[n-1].MessageID != fmt.Sprintf("expiry-%04d", n-1) {
+		t.Errorf("%d sent, want %d in order", len(bus.sent), n)
+	}
+	if got := resp.ReturnValue.(map[string]any)["enqueued"]; got != float64(n) {
+		t.Errorf("enqueued %v, want %d", got, n)
 	}
 }

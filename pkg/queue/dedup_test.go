@@ -97,3 +97,32 @@ func TestDuplicateWindowConfigurable(t *testing.T) {
 		t.Errorf("send after a 1-minute window was dropped")
 	}
 }
+
+// A batch is one transaction: every message stored in order, duplicates
+// (against the history and within the batch) dropped and reported, and a
+// message that fails the checks fails the batch with nothing stored.
+func TestSendBatch(t *testing.T) {
+	q, _, _ := openTest(t, nil)
+	ctx := context.Background()
+	mustSend(t, q, "onboard", Message{MessageID: "m1", Body: []byte("1")})
+	got, err := q.SendBatch(ctx, "onboard", []Message{
+		{MessageID: "m2", Body: []byte("2")},
+		{MessageID: "m1", Body: []byte("again")},
+		{MessageID: "m3", Body: []byte("3")},
+		{MessageID: "m3", Body: []byte("twice")},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []SendResult{{SequenceNumber: 2}, {SequenceNumber: 1, Duplicate: true}, {SequenceNumber: 3}, {SequenceNumber: 3, Duplicate: true}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Fatalf("results (-want +got)\n%s", diff)
+	}
+	if _, err := q.SendBatch(ctx, "onboard", []Message{{MessageID: "m4"}, {MessageID: "m5", TimeToLive: -1}}); err == nil {
+		t.Fatal("a batch with an invalid message was accepted")
+	}
+	ms := mustReceive(t, q, "onboard", 10)
+	if diff := cmp.Diff([]string{"m1", "m2", "m3"}, ids(ms)); diff != "" {
+		t.Errorf("stored (-want +got)\n%s", diff)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Send enqueues m on the named queue in one transaction. If a message with
@@ -15,89 +16,143 @@ import (
 // silently; DOCS service-bus-messaging/duplicate-detection). The fields the
 // queue sets are ignored on input.
 func (q *Queue) Send(ctx context.Context, queue string, m Message) (SendResult, error) {
-	if err := validateQueueName(queue); err != nil {
-		return SendResult{}, err
-	}
-	if m.MessageID == "" {
-		m.MessageID = newUUID()
-	}
-	if len(m.MessageID) > maxMessageIDLen {
-		return SendResult{}, fmt.Errorf("%w: MessageID longer than %d characters", ErrInvalidArgument, maxMessageIDLen)
-	}
-	if len(m.Body) > q.cfg.MaxMessageSize {
-		return SendResult{}, fmt.Errorf("%w: body is %d bytes, limit %d", ErrMessageTooLarge, len(m.Body), q.cfg.MaxMessageSize)
-	}
-	if m.TimeToLive < 0 {
-		return SendResult{}, fmt.Errorf("%w: negative TimeToLive", ErrInvalidArgument)
-	}
-	var props sql.NullString
-	if m.ApplicationProperties != nil {
-		b, err := json.Marshal(m.ApplicationProperties)
-		if err != nil {
-			return SendResult{}, fmt.Errorf("%w: application properties: %w", ErrInvalidArgument, err)
-		}
-		props = sql.NullString{String: string(b), Valid: true}
-	}
-	body := m.Body
-	if body == nil {
-		body = []byte{}
-	}
-	ttl := m.TimeToLive
-	if ttl == 0 {
-		ttl = q.cfg.DefaultTTL
-	}
-
-	var res SendResult
-	err := q.write(ctx, func(tx *sql.Tx, now int64) error {
-		dup, seq, err := q.checkDuplicate(ctx, tx, queue, m.MessageID, now)
-		if err != nil {
-			return err
-		}
-		if dup {
-			res = SendResult{SequenceNumber: seq, Duplicate: true}
-			return nil
-		}
-		seq, err = nextSequence(ctx, tx, queue)
-		if err != nil {
-			return err
-		}
-		enq, sched := now, int64(0)
-		if s := toNanos(m.ScheduledEnqueueTime); s > now {
-			enq, sched = s, s
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO messages
-			(queue, seq, message_id, body, content_type, correlation_id, subject, app_properties,
-			 ttl_ns, scheduled_at, enqueued_at, expires_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			queue, seq, m.MessageID, body, m.ContentType, m.CorrelationID, m.Subject, props,
-			int64(ttl), sched, enq, addNanos(enq, ttl)); err != nil {
-			return fmt.Errorf("queue: send to %s: insert: %w", queue, err)
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO duplicate_detection (queue, message_id, seq, seen_at)
-			VALUES (?, ?, ?, ?)
-			ON CONFLICT (queue, message_id) DO UPDATE SET seq = excluded.seq, seen_at = excluded.seen_at`,
-			queue, m.MessageID, seq, now); err != nil {
-			return fmt.Errorf("queue: send to %s: record message id: %w", queue, err)
-		}
-		res = SendResult{SequenceNumber: seq}
-		return nil
-	})
+	res, err := q.SendBatch(ctx, queue, []Message{m})
 	if err != nil {
 		return SendResult{}, err
 	}
-	if !res.Duplicate {
+	return res[0], nil
+}
+
+// SendBatch enqueues msgs on the named queue in one transaction, each as
+// Send would (duplicates, within the window or within the batch, are
+// dropped and reported), or none of them: a message that fails the checks
+// fails the batch before anything is stored. One transaction for many
+// messages is what makes a large sweep fast (one fsync, not one each).
+func (q *Queue) SendBatch(ctx context.Context, queue string, msgs []Message) ([]SendResult, error) {
+	if err := validateQueueName(queue); err != nil {
+		return nil, err
+	}
+	rows := make([]sendRow, len(msgs))
+	for i, m := range msgs {
+		r, err := q.prepare(m)
+		if err != nil {
+			return nil, err
+		}
+		rows[i] = r
+	}
+	res := make([]SendResult, len(rows))
+	stored := false
+	err := q.write(ctx, func(tx *sql.Tx, now int64) error {
+		stored = false
+		if err := q.pruneDuplicates(ctx, tx, queue, now); err != nil {
+			return err
+		}
+		for i, r := range rows {
+			out, err := q.insert(ctx, tx, queue, r, now)
+			if err != nil {
+				return err
+			}
+			res[i] = out
+			stored = stored || !out.Duplicate
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if stored {
 		q.changed.notify()
 	}
 	return res, nil
 }
 
-// checkDuplicate forgets history older than the window and reports whether
-// id was accepted within it.
-func (q *Queue) checkDuplicate(ctx context.Context, tx *sql.Tx, queue, id string, now int64) (bool, int64, error) {
+// sendRow is a checked message with its encoded properties.
+type sendRow struct {
+	m     Message
+	props sql.NullString
+	ttl   time.Duration
+}
+
+// prepare checks m and fills in what the queue sets.
+func (q *Queue) prepare(m Message) (sendRow, error) {
+	if m.MessageID == "" {
+		m.MessageID = newUUID()
+	}
+	if len(m.MessageID) > maxMessageIDLen {
+		return sendRow{}, fmt.Errorf("%w: MessageID longer than %d characters", ErrInvalidArgument, maxMessageIDLen)
+	}
+	if len(m.Body) > q.cfg.MaxMessageSize {
+		return sendRow{}, fmt.Errorf("%w: body is %d bytes, limit %d", ErrMessageTooLarge, len(m.Body), q.cfg.MaxMessageSize)
+	}
+	if m.TimeToLive < 0 {
+		return sendRow{}, fmt.Errorf("%w: negative TimeToLive", ErrInvalidArgument)
+	}
+	var props sql.NullString
+	if m.ApplicationProperties != nil {
+		b, err := json.Marshal(m.ApplicationProperties)
+		if err != nil {
+			return sendRow{}, fmt.Errorf("%w: application properties: %w", ErrInvalidArgument, err)
+		}
+		props = sql.NullString{String: string(b), Valid: true}
+	}
+	if m.Body == nil {
+		m.Body = []byte{}
+	}
+	ttl := m.TimeToLive
+	if ttl == 0 {
+		ttl = q.cfg.DefaultTTL
+	}
+	return sendRow{m: m, props: props, ttl: ttl}, nil
+}
+
+// insert stores one checked message unless its id was seen within the
+// window (pruneDuplicates ran in this transaction).
+func (q *Queue) insert(ctx context.Context, tx *sql.Tx, queue string, r sendRow, now int64) (SendResult, error) {
+	m := r.m
+	dup, seq, err := q.seen(ctx, tx, queue, m.MessageID)
+	if err != nil {
+		return SendResult{}, err
+	}
+	if dup {
+		return SendResult{SequenceNumber: seq, Duplicate: true}, nil
+	}
+	seq, err = nextSequence(ctx, tx, queue)
+	if err != nil {
+		return SendResult{}, err
+	}
+	enq, sched := now, int64(0)
+	if s := toNanos(m.ScheduledEnqueueTime); s > now {
+		enq, sched = s, s
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO messages
+		(queue, seq, message_id, body, content_type, correlation_id, subject, app_properties,
+		 ttl_ns, scheduled_at, enqueued_at, expires_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		queue, seq, m.MessageID, m.Body, m.ContentType, m.CorrelationID, m.Subject, r.props,
+		int64(r.ttl), sched, enq, addNanos(enq, r.ttl)); err != nil {
+		return SendResult{}, fmt.Errorf("queue: send to %s: insert: %w", queue, err)
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO duplicate_detection (queue, message_id, seq, seen_at)
+		VALUES (?, ?, ?, ?)
+		ON CONFLICT (queue, message_id) DO UPDATE SET seq = excluded.seq, seen_at = excluded.seen_at`,
+		queue, m.MessageID, seq, now); err != nil {
+		return SendResult{}, fmt.Errorf("queue: send to %s: record message id: %w", queue, err)
+	}
+	return SendResult{SequenceNumber: seq}, nil
+}
+
+// pruneDuplicates forgets the duplicate-detection history older than the
+// window.
+func (q *Queue) pruneDuplicates(ctx context.Context, tx *sql.Tx, queue string, now int64) error {
 	cutoff := now - int64(q.cfg.DuplicateDetectionWindow)
 	if _, err := tx.ExecContext(ctx, `DELETE FROM duplicate_detection WHERE queue = ? AND seen_at <= ?`, queue, cutoff); err != nil {
-		return false, 0, fmt.Errorf("queue: send to %s: prune duplicate history: %w", queue, err)
+		return fmt.Errorf("queue: send to %s: prune duplicate history: %w", queue, err)
 	}
+	return nil
+}
+
+// seen reports whether id was accepted on queue within the window.
+func (q *Queue) seen(ctx context.Context, tx *sql.Tx, queue, id string) (bool, int64, error) {
 	var seq int64
 	err := tx.QueryRowContext(ctx, `SELECT seq FROM duplicate_detection WHERE queue = ? AND message_id = ?`, queue, id).Scan(&seq)
 	switch {

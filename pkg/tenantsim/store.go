@@ -201,6 +201,7 @@ func (st *state) load(seed Seed, domain string, now time.Time) error {
 		c := cloneSKU(s)
 		fresh.skus = append(fresh.skus, &c)
 	}
+	upns := map[string]bool{} // lower-cased, live and deleted: a linear upnTaken would make large seeds quadratic
 	add := func(u User, deleted bool) error {
 		if u.ID == "" {
 			u.ID = fresh.newID()
@@ -211,9 +212,10 @@ func (st *state) load(seed Seed, domain string, now time.Time) error {
 		if !upnOnDomain(u.UserPrincipalName, domain) {
 			return fmt.Errorf("tenantsim: seed: user %s: UPN %q is not on domain %s", u.ID, u.UserPrincipalName, domain)
 		}
-		if fresh.upnTaken(u.UserPrincipalName, "") {
+		if upns[strings.ToLower(u.UserPrincipalName)] {
 			return fmt.Errorf("tenantsim: seed: duplicate UPN %q", u.UserPrincipalName)
 		}
+		upns[strings.ToLower(u.UserPrincipalName)] = true
 		for _, l := range u.AssignedLicenses {
 			if fresh.skuByID(l.SkuID) == nil {
 				return fmt.Errorf("tenantsim: seed: user %s holds unknown SKU %s", u.UserPrincipalName, l.SkuID)

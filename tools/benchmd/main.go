@@ -160,7 +160,11 @@ func render(w io.Writer, figs []benchreport.Figure, raw []byte, profiles []profi
 	}
 	fmt.Fprint(w, "\n## Figures\n\n| figure | value | floor | naive | naive ÷ value | target | met |\n|---|---|---|---|---|---|---|\n")
 	for _, f := range figs {
-		fmt.Fprintf(w, "| %s | %s %s | %s | %s | %s | %s | %s |\n", f.Figure, num(f.Value), f.Unit, opt(f.Floor), opt(f.Naive), ratio(f.VsNaive), f.Target, yes(f.Met))
+		met, target := yes(f.Met), f.Target
+		if target == "" {
+			met, target = "–", "–" // a figure reported for information
+		}
+		fmt.Fprintf(w, "| %s | %s %s | %s | %s | %s | %s | %s |\n", f.Figure, num(f.Value), f.Unit, opt(f.Floor), opt(f.Naive), ratio(f.VsNaive), target, met)
 	}
 	fmt.Fprint(w, "\n## How each was measured\n\n")
 	for _, f := range figs {

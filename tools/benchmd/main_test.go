@@ -10,6 +10,7 @@ import (
 func TestRender(t *testing.T) {
 	raw := []byte(`{"figure":"graph-requests-per-onboarding","value":5,"unit":"requests","floor":5,"naive":13,"vsNaive":2.6,"target":"at most 5","met":true,"detail":"happy path"}
 {"figure":"quota-share","value":88.5123,"unit":"% of the write quota","target":"at least 90 %","met":false}
+{"figure":"p50","value":364,"unit":"ms","met":false}
 `)
 	figs, err := parse(raw)
 	if err != nil {
@@ -22,6 +23,7 @@ func TestRender(t *testing.T) {
 		"- CPU: test",
 		"| graph-requests-per-onboarding | 5 requests | 5 | 13 | 2.60× | at most 5 | yes |",
 		"| quota-share | 88.51 % of the write quota | – | – | – | at least 90 % | **no** |",
+		"| p50 | 364 ms | – | – | – | – | – |",
 		"- **graph-requests-per-onboarding**: happy path.",
 		"## CPU profile: handler-cpu-0ms", "flat  flat%",
 	} {
