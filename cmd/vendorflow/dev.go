@@ -171,6 +171,11 @@ func (m *Main) runDevHost(ctx context.Context, g *globals, addr string, schedule
 		if h.Path == "" {
 			from = fmt.Sprintf("no %s: the Service Bus extension's default, 16 × %d cores", o.hostJSON, runtime.NumCPU())
 		}
+		if o.concurrency > maxDevConcurrency {
+			// the extension's default on a large machine: the local host's
+			// children are processes of this one machine
+			o.concurrency, from = maxDevConcurrency, from+fmt.Sprintf(", capped at %d", maxDevConcurrency)
+		}
 	}
 	if o.concurrency < 1 || o.concurrency > maxDevConcurrency {
 		return fmt.Errorf("concurrency %d (%s) must be between 1 and %d", o.concurrency, from, maxDevConcurrency)

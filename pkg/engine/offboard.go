@@ -145,12 +145,17 @@ func (r offboardRunner) name(ctx context.Context, st *state) error {
 		return nil
 	}
 	upn := o.UPNs[0]
-	if c, err := e.journalAccountOf(ctx, o.UPNs, o.Email); err != nil {
-		return err
-	} else if c != "" && !e.cfg.NaiveCalls {
+	known := ""
+	if !e.cfg.NaiveCalls {
+		var err error
+		if known, err = e.journalAccountOf(ctx, o.UPNs, o.Email); err != nil {
+			return err
+		}
+	}
+	if known != "" {
 		// the journal knows which name is this person's: find-account
 		// reads it, once
-		upn = c
+		upn = known
 	} else {
 		u, err := e.accountAmong(ctx, o.UPNs, o.Email)
 		switch domain.ErrorCode(err) {

@@ -50,7 +50,8 @@ type Config struct {
 	// RetryAfter, so that the caller reschedules instead of blocking.
 	// Default 30s.
 	MaxBackoff time.Duration
-	// PageSize is $top for listings (default 100, at most 999).
+	// PageSize is $top for listings (default and at most 999, Graph's
+	// largest: a sweep of a large tenant takes a tenth of the pages).
 	PageSize int
 	// AttemptTimeout bounds one HTTP attempt on the wall clock (default
 	// 60s). A timed-out attempt of an idempotent request is retried.

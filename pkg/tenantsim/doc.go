@@ -22,7 +22,8 @@
 //	GET /users/{id}/memberOf[/microsoft.graph.group][/$count] (and transitiveMemberOf), POST /users/{id}/sendMail
 //	GET|POST /users/{id}/authentication/temporaryAccessPassMethods[/{methodId}] (+ DELETE)
 //	GET /subscribedSkus
-//	GET /groups, GET|PATCH /groups/{id} (members@odata.bind), GET /groups/{id}/members
+//	GET /groups, GET /groups/$count, GET|PATCH /groups/{id} (members@odata.bind)
+//	GET /groups/{id}/members[/microsoft.graph.user][/$count]
 //	POST /groups/{id}/members/$ref, DELETE /groups/{id}/members/{memberId}/$ref
 //	DELETE /groups/{id}/members/$ref?@id=..., DELETE /groups/{id}/members/{memberId} (deletes the user!)
 //	GET /directory/deletedItems/microsoft.graph.user|group (or graph.user|group), GET /directory/deletedItems/{id}

@@ -119,13 +119,12 @@ func applyUserFields(u *User, m map[string]json.RawMessage, w userWrite) *graphE
 		}
 	}
 	for _, r := range rules {
-		raw, ok := m[r.name]
+		v, ok, err := nullableString(m, r.name)
+		if err != nil {
+			return err
+		}
 		if !ok {
 			continue
-		}
-		var v *string
-		if err := json.Unmarshal(raw, &v); err != nil {
-			return invalidValue(r.name)
 		}
 		if v == nil && r.name == "usageLocation" && w.strict {
 			// user resource: usageLocation is "Not nullable"
@@ -238,16 +237,28 @@ func unknownProperty(name, typeName string) *graphError {
 	return badRequest(fmt.Sprintf("The property '%s' does not exist on type '%s'. Make sure to only use property names that are defined by the type or mark the type as open type.", name, typeName))
 }
 
+// nullableString decodes member name of m as a string or null; ok is
+// false when the member is absent.
+func nullableString(m map[string]json.RawMessage, name string) (v *string, ok bool, err *graphError) {
+	raw, ok := m[name]
+	if !ok {
+		return nil, false, nil
+	}
+	if json.Unmarshal(raw, &v) != nil {
+		return nil, true, invalidValue(name)
+	}
+	return v, true, nil
+}
+
 // applyEnums writes ageGroup and consentProvidedForMinor (null clears).
 func applyEnums(u *User, m map[string]json.RawMessage) *graphError {
 	for _, r := range enumRules() {
-		raw, ok := m[r.name]
+		v, ok, err := nullableString(m, r.name)
+		if err != nil {
+			return err
+		}
 		if !ok {
 			continue
-		}
-		var v *string
-		if err := json.Unmarshal(raw, &v); err != nil {
-			return invalidValue(r.name)
 		}
 		if v == nil {
 			*r.dst(u) = ""
@@ -265,13 +276,11 @@ func applyEnums(u *User, m map[string]json.RawMessage) *graphError {
 // applyProfileFields writes passwordPolicies, showInAddressList,
 // employeeLeaveDateTime, employeeHireDate, employeeOrgData and identities.
 func applyProfileFields(u *User, m map[string]json.RawMessage, w userWrite) *graphError {
-	if raw, ok := m["passwordPolicies"]; ok {
+	if v, ok, err := nullableString(m, "passwordPolicies"); err != nil {
+		return err
+	} else if ok {
 		// resources/user.md: DisablePasswordExpiration, DisableStrongPassword,
 		// or both, comma-separated; null clears.
-		var v *string
-		if err := json.Unmarshal(raw, &v); err != nil {
-			return invalidValue("passwordPolicies")
-		}
 		u.PasswordPolicies = ""
 		if v != nil {
 			var out []string
