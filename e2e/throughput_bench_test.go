@@ -172,11 +172,19 @@ func throughputRun(b *testing.B, name string, latency time.Duration, backlog int
 }
 
 // writeProfileTop writes `go tool pprof -top` of the one profile named
-// prefix.<pid>.pprof to out.
+// prefix.<pid>.pprof to out, and the profile itself beside it (out with
+// .pprof for .txt), for a closer look with go tool pprof.
 func writeProfileTop(b *testing.B, prefix, out string) {
 	found, err := filepath.Glob(prefix + ".*.pprof")
 	if err != nil || len(found) != 1 {
 		b.Fatalf("CPU profile of the handler: %v %v", found, err)
+	}
+	raw, err := os.ReadFile(found[0])
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := os.WriteFile(strings.TrimSuffix(out, ".txt")+".pprof", raw, 0o644); err != nil {
+		b.Fatal(err)
 	}
 	top, err := exec.Command("go", "tool", "pprof", "-top", "-nodecount=25", binary, found[0]).CombinedOutput()
 	if err != nil {

@@ -13,7 +13,9 @@ import (
 // callFigures are one mode's Graph requests per request, on average.
 type callFigures struct {
 	onboard, onboardWrites, offboard, offboardWrites float64
-	n                                                int
+	// journal write transactions per request
+	onboardJournal, offboardJournal float64
+	n                               int
 }
 
 // BenchmarkGraphCalls counts the Graph requests of one onboarding and one
@@ -37,7 +39,8 @@ func BenchmarkGraphCalls(b *testing.B) {
 	}{{"economy", false}, {"naive", true}} {
 		b.Run(mode.name, func(b *testing.B) {
 			r := newRig(b)
-			e, err := engine.New(engine.Config{Tenant: r.tenant, Directory: r.dir, Journal: r.journal, Clock: r.clk, NaiveCalls: mode.naive})
+			j := &countingJournal{Journal: r.journal}
+			e, err := engine.New(engine.Config{Tenant: r.tenant, Directory: r.dir, Journal: j, Clock: r.clk, NaiveCalls: mode.naive})
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -48,25 +51,28 @@ func BenchmarkGraphCalls(b *testing.B) {
 			}
 			// the first onboarding of a process reads the SKU list
 			run(domain.KindOnboard, onboardPayload(b, "warm", "Vendor1", "warm@vendor1.com"))
-			var on, onW, off, offW int
+			var on, onW, off, offW, onJ, offJ int
 			b.ResetTimer()
 			for i := range b.N {
 				email := fmt.Sprintf("p%d@vendor1.com", i)
-				s0 := r.sim.Stats()
+				s0, j0 := r.sim.Stats(), j.writes.Load()
 				run(domain.KindOnboard, onboardPayload(b, fmt.Sprintf("on-%d", i), "Vendor1", email))
-				s1 := r.sim.Stats()
+				s1, j1 := r.sim.Stats(), j.writes.Load()
 				run(domain.KindOffboard, offboardPayload(b, fmt.Sprintf("off-%d", i), domain.AccountRef{Vendor: "Vendor1", Email: email}))
-				s2 := r.sim.Stats()
+				s2, j2 := r.sim.Stats(), j.writes.Load()
 				on, onW = on+s1.Requests-s0.Requests, onW+s1.Writes-s0.Writes
 				off, offW = off+s2.Requests-s1.Requests, offW+s2.Writes-s1.Writes
+				onJ, offJ = onJ+int(j1-j0), offJ+int(j2-j1)
 			}
 			n := float64(b.N)
-			f := callFigures{float64(on) / n, float64(onW) / n, float64(off) / n, float64(offW) / n, b.N}
+			f := callFigures{float64(on) / n, float64(onW) / n, float64(off) / n, float64(offW) / n, float64(onJ) / n, float64(offJ) / n, b.N}
 			got[mode.name] = f
 			b.ReportMetric(f.onboard, "graph-req/onboard")
 			b.ReportMetric(f.onboardWrites, "graph-writes/onboard")
 			b.ReportMetric(f.offboard, "graph-req/offboard")
 			b.ReportMetric(f.offboardWrites, "graph-writes/offboard")
+			b.ReportMetric(f.onboardJournal, "journal-tx/onboard")
+			b.ReportMetric(f.offboardJournal, "journal-tx/offboard")
 		})
 	}
 	eco, naive := got["economy"], got["naive"]

@@ -241,7 +241,12 @@ type state struct {
 	// named is the directory's answer for the name the run chose, read
 	// just before the claim; the ensure-user step uses it once instead of
 	// asking again.
-	named    *lookup
+	named *lookup
+	// started is the next step's record when the previous step's finish
+	// started it (finishStep); its first attempt uses it.
+	started *domain.StepRecord
+	// done is set once the request is marked done.
+	done     bool
 	onboard  domain.Onboarding
 	offboard domain.Offboarding
 }
@@ -264,33 +269,63 @@ func (e *Engine) run(ctx context.Context, kind, id string, payload []byte, o Pro
 		// Without a usable id the request cannot be journaled under it.
 		return e.parkUndecodable(ctx, kind, payload, fmt.Errorf("requestId %q is not usable", domain.Clip(id)))
 	}
-	rec, _, err := e.j.Begin(ctx, domain.RequestRecord{ID: id, Kind: kind, Fingerprint: fingerprint(payload), Payload: payload, Status: domain.RequestReceived, IntentAt: o.IntentAt})
-	if err != nil {
-		if domain.ErrorCode(err) == domain.Conflict {
-			// The producer reused an id for other content: say so, change nothing.
-			return Result{RequestID: id, Kind: kind, Status: domain.RequestParked, Code: domain.Conflict, Reason: domain.ErrorMessage(err)}, nil
+	// Record the request, count this attempt, mark it running, read its
+	// steps and start the first unfinished one: one journal transaction
+	// (Batch). The first step is validate, which needs no lease.
+	var rec domain.RequestRecord
+	var begun, moving bool
+	st := &state{requestID: id, kind: kind, owner: runOwner(id), outputs: map[string]string{}}
+	err = e.batch(ctx, func(ctx context.Context) error {
+		var err error
+		if rec, _, err = e.j.Begin(ctx, domain.RequestRecord{ID: id, Kind: kind, Fingerprint: fingerprint(payload), Payload: payload, Status: domain.RequestReceived, IntentAt: o.IntentAt}); err != nil {
+			return err
 		}
-		return Result{}, fmt.Errorf("journal begin %s: %w", id, err)
-	}
+		begun = true
+		switch rec.Status {
+		case domain.RequestDone, domain.RequestSuperseded:
+			return nil
+		}
+		if _, err := e.j.CountAttempt(ctx, id); err != nil {
+			return err
+		}
+		moving = true
+		if err := e.j.SetStatus(ctx, id, domain.RequestRunning, "", ""); err != nil {
+			return err
+		}
+		moving = false
+		st.upn, st.intentAt = rec.UPN, rec.IntentAt
+		if err := e.loadSteps(ctx, st); err != nil {
+			return err
+		}
+		if e.cfg.NaiveCalls || st.finished[plan[0]] {
+			return nil
+		}
+		first, err := e.j.StartStep(ctx, id, plan[0])
+		if err != nil {
+			return fmt.Errorf("journal start %s/%s: %w", id, plan[0], err)
+		}
+		st.started = &first
+		return nil
+	})
 	res := Result{RequestID: id, Kind: kind, UPN: rec.UPN}
+	switch {
+	case err == nil:
+	case !begun && domain.ErrorCode(err) == domain.Conflict:
+		// The producer reused an id for other content: say so, change nothing.
+		return Result{RequestID: id, Kind: kind, Status: domain.RequestParked, Code: domain.Conflict, Reason: domain.ErrorMessage(err)}, nil
+	case !begun:
+		return Result{}, fmt.Errorf("journal begin %s: %w", id, err)
+	case moving && domain.ErrorCode(err) == domain.Conflict:
+		// another run of this request finished it meanwhile (a journal
+		// without atomic batches)
+		return e.finishedElsewhere(ctx, res)
+	default:
+		return Result{}, err
+	}
 	switch rec.Status {
 	case domain.RequestDone, domain.RequestSuperseded:
 		res.Status, res.AlreadyDone, res.Code, res.Reason = rec.Status, true, rec.ReasonCode, rec.Reason
 		return res, nil
-	}
-	if _, err := e.j.CountAttempt(ctx, id); err != nil {
-		return Result{}, err
-	}
-	if err := e.j.SetStatus(ctx, id, domain.RequestRunning, "", ""); err != nil {
-		if domain.ErrorCode(err) == domain.Conflict {
-			// another run of this request finished it meanwhile
-			return e.finishedElsewhere(ctx, res)
-		}
-		return Result{}, err
-	}
-	st := &state{requestID: id, kind: kind, upn: rec.UPN, intentAt: rec.IntentAt, owner: runOwner(id), outputs: map[string]string{}}
-	if err := e.loadSteps(ctx, st); err != nil {
-		return Result{}, err
 	}
 	log := e.log.With("requestId", id, "kind", kind)
 	budget := e.clk.Now().Add(e.cfg.RunBudget)
@@ -303,7 +338,7 @@ func (e *Engine) run(ctx context.Context, kind, id string, payload []byte, o Pro
 			}
 		}
 	}()
-	for _, s := range plan {
+	for i, s := range plan {
 		if st.finished[s] {
 			// validate runs again without a journal entry: it is pure, and
 			// later steps need its result.
@@ -340,8 +375,9 @@ func (e *Engine) run(ctx context.Context, kind, id string, payload []byte, o Pro
 			crashed = true
 			return res, err
 		}
-		if err := e.j.FinishStep(ctx, id, s, outputs); err != nil {
-			return res, fmt.Errorf("journal finish %s/%s: %w", id, s, err)
+		last := i == len(plan)-1
+		if err := e.finishStep(ctx, st, s, outputs, e.prestart(plan[i+1:], s, st), last); err != nil {
+			return res, err
 		}
 		for k, v := range outputs {
 			st.outputs[k] = v
@@ -360,8 +396,12 @@ func (e *Engine) run(ctx context.Context, kind, id string, payload []byte, o Pro
 			}
 		}
 	}
-	if err := e.j.SetStatus(ctx, id, domain.RequestDone, "", ""); err != nil {
-		return res, err
+	if !st.done {
+		// resumed after the last step's finish (a journal without atomic
+		// batches, or NaiveCalls): the request is not marked done yet
+		if err := e.j.SetStatus(ctx, id, domain.RequestDone, "", ""); err != nil {
+			return res, err
+		}
 	}
 	log.Info("request done", "upn", st.upn)
 	res.Status, res.UPN = domain.RequestDone, st.upn
@@ -373,12 +413,9 @@ func (e *Engine) run(ctx context.Context, kind, id string, payload []byte, o Pro
 func (e *Engine) attempt(ctx context.Context, log *slog.Logger, r runner, s domain.Step, st *state, budget time.Time) (map[string]string, error) {
 	var last error
 	for n := 1; n <= e.cfg.MaxAttempts; n++ {
-		if err := e.renewLease(ctx, st, 0); err != nil {
-			return nil, err
-		}
-		rec, err := e.j.StartStep(ctx, st.requestID, s)
+		rec, err := e.startStep(ctx, st, s, n)
 		if err != nil {
-			return nil, fmt.Errorf("journal start %s/%s: %w", st.requestID, s, err)
+			return nil, err
 		}
 		st.attempt = rec.Attempts
 		e.emit(Event{RequestID: st.requestID, Kind: st.kind, UPN: st.upn, Step: s, Status: domain.StepRunning, Attempt: n})
@@ -412,6 +449,94 @@ func (e *Engine) attempt(ctx context.Context, log *slog.Logger, r runner, s doma
 		}
 	}
 	return nil, last
+}
+
+// batch runs fn's journal calls as one Journal.Batch; with NaiveCalls,
+// one by one, as before the batches.
+func (e *Engine) batch(ctx context.Context, fn func(ctx context.Context) error) error {
+	if e.cfg.NaiveCalls {
+		return fn(ctx)
+	}
+	return e.j.Batch(ctx, fn)
+}
+
+// prestart is the step to start in the same journal transaction as the
+// finish of done: the next step of the plan not yet finished, unless done
+// is validate (naming and claiming the account come between), or the
+// lease needs renewing first (attempt renews it and starts the step).
+func (e *Engine) prestart(rest []domain.Step, done domain.Step, st *state) domain.Step {
+	if e.cfg.NaiveCalls || done == domain.StepValidate || e.leaseDue(st, 0) {
+		return ""
+	}
+	for _, s := range rest {
+		if !st.finished[s] {
+			return s
+		}
+	}
+	return ""
+}
+
+// finishStep records step s done with its outputs. In the same journal
+// transaction it starts next (st.started keeps its record for attempt),
+// and after the plan's last step it marks the request done and releases
+// the run's lease.
+func (e *Engine) finishStep(ctx context.Context, st *state, s domain.Step, outputs map[string]string, next domain.Step, last bool) error {
+	var started domain.StepRecord
+	released := false
+	err := e.batch(ctx, func(ctx context.Context) error {
+		if err := e.j.FinishStep(ctx, st.requestID, s, outputs); err != nil {
+			return fmt.Errorf("journal finish %s/%s: %w", st.requestID, s, err)
+		}
+		if next != "" {
+			var err error
+			if started, err = e.j.StartStep(ctx, st.requestID, next); err != nil {
+				return fmt.Errorf("journal start %s/%s: %w", st.requestID, next, err)
+			}
+		}
+		if !last {
+			return nil
+		}
+		if err := e.j.SetStatus(ctx, st.requestID, domain.RequestDone, "", ""); err != nil {
+			return err
+		}
+		if st.leased {
+			if err := e.j.ReleaseLease(ctx, st.upn, st.owner); err != nil {
+				return err
+			}
+			released = true
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if next != "" {
+		st.started = &started
+	}
+	st.done = last
+	if released {
+		st.leased = false
+	}
+	return nil
+}
+
+// startStep starts attempt n of step s: the record finishStep already
+// started for it, or a renewed lease and a new start.
+func (e *Engine) startStep(ctx context.Context, st *state, s domain.Step, n int) (domain.StepRecord, error) {
+	if st.started != nil && st.started.Step == s && n == 1 {
+		rec := *st.started
+		st.started = nil
+		return rec, nil
+	}
+	st.started = nil
+	if err := e.renewLease(ctx, st, 0); err != nil {
+		return domain.StepRecord{}, err
+	}
+	rec, err := e.j.StartStep(ctx, st.requestID, s)
+	if err != nil {
+		return domain.StepRecord{}, fmt.Errorf("journal start %s/%s: %w", st.requestID, s, err)
+	}
+	return rec, nil
 }
 
 // stop records why the run ended early: parked for permanent errors,

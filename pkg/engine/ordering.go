@@ -152,13 +152,10 @@ func (e *Engine) loadSteps(ctx context.Context, st *state) error {
 // ends this run with leaseLostError: another run of the request may have
 // taken over, and even finished, meanwhile.
 func (e *Engine) renewLease(ctx context.Context, st *state, d time.Duration) error {
-	if !st.leased {
+	if !e.leaseDue(st, d) {
 		return nil
 	}
 	now := e.clk.Now()
-	if st.leaseUntil.After(now.Add(d + e.cfg.LeaseTTL/2)) {
-		return nil
-	}
 	if !st.leaseUntil.After(now) {
 		st.leased = false
 		return &leaseLostError{lapsed: true}
@@ -174,6 +171,12 @@ func (e *Engine) renewLease(ctx context.Context, st *state, d time.Duration) err
 	}
 	st.leaseUntil = until
 	return nil
+}
+
+// leaseDue reports whether renewLease(st, d) would write: the run holds a
+// lease with less than half of LeaseTTL left past a wait of d.
+func (e *Engine) leaseDue(st *state, d time.Duration) bool {
+	return st.leased && !st.leaseUntil.After(e.clk.Now().Add(d+e.cfg.LeaseTTL/2))
 }
 
 // leaseLostError ends a run whose lease lapsed or was taken over.

@@ -96,6 +96,13 @@ type Journal interface {
 	AcquireLease(ctx context.Context, upn, owner string, until time.Time) (string, error)
 	// ReleaseLease ends owner's lease on upn.
 	ReleaseLease(ctx context.Context, upn, owner string) error
+	// Batch runs fn, whose journal calls use fn's ctx, as one unit where
+	// the journal can: the SQLite journal commits them in one transaction,
+	// or none of them when fn fails. A journal that cannot makes them one by
+	// one, as without a batch; the engine keeps its crash guarantees either
+	// way, since every call in a batch could also have been the last before
+	// a crash. fn makes journal calls only: it may hold a write lock.
+	Batch(ctx context.Context, fn func(ctx context.Context) error) error
 }
 
 // RequestFilter narrows Journal.Requests.

@@ -113,7 +113,7 @@ func New(cfg Config) (*Client, error) {
 		transport = cfg.HTTPClient.Transport
 	}
 	if transport == nil {
-		transport = khttp.GetDefaultTransport()
+		transport = defaultTransport()
 	}
 	httpClient := &http.Client{
 		Transport:     khttp.NewCustomTransportWithParentTransport(transport, chain...),
@@ -126,6 +126,24 @@ func New(cfg Config) (*Client, error) {
 	sdk := msgraphsdk.NewGraphServiceClient(adapter)
 	adapter.SetBaseUrl(cfg.BaseURL)
 	return &Client{cfg: cfg, sdk: sdk, adapter: adapter, retry: retry, stats: stats}, nil
+}
+
+// MaxIdleConnsPerHost is how many idle connections to Graph the default
+// transport keeps. net/http keeps 2, so with more invocations in flight than
+// that every extra request dialled a new connection (and left one in
+// TIME_WAIT). Graph itself speaks HTTP/2 and multiplexes on one connection;
+// this matters for HTTP/1.1 back ends such as the emulator.
+const MaxIdleConnsPerHost = 64
+
+// defaultTransport is the SDK's default transport (HTTP/2 attempted,
+// compression on) keeping MaxIdleConnsPerHost idle connections.
+func defaultTransport() http.RoundTripper {
+	t, ok := khttp.GetDefaultTransport().(*http.Transport)
+	if !ok {
+		return khttp.GetDefaultTransport()
+	}
+	t.MaxIdleConnsPerHost = MaxIdleConnsPerHost
+	return t
 }
 
 // Stats returns the traffic counters since New.

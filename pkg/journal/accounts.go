@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/vendorflow/vendorflow/pkg/domain"
+	"github.com/vendorflow/vendorflow/pkg/sqlitedb"
 )
 
 const accountColumns = `upn, user_id, vendor, email, state, contract_end, last_request, intent_at, updated_at, sponsor, warned_for`
@@ -14,7 +15,7 @@ const accountColumns = `upn, user_id, vendor, email, state, contract_end, last_r
 // Account returns the journal's record of the account with this UPN,
 // compared case-insensitively (as Entra compares UPNs); NotFound if none.
 func (j *Journal) Account(ctx context.Context, upn string) (domain.AccountRecord, error) {
-	a, err := scanAccount(j.db.QueryRowContext(ctx, `SELECT `+accountColumns+` FROM accounts WHERE upn = ?`, upn))
+	a, err := scanAccount(j.reader(ctx).QueryRowContext(ctx, `SELECT `+accountColumns+` FROM accounts WHERE upn = ?`, upn))
 	if errors.Is(err, sql.ErrNoRows) {
 		return domain.AccountRecord{}, domain.Errorf(domain.NotFound, "account %s is not in the journal", upn)
 	}
@@ -25,7 +26,7 @@ func (j *Journal) Account(ctx context.Context, upn string) (domain.AccountRecord
 // The rows are read first, so fn may use the journal; fn's error stops the
 // listing and is returned.
 func (j *Journal) Accounts(ctx context.Context, fn func(domain.AccountRecord) error) error {
-	rows, err := j.db.QueryContext(ctx, `SELECT `+accountColumns+` FROM accounts ORDER BY lower(upn)`)
+	rows, err := j.reader(ctx).QueryContext(ctx, `SELECT `+accountColumns+` FROM accounts ORDER BY lower(upn)`)
 	if err != nil {
 		return classify("list accounts", err)
 	}
@@ -56,7 +57,7 @@ func (j *Journal) PutAccount(ctx context.Context, a domain.AccountRecord) error 
 	if err := required("upn", a.UPN); err != nil {
 		return err
 	}
-	return j.write(ctx, "put account "+a.UPN, func(tx *sql.Tx, now time.Time) error {
+	return j.write(ctx, "put account "+a.UPN, func(tx sqlitedb.Querier, now time.Time) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO accounts (`+accountColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (upn) DO UPDATE SET
 				upn = excluded.upn, user_id = excluded.user_id, vendor = excluded.vendor, email = excluded.email,

@@ -18,6 +18,7 @@ var sqliteImpl = journaltest.Impl{
 	Open: func(ctx context.Context, loc string, clk clock.Clock) (journaltest.Journal, error) {
 		return journal.Open(ctx, journal.Config{Path: loc, Clock: clk})
 	},
+	AtomicBatch: true,
 }
 
 func TestMain(m *testing.M) {

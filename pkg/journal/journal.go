@@ -20,6 +20,8 @@ var migrationFiles embed.FS
 // Journals (in one or several processes) may share one file.
 type Journal struct {
 	db    *sql.DB
+	stmts *sqlitedb.Statements
+	q     sqlitedb.Querier // reads outside a transaction, prepared
 	clock clock.Clock
 }
 
@@ -43,21 +45,58 @@ func Open(ctx context.Context, cfg Config) (*Journal, error) {
 		_ = db.Close()
 		return nil, classify("migrate "+cfg.Path, err)
 	}
-	return &Journal{db: db, clock: cfg.Clock}, nil
+	stmts := sqlitedb.NewStatements(db)
+	return &Journal{db: db, stmts: stmts, q: stmts.DB(), clock: cfg.Clock}, nil
 }
 
 // Close closes the database.
 func (j *Journal) Close() error {
-	return classify("close", j.db.Close())
+	return classify("close", errors.Join(j.stmts.Close(), j.db.Close()))
 }
 
 // write runs fn in one IMMEDIATE transaction. now is read from the clock
 // once the write lock is held, so times follow commit order.
-func (j *Journal) write(ctx context.Context, op string, fn func(tx *sql.Tx, now time.Time) error) error {
-	err := sqlitedb.WithTx(ctx, j.db, func(tx *sql.Tx) error {
+// Inside a Batch, fn runs in the batch's transaction.
+func (j *Journal) write(ctx context.Context, op string, fn func(tx sqlitedb.Querier, now time.Time) error) error {
+	if tx, ok := ctx.Value(batchKey{j}).(sqlitedb.Querier); ok {
+		return classify(op, fn(tx, j.clock.Now().UTC()))
+	}
+	err := j.stmts.WithTx(ctx, func(tx sqlitedb.Querier) error {
 		return fn(tx, j.clock.Now().UTC())
 	})
 	return classify(op, err)
+}
+
+// batchKey marks a context whose journal calls run in j's open batch.
+type batchKey struct{ j *Journal }
+
+// Batch runs fn's calls of this journal (made with fn's ctx) in one
+// IMMEDIATE transaction: all of them are committed, or none when fn
+// returns an error, which Batch returns unchanged. fn must not call
+// anything slow: it holds the file's write lock. A Batch inside a Batch
+// joins it.
+func (j *Journal) Batch(ctx context.Context, fn func(ctx context.Context) error) error {
+	if _, ok := ctx.Value(batchKey{j}).(sqlitedb.Querier); ok {
+		return fn(ctx)
+	}
+	var fnErr error
+	err := j.stmts.WithTx(ctx, func(tx sqlitedb.Querier) error {
+		fnErr = fn(context.WithValue(ctx, batchKey{j}, tx))
+		return fnErr
+	})
+	if fnErr != nil {
+		return fnErr
+	}
+	return classify("batch", err)
+}
+
+// reader is where a read runs: the open batch's transaction, or the
+// prepared reads outside one.
+func (j *Journal) reader(ctx context.Context) querier {
+	if tx, ok := ctx.Value(batchKey{j}).(sqlitedb.Querier); ok {
+		return tx
+	}
+	return j.q
 }
 
 // classify keeps a *domain.Error as it is, reports a lock still held after
@@ -76,11 +115,9 @@ func classify(op string, err error) error {
 	return domain.Errorf(domain.Internal, "journal: %s: %w", op, err)
 }
 
-// querier is what reads need: the *sql.DB or a *sql.Tx.
-type querier interface {
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-}
+// querier is what reads need: the journal's prepared reads or a
+// transaction.
+type querier = sqlitedb.Querier
 
 // scanner is a *sql.Row or *sql.Rows.
 type scanner interface{ Scan(dest ...any) error }

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"time"
+
+	"github.com/vendorflow/vendorflow/pkg/sqlitedb"
 )
 
 // AcquireLease gives owner the exclusive right to change the account upn
@@ -19,7 +21,7 @@ func (j *Journal) AcquireLease(ctx context.Context, upn, owner string, until tim
 		return "", err
 	}
 	var holder string
-	err := j.write(ctx, "acquire lease "+upn, func(tx *sql.Tx, now time.Time) error {
+	err := j.write(ctx, "acquire lease "+upn, func(tx sqlitedb.Querier, now time.Time) error {
 		var cur, curUntil string
 		err := tx.QueryRowContext(ctx, `SELECT owner, until FROM leases WHERE upn = ?`, upn).Scan(&cur, &curUntil)
 		switch {
@@ -47,7 +49,7 @@ func (j *Journal) AcquireLease(ctx context.Context, upn, owner string, until tim
 // ReleaseLease ends owner's lease on upn; a lease held by another owner, or
 // none, is left as it is.
 func (j *Journal) ReleaseLease(ctx context.Context, upn, owner string) error {
-	return j.write(ctx, "release lease "+upn, func(tx *sql.Tx, _ time.Time) error {
+	return j.write(ctx, "release lease "+upn, func(tx sqlitedb.Querier, _ time.Time) error {
 		_, err := tx.ExecContext(ctx, `DELETE FROM leases WHERE upn = ? AND owner = ?`, upn, owner)
 		return err
 	})

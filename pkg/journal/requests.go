@@ -10,6 +10,7 @@ import (
 
 	"github.com/vendorflow/vendorflow/pkg/domain"
 	"github.com/vendorflow/vendorflow/pkg/engine"
+	"github.com/vendorflow/vendorflow/pkg/sqlitedb"
 )
 
 // DefaultListLimit is the number of requests Requests returns when the
@@ -31,7 +32,7 @@ func (j *Journal) Begin(ctx context.Context, r domain.RequestRecord) (domain.Req
 	}
 	var out domain.RequestRecord
 	var created bool
-	err := j.write(ctx, "begin request "+r.ID, func(tx *sql.Tx, now time.Time) error {
+	err := j.write(ctx, "begin request "+r.ID, func(tx sqlitedb.Querier, now time.Time) error {
 		stored, err := getRequest(ctx, tx, r.ID)
 		switch {
 		case err == nil:
@@ -77,7 +78,7 @@ func (j *Journal) Begin(ctx context.Context, r domain.RequestRecord) (domain.Req
 
 // Request returns one request; NotFound when absent.
 func (j *Journal) Request(ctx context.Context, id string) (domain.RequestRecord, error) {
-	r, err := getRequest(ctx, j.db, id)
+	r, err := getRequest(ctx, j.reader(ctx), id)
 	return r, classify("read request "+id, err)
 }
 
@@ -116,7 +117,7 @@ func (j *Journal) Requests(ctx context.Context, f engine.RequestFilter) ([]domai
 	}
 	q += ` ORDER BY created_at DESC, id DESC LIMIT ?`
 	args = append(args, limit)
-	rows, err := j.db.QueryContext(ctx, q, args...)
+	rows, err := j.reader(ctx).QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, classify("list requests", err)
 	}
@@ -139,7 +140,7 @@ func (j *Journal) Requests(ctx context.Context, f engine.RequestFilter) ([]domai
 // (Conflict otherwise; NotFound if there is no such request) and records
 // code and reason (cut to MaxMessageLen characters) as why.
 func (j *Journal) SetStatus(ctx context.Context, id string, status domain.RequestStatus, code domain.Code, reason string) error {
-	return j.write(ctx, "set status of request "+id, func(tx *sql.Tx, now time.Time) error {
+	return j.write(ctx, "set status of request "+id, func(tx sqlitedb.Querier, now time.Time) error {
 		var from string
 		if err := tx.QueryRowContext(ctx, `SELECT status FROM requests WHERE id = ?`, id).Scan(&from); err != nil {
 			return requestErr(id, err)
@@ -156,7 +157,7 @@ func (j *Journal) SetStatus(ctx context.Context, id string, status domain.Reques
 // SetUPN records the account request id is about; NotFound if there is no
 // such request.
 func (j *Journal) SetUPN(ctx context.Context, id, upn string) error {
-	return j.write(ctx, "set upn of request "+id, func(tx *sql.Tx, now time.Time) error {
+	return j.write(ctx, "set upn of request "+id, func(tx sqlitedb.Querier, now time.Time) error {
 		res, err := tx.ExecContext(ctx, `UPDATE requests SET upn = ?, updated_at = ? WHERE id = ?`, upn, formatTime(now), id)
 		if err != nil {
 			return err
@@ -169,7 +170,7 @@ func (j *Journal) SetUPN(ctx context.Context, id, upn string) error {
 // NotFound if there is no such request.
 func (j *Journal) CountAttempt(ctx context.Context, id string) (int, error) {
 	var n int
-	err := j.write(ctx, "count attempt of request "+id, func(tx *sql.Tx, now time.Time) error {
+	err := j.write(ctx, "count attempt of request "+id, func(tx sqlitedb.Querier, now time.Time) error {
 		err := tx.QueryRowContext(ctx, `UPDATE requests SET attempts = attempts + 1, updated_at = ? WHERE id = ? RETURNING attempts`,
 			formatTime(now), id).Scan(&n)
 		return requestErr(id, err)
@@ -184,7 +185,7 @@ func (j *Journal) Stats(ctx context.Context) (map[domain.RequestStatus]int, erro
 	for _, s := range domain.RequestStatuses() {
 		out[s] = 0
 	}
-	rows, err := j.db.QueryContext(ctx, `SELECT status, count(*) FROM requests GROUP BY status`)
+	rows, err := j.reader(ctx).QueryContext(ctx, `SELECT status, count(*) FROM requests GROUP BY status`)
 	if err != nil {
 		return nil, classify("count requests", err)
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/vendorflow/vendorflow/pkg/domain"
+	"github.com/vendorflow/vendorflow/pkg/sqlitedb"
 )
 
 const stepColumns = `request_id, step, status, attempts, error_code, error, started_at, finished_at, outputs`
@@ -17,7 +18,7 @@ const stepColumns = `request_id, step, status, attempts, error_code, error, star
 // know plans). NotFound if there is no such request.
 func (j *Journal) Steps(ctx context.Context, requestID string) ([]domain.StepRecord, error) {
 	op := "read steps of request " + requestID
-	rows, err := j.db.QueryContext(ctx, `SELECT `+stepColumns+` FROM steps WHERE request_id = ? ORDER BY seq`, requestID)
+	rows, err := j.reader(ctx).QueryContext(ctx, `SELECT `+stepColumns+` FROM steps WHERE request_id = ? ORDER BY seq`, requestID)
 	if err != nil {
 		return nil, classify(op, err)
 	}
@@ -34,7 +35,7 @@ func (j *Journal) Steps(ctx context.Context, requestID string) ([]domain.StepRec
 		return nil, classify(op, err)
 	}
 	if len(out) == 0 {
-		if err := requestExists(ctx, j.db, requestID); err != nil {
+		if err := requestExists(ctx, j.reader(ctx), requestID); err != nil {
 			return nil, classify(op, err)
 		}
 	}
@@ -51,7 +52,7 @@ func (j *Journal) StartStep(ctx context.Context, requestID string, step domain.S
 		return domain.StepRecord{}, err
 	}
 	var out domain.StepRecord
-	err := j.write(ctx, fmt.Sprintf("start step %s of request %s", step, requestID), func(tx *sql.Tx, now time.Time) error {
+	err := j.write(ctx, fmt.Sprintf("start step %s of request %s", step, requestID), func(tx sqlitedb.Querier, now time.Time) error {
 		if err := requestExists(ctx, tx, requestID); err != nil {
 			return err
 		}
@@ -83,7 +84,7 @@ func (j *Journal) FinishStep(ctx context.Context, requestID string, step domain.
 		}
 		enc = string(b)
 	}
-	return j.write(ctx, fmt.Sprintf("finish step %s of request %s", step, requestID), func(tx *sql.Tx, now time.Time) error {
+	return j.write(ctx, fmt.Sprintf("finish step %s of request %s", step, requestID), func(tx sqlitedb.Querier, now time.Time) error {
 		res, err := tx.ExecContext(ctx, `UPDATE steps SET status = ?, error_code = '', error = '', finished_at = ?, outputs = ?
 			WHERE request_id = ? AND step = ?`,
 			string(domain.StepDone), formatTime(now), enc, requestID, string(step))
@@ -99,7 +100,7 @@ func (j *Journal) FinishStep(ctx context.Context, requestID string, step domain.
 // the clock's time. NotFound if the request or the started step does not
 // exist.
 func (j *Journal) FailStep(ctx context.Context, requestID string, step domain.Step, code domain.Code, message string) error {
-	return j.write(ctx, fmt.Sprintf("fail step %s of request %s", step, requestID), func(tx *sql.Tx, now time.Time) error {
+	return j.write(ctx, fmt.Sprintf("fail step %s of request %s", step, requestID), func(tx sqlitedb.Querier, now time.Time) error {
 		res, err := tx.ExecContext(ctx, `UPDATE steps SET status = ?, error_code = ?, error = ?, finished_at = ?
 			WHERE request_id = ? AND step = ?`,
 			string(domain.StepFailed), string(code), cut(message), formatTime(now), requestID, string(step))
@@ -140,7 +141,7 @@ func requestExists(ctx context.Context, q querier, id string) error {
 
 // requireStep reports NotFound when an update touched no step: either the
 // request or the started step is missing.
-func requireStep(ctx context.Context, tx *sql.Tx, res sql.Result, requestID string, step domain.Step) error {
+func requireStep(ctx context.Context, tx sqlitedb.Querier, res sql.Result, requestID string, step domain.Step) error {
 	n, err := res.RowsAffected()
 	if err != nil || n > 0 {
 		return err

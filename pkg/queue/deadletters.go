@@ -2,10 +2,11 @@ package queue
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/vendorflow/vendorflow/pkg/sqlitedb"
 )
 
 // Dead-letter subqueue operations for ops (DOCS
@@ -19,7 +20,7 @@ func (q *Queue) DeadLetters(ctx context.Context, queue string, f Filter) ([]Mess
 		return nil, err
 	}
 	var out []Message
-	err := q.write(ctx, func(tx *sql.Tx, now int64) error {
+	err := q.write(ctx, func(tx sqlitedb.Querier, now int64) error {
 		if err := q.sweep(ctx, tx, queue, now); err != nil {
 			return err
 		}
@@ -57,7 +58,7 @@ func (q *Queue) ReplayDeadLetters(ctx context.Context, queue string, f Filter) (
 		return 0, err
 	}
 	var seqs []int64
-	err := q.write(ctx, func(tx *sql.Tx, now int64) error {
+	err := q.write(ctx, func(tx sqlitedb.Querier, now int64) error {
 		if err := q.sweep(ctx, tx, queue, now); err != nil {
 			return err
 		}
@@ -82,7 +83,7 @@ func (q *Queue) ReplayDeadLetters(ctx context.Context, queue string, f Filter) (
 	n := 0
 	for _, seq := range seqs {
 		moved := false
-		err := q.write(ctx, func(tx *sql.Tx, now int64) error {
+		err := q.write(ctx, func(tx sqlitedb.Querier, now int64) error {
 			newSeq, err := nextSequence(ctx, tx, queue)
 			if err != nil {
 				return err
@@ -131,7 +132,7 @@ func (q *Queue) PurgeDeadLetters(ctx context.Context, queue string, f Filter) (i
 		return 0, err
 	}
 	var n int64
-	err := q.write(ctx, func(tx *sql.Tx, now int64) error {
+	err := q.write(ctx, func(tx sqlitedb.Querier, now int64) error {
 		if err := q.sweep(ctx, tx, queue, now); err != nil {
 			return err
 		}

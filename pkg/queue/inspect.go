@@ -2,8 +2,9 @@ package queue
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
+
+	"github.com/vendorflow/vendorflow/pkg/sqlitedb"
 )
 
 // Peek returns up to max active messages of queue (visible, scheduled and
@@ -17,7 +18,7 @@ func (q *Queue) Peek(ctx context.Context, queue string, max int) ([]Message, err
 		return nil, fmt.Errorf("%w: peek count %d < 1", ErrInvalidArgument, max)
 	}
 	var out []Message
-	err := q.write(ctx, func(tx *sql.Tx, now int64) error {
+	err := q.write(ctx, func(tx sqlitedb.Querier, now int64) error {
 		if err := q.sweep(ctx, tx, queue, now); err != nil {
 			return err
 		}
@@ -50,7 +51,7 @@ func (q *Queue) Counts(ctx context.Context, queue string) (Counts, error) {
 		return Counts{}, err
 	}
 	var c Counts
-	err := q.write(ctx, func(tx *sql.Tx, now int64) error {
+	err := q.write(ctx, func(tx sqlitedb.Querier, now int64) error {
 		if err := q.sweep(ctx, tx, queue, now); err != nil {
 			return err
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"embed"
+	"errors"
 	"fmt"
 
 	"github.com/vendorflow/vendorflow/pkg/sqlitedb"
@@ -16,6 +17,7 @@ var embeddedMigrations embed.FS
 // several handles (in one or several processes) may share a file.
 type Queue struct {
 	db      *sql.DB
+	stmts   *sqlitedb.Statements
 	cfg     Config
 	sem     chan struct{} // serialises this handle's writers, honouring ctx
 	changed notifier
@@ -40,13 +42,13 @@ func Open(ctx context.Context, cfg Config) (*Queue, error) {
 		_ = db.Close()
 		return nil, fmt.Errorf("queue: %w", err)
 	}
-	return &Queue{db: db, cfg: cfg, sem: make(chan struct{}, 1)}, nil
+	return &Queue{db: db, stmts: sqlitedb.NewStatements(db), cfg: cfg, sem: make(chan struct{}, 1)}, nil
 }
 
 // Close closes the database. Locks held by this handle stay in the file and
 // expire on their own.
 func (q *Queue) Close() error {
-	if err := q.db.Close(); err != nil {
+	if err := errors.Join(q.stmts.Close(), q.db.Close()); err != nil {
 		return fmt.Errorf("queue: close: %w", err)
 	}
 	return nil
@@ -58,29 +60,17 @@ func (q *Queue) Close() error {
 // timer for NextVisible.
 func (q *Queue) Changes() <-chan struct{} { return q.changed.wait() }
 
-// write runs fn in one IMMEDIATE transaction with the clock read after the
-// write lock of this handle is held.
-func (q *Queue) write(ctx context.Context, fn func(tx *sql.Tx, now int64) error) (err error) {
+// write runs fn in one IMMEDIATE transaction, its statements prepared once
+// (sqlitedb.Statements), with the clock read after the write lock of this
+// handle is held.
+func (q *Queue) write(ctx context.Context, fn func(tx sqlitedb.Querier, now int64) error) (err error) {
 	select {
 	case q.sem <- struct{}{}:
 	case <-ctx.Done():
 		return ctx.Err()
 	}
 	defer func() { <-q.sem }()
-	tx, err := q.db.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("queue: begin: %w", err)
-	}
-	defer func() {
-		if err != nil {
-			_ = tx.Rollback()
-		}
-	}()
-	if err := fn(tx, toNanos(q.cfg.Clock.Now())); err != nil {
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("queue: commit: %w", err)
-	}
-	return nil
+	return q.stmts.WithTx(ctx, func(tx sqlitedb.Querier) error {
+		return fn(tx, toNanos(q.cfg.Clock.Now()))
+	})
 }

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/vendorflow/vendorflow/pkg/sqlitedb"
 )
 
 // Receive locks and returns up to max visible messages of queue, lowest
@@ -25,7 +27,7 @@ func (q *Queue) Receive(ctx context.Context, queue string, max int) ([]Message, 
 		return nil, fmt.Errorf("%w: receive count %d < 1", ErrInvalidArgument, max)
 	}
 	var out []Message
-	err := q.write(ctx, func(tx *sql.Tx, now int64) error {
+	err := q.write(ctx, func(tx sqlitedb.Querier, now int64) error {
 		out = out[:0]
 		if err := q.sweep(ctx, tx, queue, now); err != nil {
 			return err
@@ -73,7 +75,7 @@ type candidate struct {
 	deliveries int
 }
 
-func candidates(ctx context.Context, tx *sql.Tx, queue string, now int64, n int) ([]candidate, error) {
+func candidates(ctx context.Context, tx sqlitedb.Querier, queue string, now int64, n int) ([]candidate, error) {
 	rows, err := tx.QueryContext(ctx, `SELECT seq, delivery_count FROM messages
 		WHERE queue = ? AND state = 0 AND enqueued_at <= ? AND locked_until <= ?
 		ORDER BY seq LIMIT ?`, queue, now, now, n)
@@ -104,7 +106,7 @@ func (q *Queue) NextVisible(ctx context.Context, queue string) (t time.Time, ok 
 	if err := validateQueueName(queue); err != nil {
 		return time.Time{}, false, err
 	}
-	err = q.write(ctx, func(tx *sql.Tx, now int64) error {
+	err = q.write(ctx, func(tx sqlitedb.Querier, now int64) error {
 		if err := q.sweep(ctx, tx, queue, now); err != nil {
 			return err
 		}

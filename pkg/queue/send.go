@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/vendorflow/vendorflow/pkg/sqlitedb"
 )
 
 // Send enqueues m on the named queue in one transaction. If a message with
@@ -42,7 +44,7 @@ func (q *Queue) SendBatch(ctx context.Context, queue string, msgs []Message) ([]
 	}
 	res := make([]SendResult, len(rows))
 	stored := false
-	err := q.write(ctx, func(tx *sql.Tx, now int64) error {
+	err := q.write(ctx, func(tx sqlitedb.Querier, now int64) error {
 		stored = false
 		if err := q.pruneDuplicates(ctx, tx, queue, now); err != nil {
 			return err
@@ -107,7 +109,7 @@ func (q *Queue) prepare(m Message) (sendRow, error) {
 
 // insert stores one checked message unless its id was seen within the
 // window (pruneDuplicates ran in this transaction).
-func (q *Queue) insert(ctx context.Context, tx *sql.Tx, queue string, r sendRow, now int64) (SendResult, error) {
+func (q *Queue) insert(ctx context.Context, tx sqlitedb.Querier, queue string, r sendRow, now int64) (SendResult, error) {
 	m := r.m
 	dup, seq, err := q.seen(ctx, tx, queue, m.MessageID)
 	if err != nil {
@@ -143,7 +145,7 @@ func (q *Queue) insert(ctx context.Context, tx *sql.Tx, queue string, r sendRow,
 
 // pruneDuplicates forgets the duplicate-detection history older than the
 // window.
-func (q *Queue) pruneDuplicates(ctx context.Context, tx *sql.Tx, queue string, now int64) error {
+func (q *Queue) pruneDuplicates(ctx context.Context, tx sqlitedb.Querier, queue string, now int64) error {
 	cutoff := now - int64(q.cfg.DuplicateDetectionWindow)
 	if _, err := tx.ExecContext(ctx, `DELETE FROM duplicate_detection WHERE queue = ? AND seen_at <= ?`, queue, cutoff); err != nil {
 		return fmt.Errorf("queue: send to %s: prune duplicate history: %w", queue, err)
@@ -152,7 +154,7 @@ func (q *Queue) pruneDuplicates(ctx context.Context, tx *sql.Tx, queue string, n
 }
 
 // seen reports whether id was accepted on queue within the window.
-func (q *Queue) seen(ctx context.Context, tx *sql.Tx, queue, id string) (bool, int64, error) {
+func (q *Queue) seen(ctx context.Context, tx sqlitedb.Querier, queue, id string) (bool, int64, error) {
 	var seq int64
 	err := tx.QueryRowContext(ctx, `SELECT seq FROM duplicate_detection WHERE queue = ? AND message_id = ?`, queue, id).Scan(&seq)
 	switch {
@@ -166,7 +168,7 @@ func (q *Queue) seen(ctx context.Context, tx *sql.Tx, queue, id string) (bool, i
 }
 
 // nextSequence allocates the queue's next sequence number.
-func nextSequence(ctx context.Context, tx *sql.Tx, queue string) (int64, error) {
+func nextSequence(ctx context.Context, tx sqlitedb.Querier, queue string) (int64, error) {
 	var seq int64
 	err := tx.QueryRowContext(ctx, `INSERT INTO queues (name, last_seq) VALUES (?, 1)
 		ON CONFLICT (name) DO UPDATE SET last_seq = last_seq + 1

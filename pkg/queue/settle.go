@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/vendorflow/vendorflow/pkg/sqlitedb"
 )
 
 // Settlement (DOCS service-bus-messaging/message-transfers-locks-settlement#settling-receive-operations).
@@ -14,7 +16,7 @@ import (
 
 // Complete removes the message for good.
 func (q *Queue) Complete(ctx context.Context, queue, lockToken string) error {
-	return q.settle(ctx, queue, lockToken, "complete", func(tx *sql.Tx, now int64) (int64, error) {
+	return q.settle(ctx, queue, lockToken, "complete", func(tx sqlitedb.Querier, now int64) (int64, error) {
 		res, err := tx.ExecContext(ctx, `DELETE FROM messages
 			WHERE lock_token = ? AND queue = ? AND state = 0 AND locked_until > ?`, lockToken, queue, now)
 		if err != nil {
@@ -30,7 +32,7 @@ func (q *Queue) Complete(ctx context.Context, queue, lockToken string) error {
 // delivered MaxDeliveryCount times is dead-lettered with
 // ReasonMaxDeliveryCountExceeded instead.
 func (q *Queue) Abandon(ctx context.Context, queue, lockToken string) error {
-	err := q.settle(ctx, queue, lockToken, "abandon", func(tx *sql.Tx, now int64) (int64, error) {
+	err := q.settle(ctx, queue, lockToken, "abandon", func(tx sqlitedb.Querier, now int64) (int64, error) {
 		var seq int64
 		var deliveries int
 		err := tx.QueryRowContext(ctx, `UPDATE messages SET lock_token = NULL, locked_until = 0
@@ -59,7 +61,7 @@ func (q *Queue) Abandon(ctx context.Context, queue, lockToken string) error {
 // reason and description (DOCS service-bus-dead-letter-queues#application-level-dead-lettering).
 // Do not put secrets in either: they are stored and shown to operators.
 func (q *Queue) DeadLetter(ctx context.Context, queue, lockToken, reason, description string) error {
-	return q.settle(ctx, queue, lockToken, "dead-letter", func(tx *sql.Tx, now int64) (int64, error) {
+	return q.settle(ctx, queue, lockToken, "dead-letter", func(tx sqlitedb.Querier, now int64) (int64, error) {
 		res, err := tx.ExecContext(ctx, deadLetterSQL+`lock_token = ? AND queue = ? AND locked_until > ?`,
 			reason, description, now, lockToken, queue, now)
 		if err != nil {
@@ -73,7 +75,7 @@ func (q *Queue) DeadLetter(ctx context.Context, queue, lockToken, reason, descri
 // LockedUntil.
 func (q *Queue) RenewLock(ctx context.Context, queue, lockToken string) (time.Time, error) {
 	var until int64
-	err := q.settle(ctx, queue, lockToken, "renew lock", func(tx *sql.Tx, now int64) (int64, error) {
+	err := q.settle(ctx, queue, lockToken, "renew lock", func(tx sqlitedb.Querier, now int64) (int64, error) {
 		err := tx.QueryRowContext(ctx, `UPDATE messages SET locked_until = ?
 			WHERE lock_token = ? AND queue = ? AND state = 0 AND locked_until > ?
 			RETURNING locked_until`, addNanos(now, q.cfg.LockDuration), lockToken, queue, now).Scan(&until)
@@ -94,7 +96,7 @@ func (q *Queue) RenewLock(ctx context.Context, queue, lockToken string) (time.Ti
 // settle runs op, which returns how many messages it settled (0 or 1), in one
 // transaction and maps 0 to ErrLockLost. Lock tokens are not secrets but are
 // kept out of error text anyway: the caller has them.
-func (q *Queue) settle(ctx context.Context, queue, lockToken, what string, op func(tx *sql.Tx, now int64) (int64, error)) error {
+func (q *Queue) settle(ctx context.Context, queue, lockToken, what string, op func(tx sqlitedb.Querier, now int64) (int64, error)) error {
 	if err := validateQueueName(queue); err != nil {
 		return err
 	}
@@ -102,7 +104,7 @@ func (q *Queue) settle(ctx context.Context, queue, lockToken, what string, op fu
 		return fmt.Errorf("%s on %s: empty lock token: %w", what, queue, ErrLockLost)
 	}
 	var n int64
-	err := q.write(ctx, func(tx *sql.Tx, now int64) error {
+	err := q.write(ctx, func(tx sqlitedb.Querier, now int64) error {
 		var err error
 		n, err = op(tx, now)
 		if err != nil {

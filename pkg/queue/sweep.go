@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+
+	"github.com/vendorflow/vendorflow/pkg/sqlitedb"
 )
 
 // deadLetterSQL moves matching active messages to the dead-letter subqueue;
@@ -22,7 +24,7 @@ const ttlDescription = "The message expired before it was consumed."
 // to live has passed and that are not locked are dead-lettered with
 // TTLExpiredException; messages whose lock expired after their last allowed
 // delivery are dead-lettered with MaxDeliveryCountExceeded.
-func (q *Queue) sweep(ctx context.Context, tx *sql.Tx, queue string, now int64) error {
+func (q *Queue) sweep(ctx context.Context, tx sqlitedb.Querier, queue string, now int64) error {
 	res, err := tx.ExecContext(ctx, deadLetterSQL+`queue = ? AND expires_at <= ? AND locked_until <= ?`,
 		ReasonTTLExpired, ttlDescription, now, queue, now, now)
 	if err != nil {
@@ -41,7 +43,7 @@ func (q *Queue) sweep(ctx context.Context, tx *sql.Tx, queue string, now int64) 
 
 // deadLetterExhausted dead-letters one message that has used up its
 // deliveries.
-func (q *Queue) deadLetterExhausted(ctx context.Context, tx *sql.Tx, queue string, seq, now int64) error {
+func (q *Queue) deadLetterExhausted(ctx context.Context, tx sqlitedb.Querier, queue string, seq, now int64) error {
 	res, err := tx.ExecContext(ctx, deadLetterSQL+`queue = ? AND seq = ?`,
 		ReasonMaxDeliveryCountExceeded, maxDeliveryDescription(q.cfg.MaxDeliveryCount), now, queue, seq)
 	if err != nil {

@@ -42,7 +42,9 @@ func OpenConfig(ctx context.Context, cfg Config) (*sql.DB, error) {
 		db.SetMaxIdleConns(1)
 	} else {
 		db.SetMaxOpenConns(cfg.MaxOpenConns)
-		db.SetMaxIdleConns(min(cfg.MaxOpenConns, 4))
+		// every connection kept: a new one re-applies the pragmas and
+		// re-prepares each statement it runs (Statements)
+		db.SetMaxIdleConns(cfg.MaxOpenConns)
 	}
 	db.SetConnMaxLifetime(0)
 	db.SetConnMaxIdleTime(0)

@@ -72,6 +72,15 @@ func (j *Journal) Where() string { return j.where }
 // Close releases nothing: the clients hold no connection of their own.
 func (j *Journal) Close() error { return nil }
 
+// Batch runs fn: its calls are made one by one, each atomic on its own.
+// Table Storage's entity group transactions span one partition of one
+// table; a request and its steps share a partition, but a batch also
+// touches the request index and the Accounts table (leases), so it cannot
+// be one transaction.
+func (j *Journal) Batch(ctx context.Context, fn func(ctx context.Context) error) error {
+	return fn(ctx)
+}
+
 func (j *Journal) now() time.Time { return j.clock.Now().UTC() }
 
 // classify keeps a *domain.Error, reports throttling, server errors, time-outs

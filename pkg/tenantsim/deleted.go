@@ -96,7 +96,7 @@ func handleRestoreDeleted(c *call) reply {
 	u.AssignedLicenses = kept
 	delete(c.st.deleted, u.ID)
 	u.DeletedDateTime = time.Time{}
-	c.st.users[u.ID] = u
+	c.st.putLive(u)
 	return ok(project(userProps(&u.User), nil,
 		jsonField{"@odata.context", c.base + "/$metadata#directoryObjects/$entity"},
 		jsonField{"@odata.type", "#microsoft.graph.user"}))

@@ -89,6 +89,33 @@ type compiledFilter struct {
 	advanced string
 }
 
+// requiredEq returns the string of a `prop eq 'string'` comparison that
+// every match satisfies: the filter's root, or a term of a chain of ands.
+// A nil filter requires nothing.
+func (f *compiledFilter) requiredEq(prop string) (string, bool) {
+	if f == nil {
+		return "", false
+	}
+	var walk func(n fnode) (string, bool)
+	walk = func(n fnode) (string, bool) {
+		switch n := n.(type) {
+		case *fCompare:
+			if n.op == "eq" && len(n.path) == 1 && strings.EqualFold(n.path[0], prop) && n.lit.kind == litString {
+				return n.lit.s, true
+			}
+		case *fLogical:
+			if n.op == "and" {
+				if v, ok := walk(n.l); ok {
+					return v, true
+				}
+				return walk(n.r)
+			}
+		}
+		return "", false
+	}
+	return walk(f.root)
+}
+
 // getter returns the value of a top-level property: nil (null), string,
 // bool, time.Time, []string or []AssignedLicense.
 type getter func(f field) any

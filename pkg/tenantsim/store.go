@@ -39,7 +39,10 @@ type tapRec struct {
 
 // state is the tenant. Every access holds Server.mu.
 type state struct {
-	users   map[string]*userRec // live users by id
+	users map[string]*userRec // live users by id
+	// byUPN indexes users by lower-cased UPN (putLive, removeLive,
+	// reindex keep it), so that look-ups by name do not scan a large tenant.
+	byUPN   map[string]*userRec
 	deleted map[string]*userRec // soft-deleted users by id
 	groups  map[string]*groupRec
 	skus    []*SKU
@@ -54,6 +57,7 @@ const idSeed = 0x76656e646f72
 func newState() *state {
 	return &state{
 		users:   map[string]*userRec{},
+		byUPN:   map[string]*userRec{},
 		deleted: map[string]*userRec{},
 		groups:  map[string]*groupRec{},
 		taps:    map[string]*tapRec{},
@@ -86,23 +90,41 @@ func (st *state) userByKey(key string) *userRec {
 	if u, ok := st.users[key]; ok {
 		return u
 	}
-	for _, u := range st.users {
-		if strings.EqualFold(u.UserPrincipalName, key) {
-			return u
-		}
+	return st.byUPN[strings.ToLower(key)]
+}
+
+// putLive makes u a live user.
+func (st *state) putLive(u *userRec) {
+	st.users[u.ID] = u
+	st.byUPN[strings.ToLower(u.UserPrincipalName)] = u
+}
+
+// removeLive takes u out of the live users.
+func (st *state) removeLive(u *userRec) {
+	delete(st.users, u.ID)
+	if st.byUPN[strings.ToLower(u.UserPrincipalName)] == u {
+		delete(st.byUPN, strings.ToLower(u.UserPrincipalName))
 	}
-	return nil
+}
+
+// reindex follows a live user's change of UPN from old.
+func (st *state) reindex(u *userRec, old string) {
+	if st.byUPN[strings.ToLower(old)] == u {
+		delete(st.byUPN, strings.ToLower(old))
+	}
+	st.byUPN[strings.ToLower(u.UserPrincipalName)] = u
 }
 
 // upnTaken reports whether a live or soft-deleted user other than exceptID
 // holds upn. A soft-deleted user keeps holding its UPN (REFERENCE.md §2 Users:
 // an inference, followed here because the brief asks for it).
 func (st *state) upnTaken(upn, exceptID string) bool {
-	for _, m := range []map[string]*userRec{st.users, st.deleted} {
-		for id, u := range m {
-			if id != exceptID && strings.EqualFold(u.UserPrincipalName, upn) {
-				return true
-			}
+	if u := st.byUPN[strings.ToLower(upn)]; u != nil && u.ID != exceptID {
+		return true
+	}
+	for id, u := range st.deleted {
+		if id != exceptID && strings.EqualFold(u.UserPrincipalName, upn) {
+			return true
 		}
 	}
 	return false
@@ -239,7 +261,7 @@ func (st *state) load(seed Seed, domain string, now time.Time) error {
 		if deleted {
 			fresh.deleted[c.ID] = rec
 		} else {
-			fresh.users[c.ID] = rec
+			fresh.putLive(rec)
 		}
 		return nil
 	}

@@ -304,7 +304,16 @@ func handleListUsers(c *call) reply {
 		return failed(err)
 	}
 	var items []listItem
-	for _, u := range c.st.users {
+	candidates := c.st.users
+	if upn, ok := q.filter.requiredEq("userPrincipalName"); ok {
+		// the filter matches no user but the one with this name: look it
+		// up rather than scan the tenant (the filter still decides)
+		candidates = map[string]*userRec{}
+		if u := c.st.byUPN[strings.ToLower(upn)]; u != nil {
+			candidates[u.ID] = u
+		}
+	}
+	for _, u := range candidates {
 		if c.hidden(u.createdAt) || (q.filter != nil && !q.filter.match(userGetter(&u.User))) {
 			continue
 		}
@@ -424,7 +433,7 @@ func handleCreateUser(c *call) reply {
 		u.UserType = "Member"
 	}
 	rec := &userRec{User: u, createdAt: c.now}
-	c.st.users[u.ID] = rec
+	c.st.putLive(rec)
 	return created(c.userEntity(&rec.User, nil))
 }
 
@@ -457,7 +466,9 @@ func handlePatchUser(c *call) reply {
 		u.prevUsageLocation = c.effectiveUsageLocation(u)
 		u.usageLocationSetAt = c.now
 	}
+	old := u.UserPrincipalName
 	u.User = next
+	c.st.reindex(u, old)
 	return noContent()
 }
 
@@ -483,7 +494,7 @@ func handleDeleteUser(c *call) reply {
 // REFERENCE.md §2 Users). Group memberships and assignedLicenses are kept
 // and return on restore; the licenses stop consuming seats (see consumed).
 func (st *state) softDelete(u *userRec, now time.Time) {
-	delete(st.users, u.ID)
+	st.removeLive(u)
 	u.DeletedDateTime = now
 	st.deleted[u.ID] = u
 }

@@ -42,6 +42,8 @@ type Impl struct {
 	NewStore func(t testing.TB) string
 	// Open opens a journal on the store at loc with the clock clk.
 	Open func(ctx context.Context, loc string, clk clock.Clock) (Journal, error)
+	// AtomicBatch is set when Batch commits all of its calls or none.
+	AtomicBatch bool
 }
 
 // Opener opens a journal on a fresh store, on a fake clock at T0.
@@ -98,6 +100,7 @@ func Run(t *testing.T, impl Impl) {
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open) })
 	}
+	t.Run("Batch", func(t *testing.T) { testBatch(t, open, impl.AtomicBatch) })
 	t.Run("TwoProcesses", func(t *testing.T) { testTwoProcesses(t, impl) })
 }
 
@@ -1017,5 +1020,62 @@ func testLeases(t *testing.T, open Opener) {
 		if holder != s.wantHolder {
 			t.Fatalf("%s: holder = %q, want %q", s.name, holder, s.wantHolder)
 		}
+	}
+}
+
+// Batch: calls inside see each other's writes, a nested Batch joins, a
+// committed batch is visible afterwards, and a failed one leaves nothing
+// (atomic journals) or the calls before the failure (the others); its
+// error comes back unchanged.
+func testBatch(t *testing.T, open Opener, atomic bool) {
+	ctx := context.Background()
+	j, _ := open(t)
+	err := j.Batch(ctx, func(ctx context.Context) error {
+		if _, _, err := j.Begin(ctx, Request("b1", domain.KindOnboard, "fp")); err != nil {
+			return err
+		}
+		if _, err := j.StartStep(ctx, "b1", domain.StepValidate); err != nil {
+			return err
+		}
+		return j.Batch(ctx, func(ctx context.Context) error {
+			steps, err := j.Steps(ctx, "b1")
+			if err != nil || len(steps) != 1 || steps[0].Status != domain.StepRunning {
+				t.Errorf("Steps inside the batch = %+v, %v; want validate running", steps, err)
+			}
+			return j.FinishStep(ctx, "b1", domain.StepValidate, map[string]string{"upn": "a@b"})
+		})
+	})
+	if err != nil {
+		t.Fatalf("Batch = %v", err)
+	}
+	steps, err := j.Steps(ctx, "b1")
+	if err != nil || len(steps) != 1 || steps[0].Status != domain.StepDone || steps[0].Outputs["upn"] != "a@b" {
+		t.Fatalf("Steps after the batch = %+v, %v; want validate done", steps, err)
+	}
+
+	boom := errors.New("boom")
+	err = j.Batch(ctx, func(ctx context.Context) error {
+		if _, _, err := j.Begin(ctx, Request("b2", domain.KindOnboard, "fp")); err != nil {
+			return err
+		}
+		if err := j.SetStatus(ctx, "b1", domain.RequestRunning, "", ""); err != nil {
+			return err
+		}
+		return boom
+	})
+	if err != boom {
+		t.Fatalf("failed Batch = %v, want its own error unchanged", err)
+	}
+	_, err2 := j.Request(ctx, "b2")
+	r1, err1 := j.Request(ctx, "b1")
+	if err1 != nil {
+		t.Fatal(err1)
+	}
+	if atomic {
+		if domain.ErrorCode(err2) != domain.NotFound || r1.Status != domain.RequestReceived {
+			t.Errorf("after a failed atomic batch: b2 %v, b1 %s; want b2 NotFound, b1 received", err2, r1.Status)
+		}
+	} else if err2 != nil || r1.Status != domain.RequestRunning {
+		t.Errorf("after a failed batch: b2 %v, b1 %s; want the calls before the failure kept", err2, r1.Status)
 	}
 }
