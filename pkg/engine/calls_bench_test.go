@@ -18,8 +18,8 @@ type callFigures struct {
 	n                               int
 }
 
-// BenchmarkGraphCalls counts the Graph requests of one onboarding and one
-// offboarding on the happy path, through the real msgraph-sdk-go adapter
+// BenchmarkGraphCalls counts the Graph requests (and the journal's write
+// transactions) of one onboarding and one offboarding on the happy path, through the real msgraph-sdk-go adapter
 // against the emulator: the call economy ("economy") beside the sequence
 // it replaced ("naive", engine.Config.NaiveCalls), in the same run. Each
 // iteration onboards a new person and offboards the one before it, so the
@@ -90,6 +90,12 @@ func BenchmarkGraphCalls(b *testing.B) {
 			Naive: naive.offboard, VsNaive: naive.offboard / eco.offboard, Target: "at most 7, and at least 2.5x fewer than naive",
 			Met:    eco.offboard <= 7 && naive.offboard/eco.offboard >= 2.5,
 			Detail: detail + "; the floor is a find, a pass list and one of each of 5 writes, so the naive sequence's " + num(naive.offboard) + " allows at most " + strconv.FormatFloat(naive.offboard/(eco.offboardWrites+2), 'f', 2, 64) + "x"},
+		benchreport.Figure{Figure: "journal-transactions-per-onboarding", Value: eco.onboardJournal, Unit: "write transactions",
+			Naive: naive.onboardJournal, VsNaive: naive.onboardJournal / eco.onboardJournal,
+			Detail: detail + "; the naive sequence makes each journal call its own transaction, the economy batches them (Journal.Batch)"},
+		benchreport.Figure{Figure: "journal-transactions-per-offboarding", Value: eco.offboardJournal, Unit: "write transactions",
+			Naive: naive.offboardJournal, VsNaive: naive.offboardJournal / eco.offboardJournal,
+			Detail: detail + "; the naive sequence makes each journal call its own transaction, the economy batches them (Journal.Batch)"},
 	); err != nil {
 		b.Fatal(err)
 	}

@@ -56,7 +56,8 @@ type Config struct {
 	// NaiveCalls runs the call sequence vendorflow had before its call
 	// economy: look the user up before creating it, read it again before
 	// every step, list memberships and passes of new accounts, no SKU cache,
-	// one PATCH per change. It exists as the benchmarks' baseline
+	// one PATCH per change, and one journal transaction per journal call
+	// (no Journal.Batch). It exists as the benchmarks' baseline
 	// (scripts/bench.sh calls); production leaves it off.
 	NaiveCalls bool
 	// Observer, when set, is told of every step transition (the demo prints
