@@ -24,19 +24,23 @@ type Expiry struct {
 	Payload   []byte `json:"-"`
 }
 
-// ContractScan is one pass over the enabled accounts vendorflow manages
-// whose contracts end by the end of the warning window: those that have
-// ended, with the offboard request for each, and those ending soon.
+// ContractScan is what one pass over the enabled accounts vendorflow
+// manages whose contracts end by the end of the warning window found: how
+// many contracts have ended (each handed to the pass's callback as the
+// listing reaches it), and the accounts whose contracts end soon.
 type ContractScan struct {
-	Expired []Expiry
+	Expired int
 	Soon    []domain.User
 }
 
 // ScanContracts pages once through the enabled accounts vendorflow manages
 // whose contract ends at or before now + the tenant's ExpiryWarning: the
 // expiry pass and the warning pass share this one listing (pages of the
-// adapter's size, Graph's largest by default).
-func (e *Engine) ScanContracts(ctx context.Context, now time.Time) (ContractScan, error) {
+// adapter's size, Graph's largest by default). Each ended contract goes to
+// expired as soon as its page is read, so a sweep of a large tenant holds
+// one page and what expired keeps, not every expiry at once; expired's
+// error stops the listing and is returned.
+func (e *Engine) ScanContracts(ctx context.Context, now time.Time, expired func(Expiry) error) (ContractScan, error) {
 	t := e.cfg.Tenant
 	window := max(time.Duration(t.ExpiryWarning), 0)
 	enabled := true
@@ -59,8 +63,8 @@ func (e *Engine) ScanContracts(ctx context.Context, now time.Time) (ContractScan
 		if err != nil {
 			return err
 		}
-		out.Expired = append(out.Expired, x)
-		return nil
+		out.Expired++
+		return expired(x)
 	})
 	if err != nil {
 		return ContractScan{}, fmt.Errorf("list accounts whose contracts end: %w", err)
@@ -71,8 +75,12 @@ func (e *Engine) ScanContracts(ctx context.Context, now time.Time) (ContractScan
 // Expired returns one offboard request for each enabled account
 // vendorflow manages whose contract ended at or before now.
 func (e *Engine) Expired(ctx context.Context, now time.Time) ([]Expiry, error) {
-	scan, err := e.ScanContracts(ctx, now)
-	return scan.Expired, err
+	var out []Expiry
+	_, err := e.ScanContracts(ctx, now, func(x Expiry) error {
+		out = append(out, x)
+		return nil
+	})
+	return out, err
 }
 
 // expiryOf is the offboard request for u, whose contract has ended.

@@ -27,7 +27,7 @@ type Warning struct {
 // informational.) Accounts whose sponsor the journal does not know are
 // skipped.
 func (e *Engine) WarnExpiring(ctx context.Context, now time.Time) ([]Warning, error) {
-	scan, err := e.ScanContracts(ctx, now)
+	scan, err := e.ScanContracts(ctx, now, func(Expiry) error { return nil })
 	if err != nil {
 		return nil, err
 	}

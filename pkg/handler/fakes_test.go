@@ -149,11 +149,21 @@ type fakeSweeper struct {
 	deleted    []string
 	expiredErr error
 	nows       []time.Time
+	// handing, when set, is called before the i-th expiry is handed over
+	handing func(i int)
 }
 
-func (s *fakeSweeper) ScanContracts(_ context.Context, now time.Time) (engine.ContractScan, error) {
+func (s *fakeSweeper) ScanContracts(_ context.Context, now time.Time, expired func(engine.Expiry) error) (engine.ContractScan, error) {
 	s.nows = append(s.nows, now)
-	return engine.ContractScan{Expired: s.expired}, s.expiredErr
+	for i, x := range s.expired {
+		if s.handing != nil {
+			s.handing(i)
+		}
+		if err := expired(x); err != nil {
+			return engine.ContractScan{}, err
+		}
+	}
+	return engine.ContractScan{Expired: len(s.expired)}, s.expiredErr
 }
 
 func (s *fakeSweeper) WarnSoon(_ context.Context, now time.Time, _ []domain.User) ([]engine.Warning, error) {

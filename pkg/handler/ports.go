@@ -67,9 +67,10 @@ const SweepBatch = 500
 // Sweeper finds ended contracts, warns sponsors of contracts ending soon
 // and deletes accounts past retention; *engine.Engine implements it.
 type Sweeper interface {
-	// ScanContracts lists, in one pass, the contracts that have ended and
-	// those ending within the warning window.
-	ScanContracts(ctx context.Context, now time.Time) (engine.ContractScan, error)
+	// ScanContracts lists, in one pass, the contracts that have ended
+	// (each handed to expired as the listing reaches it) and those ending
+	// within the warning window.
+	ScanContracts(ctx context.Context, now time.Time, expired func(engine.Expiry) error) (engine.ContractScan, error)
 	WarnSoon(ctx context.Context, now time.Time, soon []domain.User) ([]engine.Warning, error)
 	DeletePastRetention(ctx context.Context, now time.Time) ([]string, error)
 }

@@ -6,6 +6,7 @@ import (
 	"net/http"
 
 	"github.com/vendorflow/vendorflow/pkg/domain"
+	"github.com/vendorflow/vendorflow/pkg/engine"
 	"github.com/vendorflow/vendorflow/pkg/funcapp"
 	"github.com/vendorflow/vendorflow/pkg/funchost"
 )
@@ -39,24 +40,20 @@ func (h *Handler) serveSweep(w http.ResponseWriter, r *http.Request, fn funcapp.
 	log = log.With("pastDue", t.IsPastDue)
 	var reply sweepReply
 	var errs []error
-	scan, err := h.cfg.Sweeper.ScanContracts(ctx, now)
-	if err != nil {
-		errs = append(errs, fmt.Errorf("find expired: %w", err))
-	}
-	expired := scan.Expired
-	reply.Expired = len(expired)
 	batcher, batched := h.cfg.Bus.(BatchSender)
-	for len(expired) > 0 {
-		n := 1
-		if batched {
-			n = min(SweepBatch, len(expired))
+	size := 1
+	if batched {
+		size = SweepBatch
+	}
+	// Offboards are sent as the listing finds them, size at a time, so the
+	// sweep holds one batch however many contracts have ended.
+	pending := make([]OutMessage, 0, size)
+	flush := func() {
+		if len(pending) == 0 {
+			return
 		}
-		chunk := expired[:n]
-		expired = expired[n:]
-		ms := make([]OutMessage, len(chunk))
-		for i, e := range chunk {
-			ms[i] = OutMessage{MessageID: e.MessageID, Kind: domain.KindOffboard, Body: e.Payload, CorrelationID: e.MessageID}
-		}
+		ms := pending
+		pending = make([]OutMessage, 0, size)
 		var err error
 		if batched {
 			err = batcher.SendBatch(ctx, ms)
@@ -67,7 +64,7 @@ func (h *Handler) serveSweep(w http.ResponseWriter, r *http.Request, fn funcapp.
 			reply.Failed += len(ms)
 			log.ErrorContext(ctx, "enqueue offboard failed", "messages", len(ms), "firstMessageId", ms[0].MessageID, "error", err)
 			errs = append(errs, fmt.Errorf("enqueue %d offboards from %s: %w", len(ms), ms[0].MessageID, err))
-			continue
+			return
 		}
 		reply.Enqueued += len(ms)
 		// one line per batch; each message (whose id is its request's) at debug
@@ -75,6 +72,22 @@ func (h *Handler) serveSweep(w http.ResponseWriter, r *http.Request, fn funcapp.
 		for _, m := range ms {
 			log.DebugContext(ctx, "offboard enqueued", "messageId", m.MessageID, "requestId", m.MessageID)
 		}
+	}
+	scan, err := h.cfg.Sweeper.ScanContracts(ctx, now, func(e engine.Expiry) error {
+		pending = append(pending, OutMessage{MessageID: e.MessageID, Kind: domain.KindOffboard, Body: e.Payload, CorrelationID: e.MessageID})
+		if len(pending) == size {
+			flush() // a failed send is counted and reported; the scan goes on
+		}
+		return nil
+	})
+	flush()
+	if err != nil {
+		errs = append(errs, fmt.Errorf("find expired: %w", err))
+	}
+	reply.Expired = scan.Expired
+	if reply.Expired < reply.Enqueued+reply.Failed {
+		// the listing failed part way: count what it found
+		reply.Expired = reply.Enqueued + reply.Failed
 	}
 	warned, err := h.cfg.Sweeper.WarnSoon(ctx, now, scan.Soon)
 	if err != nil {

@@ -122,7 +122,8 @@ func (b *batchBus) SendBatch(_ context.Context, ms []OutMessage) error {
 }
 
 // On a bus that takes batches the sweep enqueues in slices of SweepBatch:
-// every expired account once, in order.
+// every expired account once, in order, each batch as soon as the listing
+// has found it (the sweep never holds more than one batch).
 func TestSweepEnqueuesInBatches(t *testing.T) {
 	bus := &batchBus{fakeBus: &fakeBus{}}
 	r := newRig(t, func(c *Config) { c.Bus = bus })
@@ -130,6 +131,11 @@ func TestSweepEnqueuesInBatches(t *testing.T) {
 	for i := range n {
 		id := fmt.Sprintf("expiry-%04d", i)
 		r.sweep.expired = append(r.sweep.expired, engine.Expiry{UPN: id + "@abc.com", MessageID: id, Payload: []byte(`{}`)})
+	}
+	r.sweep.handing = func(i int) {
+		if want := i / SweepBatch * SweepBatch; len(bus.sent) != want {
+			t.Errorf("before expiry %d was handed over %d were sent, want %d", i, len(bus.sent), want)
+		}
 	}
 	status, _, resp := r.invoke(t, "expiry-sweep", timerEnvelope(t))
 	if status != 200 {
