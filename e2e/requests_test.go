@@ -225,6 +225,24 @@ func (s *stack) invocations() []invocation {
 	return out
 }
 
+// logged returns the JSON log lines of the host and its handlers (the
+// handlers' go to the host's stderr) whose msg is msg.
+func (s *stack) logged(msg string) []map[string]any {
+	s.t.Helper()
+	b, err := os.ReadFile(s.dev.stderr)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	var out []map[string]any
+	for _, line := range strings.Split(string(b), "\n") {
+		var l map[string]any
+		if strings.HasPrefix(line, "{") && json.Unmarshal([]byte(line), &l) == nil && l["msg"] == msg {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
 // deliveriesOf are the invocations of one message id.
 func deliveriesOf(invs []invocation, messageID string) []invocation {
 	var out []invocation

@@ -47,6 +47,17 @@ func TestExpirySweepsRace(t *testing.T) {
 				t.Errorf("sweep %d replied %+v, want %d expired and enqueued, none failed", i+1, r, len(people))
 			}
 		}
+		// each sweep enqueued its offboards in one batch (the embedded
+		// queue's SendBatch reached through serve's bus)
+		batches := s.logged("offboards enqueued")
+		if len(batches) != len(replies) {
+			t.Errorf("%d batch lines logged, want %d: %v", len(batches), len(replies), batches)
+		}
+		for _, l := range batches {
+			if l["count"] != float64(len(people)) {
+				t.Errorf("a sweep enqueued a batch of %v, want %d: %v", l["count"], len(people), l)
+			}
+		}
 		s.checkOffboardedOnce(people, end)
 	})
 

@@ -210,7 +210,8 @@ func (m *Main) runDevHost(ctx context.Context, g *globals, addr string, schedule
 	if err != nil {
 		return fmt.Errorf("locate the vendorflow binary for the handler: %w", err)
 	}
-	args := []string{"serve"}
+	// the handlers log at dev's level
+	args := []string{"serve", "--log-level", g.logLevel}
 	if g.configPath != "" {
 		args = append(args, "--config", g.configPath)
 	}

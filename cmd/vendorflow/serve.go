@@ -102,9 +102,11 @@ func (m *Main) runServe(ctx context.Context, g *globals, addr string, newBus bus
 	// then instead of holding its message's lock.
 	admission, _ := st.WriteBudget.(handler.WriteAdmission)
 	h, err := handler.New(handler.Config{
-		Admission:   admission,
-		Processor:   st.Engine,
-		Bus:         bus,
+		Admission: admission,
+		Processor: st.Engine,
+		// the adapter itself, not the app.Bus around it, so that the sweep
+		// finds SendBatch where the adapter has it (the embedded queue)
+		Bus:         bus.Bus,
 		DeadLetters: bus,
 		Status:      st.Journal,
 		Sweeper:     st.Engine,

@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/vendorflow/vendorflow/pkg/benchreport"
 	"github.com/vendorflow/vendorflow/pkg/tenantsim"
 )
 
@@ -121,6 +122,13 @@ emulator reproduces and what it does not.`,
 				fmt.Fprintln(cmd.ErrOrStderr(), "lenient: Content-Type, unknown properties, nullability and lengths are not checked; Graph checks them")
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "tenant %s emulated at http://%s/v1.0 (admin: http://%s/_sim/); Ctrl-C stops\n", domainName, ln.Addr(), ln.Addr())
+			if prefix, ok := m.LookupEnv(benchreport.EnvCPUProfile); ok && prefix != "" {
+				stop, err := startCPUProfile(prefix)
+				if err != nil {
+					return err
+				}
+				defer stop()
+			}
 			hs := &http.Server{Handler: sim, ReadHeaderTimeout: 10 * time.Second}
 			go func() {
 				<-cmd.Context().Done()

@@ -18,9 +18,10 @@ const EnvOut = "VENDORFLOW_BENCH_OUT"
 // profiles to, one "<figure>.txt" each, for the report.
 const EnvProfiles = "VENDORFLOW_BENCH_PROFILES"
 
-// EnvCPUProfile, set in `vendorflow serve`'s environment, makes it write a
-// CPU profile of its whole run to "<value>.<pid>.pprof" when it stops: how
-// the benchmarks profile the handler under load.
+// EnvCPUProfile, set in the environment of `vendorflow serve` or
+// `vendorflow tenantsim`, makes it write a CPU profile of its whole run to
+// "<value>.<pid>.pprof" when it stops: how the benchmarks profile the
+// handler (and one can profile the emulator) under load.
 const EnvCPUProfile = "VENDORFLOW_CPUPROFILE"
 
 // Figure is one measured figure, compared where it applies with its floor

@@ -39,4 +39,8 @@ type UserQuery struct {
 	Enabled *bool
 	// PageSize is $top (1..999; 0 = the adapter's default).
 	PageSize int
+	// Brief reads only what a contract scan needs: the id, UPN, display
+	// name, accountEnabled, employeeLeaveDateTime, otherMails and the
+	// extension attributes; the other fields of each User stay empty.
+	Brief bool
 }

@@ -47,7 +47,7 @@ func (e *Engine) ScanContracts(ctx context.Context, now time.Time, expired func(
 	var out ContractScan
 	err := e.dir.ListUsers(ctx, domain.UserQuery{
 		MarkerAttribute: t.MarkerAttribute, MarkerValue: t.MarkerValue,
-		LeaveBefore: now.Add(window), Enabled: &enabled,
+		LeaveBefore: now.Add(window), Enabled: &enabled, Brief: true,
 	}, func(u domain.User) error {
 		end := u.EmployeeLeaveDateTime
 		if !t.Manages(u) || !u.AccountEnabled || end.IsZero() || end.After(now.Add(window)) {
@@ -116,7 +116,7 @@ func (e *Engine) DeletePastRetention(ctx context.Context, now time.Time) ([]stri
 	var victims []domain.User
 	err := e.dir.ListUsers(ctx, domain.UserQuery{
 		MarkerAttribute: t.MarkerAttribute, MarkerValue: t.MarkerValue,
-		LeaveBefore: cutoff, Enabled: &disabled,
+		LeaveBefore: cutoff, Enabled: &disabled, Brief: true,
 	}, func(u domain.User) error {
 		if t.Manages(u) && !u.AccountEnabled && !u.EmployeeLeaveDateTime.IsZero() && !u.EmployeeLeaveDateTime.After(cutoff) {
 			victims = append(victims, u)

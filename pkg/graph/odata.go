@@ -35,6 +35,12 @@ func userFields() []string {
 	}
 }
 
+// briefUserFields are the fields of a brief listing (domain.UserQuery.Brief):
+// parsing a page of 999 users costs in proportion to the fields selected.
+func briefUserFields() []string {
+	return []string{"id", "userPrincipalName", "displayName", "accountEnabled", "employeeLeaveDateTime", "otherMails", "onPremisesExtensionAttributes"}
+}
+
 // upnFilter is the $filter that finds a user by UPN.
 func upnFilter(upn string) string {
 	return "userPrincipalName eq " + ODataString(upn)

@@ -262,6 +262,24 @@ func TestEmulatorListManagedUsersAcrossPages(t *testing.T) {
 	if leaving != 5 {
 		t.Errorf("leaving = %d, want 5", leaving)
 	}
+	// Brief: the scan's fields only, the same users.
+	q.Brief = true
+	var brief []domain.User
+	if err := s.c.ListUsers(ctx, q, func(u domain.User) error { brief = append(brief, u); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if len(brief) != 5 {
+		t.Fatalf("brief listing = %d users, want 5", len(brief))
+	}
+	for _, u := range brief {
+		if u.ID == "" || u.UPN == "" || u.DisplayName == "" || !u.AccountEnabled || u.EmployeeLeaveDateTime.IsZero() ||
+			len(u.OtherMails) == 0 || u.Extensions["extensionAttribute15"] != "vendorflow" {
+			t.Errorf("brief listing lacks a scan field: %+v", u)
+		}
+		if u.GivenName != "" || u.Department != "" || u.UsageLocation != "" || len(u.SKUIDs) != 0 {
+			t.Errorf("brief listing read fields it does not need: %+v", u)
+		}
+	}
 	// A marker value with a quote is escaped, not interpreted.
 	q = domain.UserQuery{MarkerAttribute: "extensionAttribute15", MarkerValue: "vendorflow' or accountEnabled eq true or displayName eq '"}
 	if err := s.c.ListUsers(ctx, q, func(u domain.User) error { return fmt.Errorf("matched %s", u.UPN) }); err != nil {

@@ -334,7 +334,11 @@ func (c *Client) ListUsers(ctx context.Context, q domain.UserQuery, fn func(doma
 		return domain.Errorf(domain.Invalid, "%s: page size %d outside 1..%d", opListUsers, size, MaxPageSize)
 	}
 	top, count := int32(size), true
-	params := &users.UsersRequestBuilderGetQueryParameters{Select: userFields(), Top: &top, Count: &count}
+	fields := userFields()
+	if q.Brief {
+		fields = briefUserFields()
+	}
+	params := &users.UsersRequestBuilderGetQueryParameters{Select: fields, Top: &top, Count: &count}
 	if filter != "" {
 		params.Filter = &filter
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/vendorflow/vendorflow/pkg/benchreport"
 	"github.com/vendorflow/vendorflow/pkg/domain"
 	"github.com/vendorflow/vendorflow/pkg/journal/journaltest"
 )
@@ -20,6 +21,7 @@ func BenchmarkStepCycle(b *testing.B) {
 		b.Fatal(err)
 	}
 	outputs := map[string]string{"userId": "8f0c-11"}
+	m := benchreport.StartMicro(b)
 	for i := 0; b.Loop(); i++ {
 		id := fmt.Sprintf("r%d", i/len(plan))
 		step := plan[i%len(plan)]
@@ -35,4 +37,5 @@ func BenchmarkStepCycle(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+	m.Done("micro-journal-step", "BenchmarkStepCycle: one StartStep and one FinishStep (two transactions, prepared statements) on a SQLite journal file, synchronous NORMAL")
 }

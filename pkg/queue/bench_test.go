@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"testing"
+
+	"github.com/vendorflow/vendorflow/pkg/benchreport"
 )
 
 // BenchmarkSendReceiveComplete measures one message's full round trip (three
@@ -19,7 +21,7 @@ func BenchmarkSendReceiveComplete(b *testing.B) {
 	defer q.Close()
 	body := []byte(`{"vendor":"Vendor1","email":"Vendor1_A@Vendor1.com","start":"2025-03-01","end":"2025-09-01"}`)
 	props := map[string]any{"source": "procurement"}
-	b.ReportAllocs()
+	m := benchreport.StartMicro(b)
 	i := 0
 	for b.Loop() {
 		i++
@@ -35,4 +37,5 @@ func BenchmarkSendReceiveComplete(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
+	m.Done("micro-queue-send-receive-complete", "BenchmarkSendReceiveComplete: one message's Send, Receive and Complete (three transactions, each with an fsync: synchronous FULL) on the embedded queue's file")
 }

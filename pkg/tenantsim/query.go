@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net/url"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 )
@@ -210,26 +209,33 @@ type listItem struct {
 
 // page sorts items, cuts the page after q.after, and answers Graph's
 // collection envelope with @odata.count and an absolute @odata.nextLink.
+// Only the page is sorted: the items after the token are narrowed to the
+// first q.top (and the one after, which decides whether a next link is
+// due) with a bounded heap, so paging through a large tenant costs each
+// page one pass, not a sort of everything.
 func (c *call) page(items []listItem, q listQuery, contextPath string) reply {
-	less := func(a, b pageToken) int {
-		r := cmp.Or(strings.Compare(a.Key, b.Key), strings.Compare(a.ID, b.ID))
+	cmpItems := func(a, b listItem) int {
+		r := cmp.Or(strings.Compare(a.key, b.key), strings.Compare(a.id, b.id))
 		if q.desc {
 			return -r
 		}
 		return r
 	}
-	sort.Slice(items, func(i, j int) bool {
-		return less(pageToken{items[i].key, items[i].id}, pageToken{items[j].key, items[j].id}) < 0
-	})
-	start := 0
+	total := len(items)
 	if q.after != nil {
-		start = sort.Search(len(items), func(i int) bool {
-			return less(pageToken{items[i].key, items[i].id}, *q.after) > 0
-		})
+		after := listItem{key: q.after.Key, id: q.after.ID}
+		rest := items[:0]
+		for _, it := range items {
+			if cmpItems(it, after) > 0 {
+				rest = append(rest, it)
+			}
+		}
+		items = rest
 	}
-	end := min(start+q.top, len(items))
-	values := make([]jsonObject, 0, end-start)
-	for _, it := range items[start:end] {
+	more := len(items) > q.top
+	items = firstN(items, q.top, cmpItems)
+	values := make([]jsonObject, 0, len(items))
+	for _, it := range items {
 		values = append(values, it.render())
 	}
 	ctx := c.base + "/$metadata#" + contextPath
@@ -238,13 +244,55 @@ func (c *call) page(items []listItem, q listQuery, contextPath string) reply {
 	}
 	out := jsonObject{{"@odata.context", ctx}}
 	if q.count && q.after == nil {
-		out = append(out, jsonField{"@odata.count", len(items)})
+		out = append(out, jsonField{"@odata.count", total})
 	}
-	if end < len(items) {
-		last := items[end-1]
+	if more {
+		last := items[len(items)-1]
 		out = append(out, jsonField{"@odata.nextLink", c.nextLink(pageToken{last.key, last.id})})
 	}
 	return ok(append(out, jsonField{"value", values}))
+}
+
+// firstN returns the n smallest items by cmp, sorted (all of them, sorted,
+// when there are no more than n). It keeps a max-heap of n items.
+func firstN(items []listItem, n int, cmp func(a, b listItem) int) []listItem {
+	if len(items) <= n || n <= 0 {
+		if n <= 0 {
+			items = items[:0]
+		}
+		slices.SortFunc(items, cmp)
+		return items
+	}
+	h := slices.Clone(items[:n])
+	less := func(i, j int) bool { return cmp(h[i], h[j]) > 0 } // max at the root
+	down := func(i int) {
+		for {
+			l := 2*i + 1
+			if l >= len(h) {
+				return
+			}
+			m := l
+			if r := l + 1; r < len(h) && less(r, l) {
+				m = r
+			}
+			if !less(m, i) {
+				return
+			}
+			h[i], h[m] = h[m], h[i]
+			i = m
+		}
+	}
+	for i := len(h)/2 - 1; i >= 0; i-- {
+		down(i)
+	}
+	for _, it := range items[n:] {
+		if cmp(it, h[0]) < 0 {
+			h[0] = it
+			down(0)
+		}
+	}
+	slices.SortFunc(h, cmp)
+	return h
 }
 
 // nextLink is the request's own absolute URL with $skiptoken replaced.
