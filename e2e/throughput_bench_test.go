@@ -167,26 +167,23 @@ func throughputRun(b *testing.B, name string, latency time.Duration, backlog int
 	if profile != "" {
 		// serve writes its profile when it stops
 		s.dev.stop()
-		writeProfileTop(b, profile, filepath.Join(profiles, "handler-cpu-0ms.txt"))
+		writeProfileTop(b, fmt.Sprintf("%s.%d.pprof", profile, handlers[0]), filepath.Join(profiles, "handler-cpu-0ms.txt"))
 	}
 }
 
-// writeProfileTop writes `go tool pprof -top` of the one profile named
-// prefix.<pid>.pprof to out, and the profile itself beside it (out with
-// .pprof for .txt), for a closer look with go tool pprof.
-func writeProfileTop(b *testing.B, prefix, out string) {
-	found, err := filepath.Glob(prefix + ".*.pprof")
-	if err != nil || len(found) != 1 {
-		b.Fatalf("CPU profile of the handler: %v %v", found, err)
-	}
-	raw, err := os.ReadFile(found[0])
+// writeProfileTop writes `go tool pprof -top` of the profile at path (the
+// handler's; the emulator, which shares the environment, writes its own
+// beside it) to out, and the profile itself beside out (out with .pprof
+// for .txt), for a closer look with go tool pprof.
+func writeProfileTop(b *testing.B, path, out string) {
+	raw, err := os.ReadFile(path)
 	if err != nil {
-		b.Fatal(err)
+		b.Fatalf("CPU profile of the handler: %v", err)
 	}
 	if err := os.WriteFile(strings.TrimSuffix(out, ".txt")+".pprof", raw, 0o644); err != nil {
 		b.Fatal(err)
 	}
-	top, err := exec.Command("go", "tool", "pprof", "-top", "-nodecount=25", binary, found[0]).CombinedOutput()
+	top, err := exec.Command("go", "tool", "pprof", "-top", "-nodecount=25", binary, path).CombinedOutput()
 	if err != nil {
 		b.Fatalf("go tool pprof: %v\n%s", err, top)
 	}

@@ -8,11 +8,21 @@ cd "$(dirname "$0")/.."
 
 usage() {
   cat <<'USAGE'
-usage: scripts/bench.sh calls|quota|cpu|sweep|report [--quick] [--out DIR]
+usage: scripts/bench.sh calls|micro|startup|quota|cpu|sweep|report [--quick] [--out DIR]
   calls   Graph requests per onboarding and per offboarding on the happy
           path, through the real adapter against the emulator: the call
           economy beside the naive sequence it replaced, in the same run
-          (BenchmarkGraphCalls in pkg/engine). About 10 s plus the build.
+          (BenchmarkGraphCalls in pkg/engine), and the journal's write
+          transactions per request beside the naive sequence's. About 10 s
+          plus the build.
+  micro   go test -bench figures of the hot paths: decoding a Service Bus
+          invocation envelope (pkg/funchost), one journal step's start and
+          finish (pkg/journal), one message's send, receive and complete on
+          the embedded queue (pkg/queue). About 15 s plus the builds.
+  startup the shipped binary's size (CGO_ENABLED=0, -trimpath, stripped),
+          `serve`'s time from exec to an answer on GET / over 10 starts,
+          and its idle RSS (BenchmarkServeStartup in e2e). About 20 s plus
+          the builds.
   quota   300 onboardings against the emulator's write quota scaled
           tenfold down (300 writes per 15 s), at graph.writeShare 0.95,
           twice: through one `vendorflow dev` on the SQLite journal (the
@@ -39,9 +49,12 @@ usage: scripts/bench.sh calls|quota|cpu|sweep|report [--quick] [--out DIR]
           minutes. VENDORFLOW_BENCH_SWEEP_SIZES changes the sizes.
   report  all of the above, then BENCHMARKS.md (in DIR, default the
           repository root) with the machine, every figure, its floor, the
-          naive baseline and the target.
-  --quick small samples (3 iterations, a backlog of 30), to check that the
-          script works; its figures are not worth quoting.
+          naive baseline and the target, and the handler's CPU profile
+          beside the one recorded before the CPU work
+          (docs/profiles/handler-cpu-0ms-before.txt).
+  --quick small samples (3 iterations, a backlog of 30, startup on the
+          e2e build, no binary size), to check that the script works; its
+          figures are not worth quoting.
   Azurite is started (and stopped) for quota unless VENDORFLOW_TEST_TABLES
   is set.
 example:
@@ -53,7 +66,7 @@ USAGE
 
 what="${1:-}"
 case "$what" in
-  calls|quota|cpu|sweep|report) shift ;;
+  calls|micro|startup|quota|cpu|sweep|report) shift ;;
   -h|--help) usage; exit 0 ;;
   *) usage >&2; exit 2 ;;
 esac
@@ -69,8 +82,11 @@ while [[ $# -gt 0 ]]; do
 done
 
 iterations=50
+microtime=2s
 if $quick; then
   iterations=3
+  microtime=20x
+  export VENDORFLOW_BENCH_QUICK=1
   export VENDORFLOW_BENCH_BACKLOG="${VENDORFLOW_BENCH_BACKLOG:-30}"
   export VENDORFLOW_BENCH_THROUGHPUT_BACKLOG="${VENDORFLOW_BENCH_THROUGHPUT_BACKLOG:-20}"
   export VENDORFLOW_BENCH_SWEEP_SIZES="${VENDORFLOW_BENCH_SWEEP_SIZES:-1000}"
@@ -84,6 +100,17 @@ export VENDORFLOW_BENCH_OUT="$figures" VENDORFLOW_BENCH_PROFILES="$profiles"
 
 calls() {
   go test -run '^$' -bench 'BenchmarkGraphCalls$' -benchtime "${iterations}x" -count 1 ./pkg/engine
+}
+
+micro() {
+  local t="${microtime}"
+  go test -run '^$' -bench 'BenchmarkDecodeServiceBus$' -benchtime "$t" -count 1 ./pkg/funchost
+  go test -run '^$' -bench 'BenchmarkStepCycle$' -benchtime "$t" -count 1 ./pkg/journal
+  go test -run '^$' -bench 'BenchmarkSendReceiveComplete$' -benchtime "$t" -count 1 ./pkg/queue
+}
+
+startup() {
+  go test -run '^$' -bench 'BenchmarkServeStartup$' -benchtime 1x -count 1 -timeout 20m ./e2e
 }
 
 cpu() {
@@ -106,10 +133,12 @@ quota() {
 start=$SECONDS
 case "$what" in
   calls) calls ;;
+  micro) micro ;;
+  startup) startup ;;
   quota) quota ;;
   cpu) cpu ;;
   sweep) sweep ;;
-  report) calls; cpu; sweep; quota ;;
+  report) calls; micro; startup; cpu; sweep; quota ;;
 esac
 took=$((SECONDS - start))
 cat "$figures"
@@ -119,6 +148,7 @@ if [[ "$what" == report ]]; then
   if $quick; then
     cmd="$cmd --quick"
   fi
-  go run ./tools/benchmd -in "$figures" -profiles "$profiles" -o "$outdir/BENCHMARKS.md" -cmd "$cmd" -took "${took}s"
+  go run ./tools/benchmd -in "$figures" -profiles "$profiles" -before docs/profiles/handler-cpu-0ms-before.txt \
+    -o "$outdir/BENCHMARKS.md" -cmd "$cmd" -took "${took}s"
   echo "wrote $outdir/BENCHMARKS.md"
 fi

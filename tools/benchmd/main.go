@@ -32,8 +32,9 @@ func main() {
 	cmd := flag.String("cmd", "scripts/bench.sh report", "the command that produced the figures, for the report")
 	took := flag.Duration("took", 0, "how long the benchmarks ran")
 	profiles := flag.String("profiles", "", "directory of CPU profile tops (<name>.txt) to include")
+	before := flag.String("before", "", "a profile top recorded before a change, <name>-before.txt, its first line a '# ' note saying when: shown beside <name> from -profiles")
 	flag.Usage = func() {
-		fmt.Fprintln(flag.CommandLine.Output(), "usage: benchmd -in FIGURES.jsonl [-profiles DIR] [-o BENCHMARKS.md] [-cmd CMD] [-took D]\nexample: go run ./tools/benchmd -in /tmp/figures.jsonl -profiles /tmp/profiles -o BENCHMARKS.md -took 5m12s")
+		fmt.Fprintln(flag.CommandLine.Output(), "usage: benchmd -in FIGURES.jsonl [-profiles DIR] [-before FILE] [-o BENCHMARKS.md] [-cmd CMD] [-took D]\nexample: go run ./tools/benchmd -in /tmp/figures.jsonl -profiles /tmp/profiles -before docs/profiles/handler-cpu-0ms-before.txt -o BENCHMARKS.md -took 5m12s")
 		flag.PrintDefaults()
 	}
 	flag.Parse()
@@ -41,13 +42,13 @@ func main() {
 		flag.Usage()
 		os.Exit(2)
 	}
-	if err := run(*in, *profiles, *out, *cmd, *took, time.Now()); err != nil {
+	if err := run(*in, *profiles, *before, *out, *cmd, *took, time.Now()); err != nil {
 		fmt.Fprintln(os.Stderr, "benchmd:", err)
 		os.Exit(1)
 	}
 }
 
-func run(in, profileDir, out, cmd string, took time.Duration, now time.Time) error {
+func run(in, profileDir, beforeFile, out, cmd string, took time.Duration, now time.Time) error {
 	raw, err := os.ReadFile(in)
 	if err != nil {
 		return err
@@ -65,14 +66,43 @@ func run(in, profileDir, out, cmd string, took time.Duration, now time.Time) err
 			return err
 		}
 	}
+	if beforeFile != "" {
+		if profiles, err = withBefore(profiles, beforeFile); err != nil {
+			return err
+		}
+	}
 	var b bytes.Buffer
 	render(&b, figs, raw, profiles, machine(), cmd, took, now)
 	return os.WriteFile(out, b.Bytes(), 0o644)
 }
 
-// profile is the top of one CPU profile (`go tool pprof -top`).
+// profile is the top of one CPU profile (`go tool pprof -top`), with the
+// top recorded before a change when there is one.
 type profile struct {
 	name, top string
+	// before is the earlier top, and beforeNote says when it was recorded.
+	before, beforeNote string
+}
+
+// withBefore attaches the top in path (<name>-before.txt, its first line a
+// "# " note) to the profile <name>.
+func withBefore(profiles []profile, path string) ([]profile, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	note, top, ok := strings.Cut(string(b), "\n")
+	if !strings.HasPrefix(note, "# ") || !ok {
+		return nil, fmt.Errorf("%s: the first line must be a \"# \" note saying when the profile was recorded", path)
+	}
+	name := strings.TrimSuffix(filepath.Base(path), "-before.txt")
+	for i := range profiles {
+		if profiles[i].name == name {
+			profiles[i].before, profiles[i].beforeNote = strings.TrimSpace(top), strings.TrimPrefix(note, "# ")
+			return profiles, nil
+		}
+	}
+	return nil, fmt.Errorf("%s: no profile %s in this run to set it beside", path, name)
 }
 
 // readProfiles reads dir/*.txt in name order.
@@ -88,7 +118,7 @@ func readProfiles(dir string) ([]profile, error) {
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, profile{strings.TrimSuffix(filepath.Base(p), ".txt"), strings.TrimSpace(string(b))})
+		out = append(out, profile{name: strings.TrimSuffix(filepath.Base(p), ".txt"), top: strings.TrimSpace(string(b))})
 	}
 	return out, nil
 }
@@ -167,13 +197,27 @@ func render(w io.Writer, figs []benchreport.Figure, raw []byte, profiles []profi
 		fmt.Fprintf(w, "| %s | %s %s | %s | %s | %s | %s | %s |\n", f.Figure, num(f.Value), f.Unit, opt(f.Floor), opt(f.Naive), ratio(f.VsNaive), target, met)
 	}
 	fmt.Fprint(w, "\n## How each was measured\n\n")
+	// figures measured together share one line
+	var order []string
+	names := map[string][]string{}
 	for _, f := range figs {
-		if f.Detail != "" {
-			fmt.Fprintf(w, "- **%s**: %s.\n", f.Figure, f.Detail)
+		if f.Detail == "" {
+			continue
 		}
+		if _, ok := names[f.Detail]; !ok {
+			order = append(order, f.Detail)
+		}
+		names[f.Detail] = append(names[f.Detail], "**"+f.Figure+"**")
+	}
+	for _, d := range order {
+		fmt.Fprintf(w, "- %s: %s.\n", strings.Join(names[d], ", "), d)
 	}
 	for _, p := range profiles {
-		fmt.Fprintf(w, "\n## CPU profile: %s\n\nThe top of `go tool pprof -top` for the profile the benchmark took:\n\n```\n%s\n```\n", p.name, p.top)
+		if p.before == "" {
+			fmt.Fprintf(w, "\n## CPU profile: %s\n\nThe top of `go tool pprof -top` for the profile the benchmark took:\n\n```\n%s\n```\n", p.name, p.top)
+			continue
+		}
+		fmt.Fprintf(w, "\n## CPU profile: %s, before and after\n\nThe top of `go tool pprof -top` for the profile the benchmark took in this run:\n\n```\n%s\n```\n\nBefore: %s\n\n```\n%s\n```\n", p.name, p.top, p.beforeNote, p.before)
 	}
 	fmt.Fprintf(w, "\n## The figures as JSON lines\n\n```json\n%s\n```\n", bytes.TrimSpace(raw))
 }

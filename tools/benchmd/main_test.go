@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -11,13 +12,15 @@ func TestRender(t *testing.T) {
 	raw := []byte(`{"figure":"graph-requests-per-onboarding","value":5,"unit":"requests","floor":5,"naive":13,"vsNaive":2.6,"target":"at most 5","met":true,"detail":"happy path"}
 {"figure":"quota-share","value":88.5123,"unit":"% of the write quota","target":"at least 90 %","met":false}
 {"figure":"p50","value":364,"unit":"ms","met":false}
+{"figure":"p99","value":900,"unit":"ms","met":false,"detail":"paced run"}
+{"figure":"p90","value":700,"unit":"ms","met":false,"detail":"paced run"}
 `)
 	figs, err := parse(raw)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var b bytes.Buffer
-	render(&b, figs, raw, []profile{{"handler-cpu-0ms", "flat  flat%"}}, []string{"CPU: test"}, "scripts/bench.sh report", 90*time.Second, time.Date(2026, 12, 2, 3, 0, 0, 0, time.UTC))
+	render(&b, figs, raw, []profile{{name: "handler-cpu-0ms", top: "flat  flat%"}, {name: "other", top: "after top", before: "before top", beforeNote: "at commit abc"}}, []string{"CPU: test"}, "scripts/bench.sh report", 90*time.Second, time.Date(2026, 12, 2, 3, 0, 0, 0, time.UTC))
 	for _, want := range []string{
 		"Written by `scripts/bench.sh report` on 2026-12-02 03:00 UTC (the benchmarks took 1m30s)",
 		"- CPU: test",
@@ -25,7 +28,9 @@ func TestRender(t *testing.T) {
 		"| quota-share | 88.51 % of the write quota | – | – | – | at least 90 % | **no** |",
 		"| p50 | 364 ms | – | – | – | – | – |",
 		"- **graph-requests-per-onboarding**: happy path.",
-		"## CPU profile: handler-cpu-0ms", "flat  flat%",
+		"- **p99**, **p90**: paced run.",
+		"## CPU profile: handler-cpu-0ms\n", "flat  flat%",
+		"## CPU profile: other, before and after", "after top", "Before: at commit abc", "before top",
 	} {
 		if !strings.Contains(b.String(), want) {
 			t.Errorf("report lacks %q:\n%s", want, b.String())
@@ -38,5 +43,27 @@ func TestParseRefuses(t *testing.T) {
 		if _, err := parse([]byte(bad)); err == nil {
 			t.Errorf("parse(%s) accepted it", bad)
 		}
+	}
+}
+
+func TestWithBefore(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, body string) string {
+		p := dir + "/" + name
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	good := write("cpu-before.txt", "# at commit abc\nflat top\n")
+	got, err := withBefore([]profile{{name: "cpu", top: "now"}}, good)
+	if err != nil || got[0].before != "flat top" || got[0].beforeNote != "at commit abc" {
+		t.Fatalf("withBefore = %+v, %v", got, err)
+	}
+	if _, err := withBefore([]profile{{name: "other"}}, good); err == nil {
+		t.Error("a before without its profile in the run was accepted")
+	}
+	if _, err := withBefore([]profile{{name: "cpu"}}, write("cpu-before.txt", "flat top\n")); err == nil {
+		t.Error("a before without its note was accepted")
 	}
 }
