@@ -86,31 +86,37 @@ func (s *Statements) cached(query string) *sql.Stmt {
 
 // preparePending prepares the pending queries on the database. A query that
 // does not prepare is not tried again: it keeps running unprepared, and
-// reports its error where it runs.
+// reports its error where it runs. No lock is held while a prepare waits
+// for a connection: the transaction holding that connection may need the
+// cache to finish.
 func (s *Statements) preparePending(ctx context.Context) error {
-	s.mu.RLock()
-	n := len(s.pending)
-	s.mu.RUnlock()
-	if n == 0 {
-		return nil
-	}
 	s.mu.Lock()
-	defer s.mu.Unlock()
+	var todo []string
 	for q := range s.pending {
 		delete(s.pending, q)
-		if s.closed || s.stmts[q] != nil {
-			continue
+		if !s.closed && s.stmts[q] == nil {
+			todo = append(todo, q)
 		}
+	}
+	s.mu.Unlock()
+	for i, q := range todo {
 		st, err := s.db.PrepareContext(ctx, q)
-		if err != nil {
-			if ctx.Err() != nil {
-				s.pending[q] = true
-				return ctx.Err()
+		s.mu.Lock()
+		switch {
+		case err != nil && ctx.Err() != nil:
+			for _, left := range todo[i:] { // tried again before the next transaction
+				s.pending[left] = true
 			}
+			s.mu.Unlock()
+			return ctx.Err()
+		case err != nil:
 			s.refused[q] = true
-			continue
+		case s.closed || s.stmts[q] != nil: // closed meanwhile, or prepared by another caller
+			_ = st.Close()
+		default:
+			s.stmts[q] = st
 		}
-		s.stmts[q] = st
+		s.mu.Unlock()
 	}
 	return nil
 }

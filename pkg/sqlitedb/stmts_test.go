@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"path/filepath"
+	"runtime"
 	"testing"
 	"time"
 
@@ -103,5 +104,53 @@ func TestStatements(t *testing.T) {
 				t.Fatalf("after Close: a = %d with %d prepared, want 4 with 0", v, s.Prepared())
 			}
 		})
+	}
+}
+
+// A prepare waiting for the only connection must not block the
+// transaction that holds it: the transaction's own look-ups in the cache
+// go on, it commits, and then the prepare gets the connection.
+func TestStatementsPrepareWaitsWithoutBlocking(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	db, err := sqlitedb.Open(ctx, sqlitedb.MemoryPath) // one connection
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.ExecContext(ctx, `CREATE TABLE kv (k TEXT PRIMARY KEY, v INTEGER)`); err != nil {
+		t.Fatal(err)
+	}
+	s := sqlitedb.NewStatements(db)
+	inTx, release := make(chan struct{}), make(chan struct{})
+	txDone := make(chan error, 1)
+	go func() {
+		txDone <- s.WithTx(ctx, func(q sqlitedb.Querier) error {
+			close(inTx)
+			<-release
+			_, err := q.ExecContext(ctx, `INSERT INTO kv (k, v) VALUES ('b', 2)`)
+			return err
+		})
+	}()
+	<-inTx
+	readDone := make(chan error, 1)
+	go func() {
+		// a new query outside the transaction: prepared on the database,
+		// which waits for the connection the transaction holds
+		var n int
+		readDone <- s.DB().QueryRowContext(ctx, `SELECT count(*) FROM kv`).Scan(&n)
+	}()
+	for db.Stats().WaitCount == 0 { // the read waits for the connection
+		if ctx.Err() != nil {
+			t.Fatal("the read never waited for the connection")
+		}
+		runtime.Gosched()
+	}
+	close(release)
+	if err := <-txDone; err != nil {
+		t.Fatalf("the transaction: %v", err)
+	}
+	if err := <-readDone; err != nil {
+		t.Fatalf("the read: %v", err)
 	}
 }
