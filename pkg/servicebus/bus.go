@@ -86,6 +86,38 @@ func (b *Bus) Send(ctx context.Context, m handler.OutMessage) error {
 	return nil
 }
 
+// SendBatch enqueues ms now, each queue's messages in as few message
+// batches as the link's size limit allows (handler.BatchSender): the
+// sweep's thousands of offboards take a few round trips, not one each.
+// Every message is checked before any is sent. Duplicates are dropped by
+// the broker as with Send. On an error some may have been sent; a repeat
+// sends them again under the same MessageIDs, which duplicate detection
+// drops.
+func (b *Bus) SendBatch(ctx context.Context, ms []handler.OutMessage) error {
+	byQueue := map[string][]*azservicebus.Message{}
+	var order []string
+	for _, m := range ms {
+		q, err := b.cfg.Queues.ForKind(m.Kind)
+		if err != nil {
+			return fmt.Errorf("servicebus: %w", err)
+		}
+		_, msg, err := b.request(m)
+		if err != nil {
+			return err
+		}
+		if _, ok := byQueue[q]; !ok {
+			order = append(order, q)
+		}
+		byQueue[q] = append(byQueue[q], msg)
+	}
+	for _, q := range order {
+		if n, err := b.senders[q].sendBatch(ctx, byQueue[q]); err != nil {
+			return fmt.Errorf("servicebus: send to %s: %d of %d messages sent: %w", q, n, len(byQueue[q]), err)
+		}
+	}
+	return nil
+}
+
 // Schedule enqueues m to become visible at `at` (a scheduled message,
 // learn.microsoft.com/azure/service-bus-messaging/message-sequencing).
 func (b *Bus) Schedule(ctx context.Context, m handler.OutMessage, at time.Time) error {

@@ -3,6 +3,7 @@ package servicebus
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -157,6 +158,58 @@ func TestTruncateAndReplayID(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			if diff := cmp.Diff(tc.want, tc.got); diff != "" {
 				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// SendBatch groups by queue, fills each batch to the link's limit, checks
+// every message first, and says how far it got when a send fails.
+func TestSendBatch(t *testing.T) {
+	out := func(i int, kind string) handler.OutMessage {
+		return handler.OutMessage{MessageID: fmt.Sprintf("m-%03d", i), Kind: kind, Body: []byte(`{}`)}
+	}
+	many := func(n int, kind string) []handler.OutMessage {
+		var ms []handler.OutMessage
+		for i := range n {
+			ms = append(ms, out(i, kind))
+		}
+		return ms
+	}
+	tests := []struct {
+		name        string
+		ms          []handler.OutMessage
+		failSend    string
+		wantBatches []int
+		wantSent    int
+		wantErr     string
+	}{
+		{name: "none", ms: nil, wantBatches: nil},
+		{name: "one", ms: many(1, "offboard"), wantBatches: []int{1}, wantSent: 1},
+		{name: "exactly one batch", ms: many(10, "offboard"), wantBatches: []int{10}, wantSent: 10},
+		{name: "one over", ms: many(11, "offboard"), wantBatches: []int{10, 1}, wantSent: 11},
+		{name: "two queues", ms: append(many(3, "offboard"), out(9, "onboard")), wantBatches: []int{3, 1}, wantSent: 4},
+		{name: "too large alone", ms: []handler.OutMessage{out(1, "offboard"), {MessageID: "big", Kind: "offboard", Body: make([]byte, 2<<10)}},
+			wantBatches: []int{1}, wantSent: 1, wantErr: "1 of 2 messages sent: message big: the message is too large even alone in a batch"},
+		{name: "unknown kind sends nothing", ms: append(many(2, "offboard"), out(5, "rehire")), wantErr: `unknown message kind "rehire"`},
+		{name: "send failure", ms: many(3, "offboard"), failSend: "vendorflow-offboard", wantBatches: []int{3}, wantErr: "0 of 3 messages sent: link detached"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			b, fb := testBus(t, nil)
+			fb.batchCap = 10
+			if tc.failSend != "" {
+				fb.failSend[tc.failSend] = errors.New("link detached")
+			}
+			err := b.SendBatch(context.Background(), tc.ms)
+			if tc.wantErr == "" && err != nil || tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)) {
+				t.Fatalf("err = %v, want %q", err, tc.wantErr)
+			}
+			if diff := cmp.Diff(tc.wantBatches, fb.batches); diff != "" {
+				t.Errorf("batches (-want +got):\n%s", diff)
+			}
+			if len(fb.sent) != tc.wantSent {
+				t.Errorf("sent %d, want %d", len(fb.sent), tc.wantSent)
 			}
 		})
 	}

@@ -76,6 +76,10 @@ type fakeBroker struct {
 	openedRecv   int
 	closedRecv   int
 	closed       bool
+	// batchCap is how many messages a fake batch holds; batches records
+	// the size of each batch sent.
+	batchCap int
+	batches  []int
 }
 
 // sentMessage is a message a sender was given, with where and when for.
@@ -189,6 +193,46 @@ func (s *fakeSender) ScheduleMessages(_ context.Context, ms []*azservicebus.Mess
 	}
 	return seqs, nil
 }
+
+// sendBatch sends ms through sendInBatches over batches of
+// fakeBroker.batchCap messages (default 100), counting the batches.
+func (s *fakeSender) sendBatch(ctx context.Context, ms []*azservicebus.Message) (int, error) {
+	return sendInBatches(ctx, ms,
+		func(context.Context) (*fakeBatch, error) {
+			c := s.b.batchCap
+			if c == 0 {
+				c = 100
+			}
+			return &fakeBatch{cap: c}, nil
+		},
+		func(_ context.Context, fb *fakeBatch) error {
+			s.b.mu.Lock()
+			s.b.batches = append(s.b.batches, len(fb.ms))
+			s.b.mu.Unlock()
+			for _, m := range fb.ms {
+				if err := s.put(m, time.Time{}); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+}
+
+// fakeBatch holds up to cap messages; a body over 1 KiB never fits.
+type fakeBatch struct {
+	cap int
+	ms  []*azservicebus.Message
+}
+
+func (b *fakeBatch) AddMessage(m *azservicebus.Message, _ *azservicebus.AddMessageOptions) error {
+	if len(b.ms) == b.cap || len(m.Body) > 1<<10 {
+		return azservicebus.ErrMessageTooLarge
+	}
+	b.ms = append(b.ms, m)
+	return nil
+}
+
+func (b *fakeBatch) NumMessages() int32 { return int32(len(b.ms)) }
 
 func (s *fakeSender) put(m *azservicebus.Message, at time.Time) error {
 	b := s.b
