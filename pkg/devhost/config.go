@@ -20,10 +20,13 @@ const (
 	// DefaultLockDuration bounds one invocation; use the queue's
 	// LockDuration, after which the lock is lost anyway.
 	DefaultLockDuration = queue.DefaultLockDuration
-	// DefaultPollInterval is the fallback wake-up for messages sent by other
-	// processes (e.g. `vendorflow enqueue`), which the queue handle cannot
-	// signal through Changes().
+	// DefaultPollInterval is the fallback wake-up of the dispatchers, should
+	// a change escape WatchInterval's watch.
 	DefaultPollInterval = time.Second
+	// DefaultWatchInterval is how often the host looks for commits to the
+	// queue file by other processes (`vendorflow enqueue`, the handlers'
+	// sends): queue.WatchOthers, one data_version read each time.
+	DefaultWatchInterval = 20 * time.Millisecond
 	// DefaultTransportErrorDelay is how long a message stays locked after
 	// the handler could not be reached, before it is abandoned.
 	DefaultTransportErrorDelay = time.Second
@@ -95,6 +98,10 @@ type Config struct {
 	Concurrency int
 	// PollInterval is the fallback re-check of the queues (default 1 s).
 	PollInterval time.Duration
+	// WatchInterval is how often other processes' commits to the queue file
+	// are looked for (default 20 ms; negative: not watched, they wait for
+	// PollInterval).
+	WatchInterval time.Duration
 	// TransportErrorDelay: when the handler cannot be reached (it crashed
 	// or is restarting), the message is kept locked this long before it is
 	// abandoned, so that a restart does not burn its deliveries in a burst
@@ -145,6 +152,9 @@ func (c *Config) SetDefaults() {
 	}
 	if c.PollInterval == 0 {
 		c.PollInterval = DefaultPollInterval
+	}
+	if c.WatchInterval == 0 {
+		c.WatchInterval = DefaultWatchInterval
 	}
 	if c.TransportErrorDelay == 0 {
 		c.TransportErrorDelay = DefaultTransportErrorDelay

@@ -75,6 +75,9 @@ func (h *Host) Run(ctx context.Context) error {
 			}
 		})
 	}
+	if h.cfg.WatchInterval > 0 && h.cfg.Queue != nil {
+		start("queue watch", func(ctx context.Context) error { return h.cfg.Queue.WatchOthers(ctx, h.cfg.WatchInterval) })
+	}
 	for _, f := range h.cfg.Functions {
 		switch f.Trigger {
 		case funcapp.TriggerServiceBus:

@@ -17,7 +17,8 @@ import (
 // deliveries spread evenly). It waits, without polling the store, on the first
 // of: a change signalled by the queue handle, an invocation finishing, the
 // next visible time (scheduled message or lock expiry), or PollInterval
-// (sends from other processes). Store errors are logged and retried after
+// (a fallback: Run's queue.WatchOthers signals other processes' sends
+// through Changes too). Store errors are logged and retried after
 // PollInterval.
 func (h *Host) dispatch(ctx context.Context, f funcapp.Function, name string) error {
 	log := h.cfg.Logger.With("function", f.Name, "queue", name)

@@ -1,0 +1,55 @@
+package queue
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// WatchOthers signals Changes when another handle, in this process or
+// another, commits to the file: every `every`, it reads SQLite's
+// data_version, which changes when a connection other than this one has
+// committed (https://sqlite.org/pragma.html#pragma_data_version). The
+// handle's one connection makes it the same connection each time. A
+// dispatcher then sees other processes' sends within `every` instead of at
+// its fallback poll; the read is a few microseconds. It polls in real time
+// (the other writers run in real time), returns nil when ctx ends, and
+// returns the error of a read that fails.
+func (q *Queue) WatchOthers(ctx context.Context, every time.Duration) error {
+	if every <= 0 {
+		return fmt.Errorf("%w: watch interval %s <= 0", ErrInvalidArgument, every)
+	}
+	version := func() (int64, error) {
+		var v int64
+		err := q.db.QueryRowContext(ctx, `PRAGMA data_version`).Scan(&v)
+		return v, err
+	}
+	last, err := version()
+	if err != nil {
+		return watchErr(ctx, err)
+	}
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+		v, err := version()
+		if err != nil {
+			return watchErr(ctx, err)
+		}
+		if v != last {
+			last = v
+			q.changed.notify()
+		}
+	}
+}
+
+func watchErr(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return nil
+	}
+	return fmt.Errorf("queue: watch for other writers: %w", err)
+}
