@@ -247,7 +247,10 @@ type state struct {
 	// started it (finishStep); its first attempt uses it.
 	started *domain.StepRecord
 	// done is set once the request is marked done.
-	done     bool
+	done bool
+	// atFinish is a step's own journal writes (a name, an account record),
+	// made in the transaction that finishes the step (journalAtFinish).
+	atFinish func(ctx context.Context) error
 	onboard  domain.Onboarding
 	offboard domain.Offboarding
 }
@@ -344,8 +347,15 @@ func (e *Engine) run(ctx context.Context, kind, id string, payload []byte, o Pro
 			// validate runs again without a journal entry: it is pure, and
 			// later steps need its result.
 			if s == domain.StepValidate {
+				st.atFinish = nil
 				if _, err := r.step(ctx, s, st); err != nil {
 					return e.stop(ctx, log, res, st, s, err)
+				}
+				if work := st.atFinish; work != nil {
+					st.atFinish = nil
+					if err := e.batch(ctx, work); err != nil {
+						return res, fmt.Errorf("journal %s/%s: %w", id, s, err)
+					}
 				}
 				if err := r.name(ctx, st); err != nil {
 					return e.stop(ctx, log, res, st, s, err)
@@ -414,6 +424,7 @@ func (e *Engine) run(ctx context.Context, kind, id string, payload []byte, o Pro
 func (e *Engine) attempt(ctx context.Context, log *slog.Logger, r runner, s domain.Step, st *state, budget time.Time) (map[string]string, error) {
 	var last error
 	for n := 1; n <= e.cfg.MaxAttempts; n++ {
+		st.atFinish = nil // a failed attempt's writes are not made
 		rec, err := e.startStep(ctx, st, s, n)
 		if err != nil {
 			return nil, err
@@ -484,7 +495,14 @@ func (e *Engine) prestart(rest []domain.Step, done domain.Step, st *state) domai
 func (e *Engine) finishStep(ctx context.Context, st *state, s domain.Step, outputs map[string]string, next domain.Step, last bool) error {
 	var started domain.StepRecord
 	released := false
+	work := st.atFinish
+	st.atFinish = nil
 	err := e.batch(ctx, func(ctx context.Context) error {
+		if work != nil {
+			if err := work(ctx); err != nil {
+				return fmt.Errorf("journal %s/%s: %w", st.requestID, s, err)
+			}
+		}
 		if err := e.j.FinishStep(ctx, st.requestID, s, outputs); err != nil {
 			return fmt.Errorf("journal finish %s/%s: %w", st.requestID, s, err)
 		}
@@ -517,6 +535,26 @@ func (e *Engine) finishStep(ctx context.Context, st *state, s domain.Step, outpu
 	st.done = last
 	if released {
 		st.leased = false
+	}
+	return nil
+}
+
+// journalAtFinish makes fn, a step's writes to the journal alone, part of
+// the transaction that records the step finished (finishStep), or of its
+// own when the step is validate run again on a resumed request (flushed
+// by run). With NaiveCalls it runs at once, as before the batches.
+func (e *Engine) journalAtFinish(ctx context.Context, st *state, fn func(ctx context.Context) error) error {
+	if e.cfg.NaiveCalls {
+		return fn(ctx)
+	}
+	prev := st.atFinish
+	st.atFinish = func(ctx context.Context) error {
+		if prev != nil {
+			if err := prev(ctx); err != nil {
+				return err
+			}
+		}
+		return fn(ctx)
 	}
 	return nil
 }

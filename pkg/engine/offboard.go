@@ -24,7 +24,7 @@ func (r offboardRunner) step(ctx context.Context, s domain.Step, st *state) (map
 			return nil, err
 		}
 		st.offboard, st.upn = o, o.UPN
-		if err := e.j.SetUPN(ctx, st.requestID, o.UPN); err != nil {
+		if err := e.journalAtFinish(ctx, st, func(ctx context.Context) error { return e.j.SetUPN(ctx, st.requestID, o.UPN) }); err != nil {
 			return nil, err
 		}
 		return map[string]string{outUPN: o.UPN}, nil
@@ -67,9 +67,11 @@ func (r offboardRunner) step(ctx context.Context, s domain.Step, st *state) (map
 				return nil, err
 			}
 		}
-		return nil, e.saveAccount(ctx, st.upn, func(a *domain.AccountRecord) {
-			a.UserID, a.Email, a.State = id, first(u.OtherMails), domain.AccountOffboarded
-			a.ContractEnd, a.LastRequest, a.IntentAt = u.EmployeeLeaveDateTime, st.requestID, st.intentAt
+		return nil, e.journalAtFinish(ctx, st, func(ctx context.Context) error {
+			return e.saveAccount(ctx, st.upn, func(a *domain.AccountRecord) {
+				a.UserID, a.Email, a.State = id, first(u.OtherMails), domain.AccountOffboarded
+				a.ContractEnd, a.LastRequest, a.IntentAt = u.EmployeeLeaveDateTime, st.requestID, st.intentAt
+			})
 		})
 	}
 	return nil, domain.Errorf(domain.Internal, "offboarding has no step %q", s)

@@ -59,7 +59,7 @@ func (r onboardRunner) step(ctx context.Context, s domain.Step, st *state) (map[
 			return map[string]string{outUPN: o.UPN}, nil
 		}
 		st.upn = o.UPN
-		if err := e.j.SetUPN(ctx, st.requestID, o.UPN); err != nil {
+		if err := e.journalAtFinish(ctx, st, func(ctx context.Context) error { return e.j.SetUPN(ctx, st.requestID, o.UPN) }); err != nil {
 			return nil, err
 		}
 		return map[string]string{outUPN: o.UPN}, nil
@@ -78,9 +78,11 @@ func (r onboardRunner) step(ctx context.Context, s domain.Step, st *state) (map[
 		return e.deliverCredentials(ctx, st.onboard, st.out(outUserID), e.fresh(st) && st.attempt <= 1)
 	case domain.StepComplete:
 		o := st.onboard
-		return nil, e.saveAccount(ctx, o.UPN, func(a *domain.AccountRecord) {
-			a.UserID, a.Vendor, a.Email, a.State = st.out(outUserID), o.Vendor.Key, o.Person.Email, domain.AccountActive
-			a.ContractEnd, a.Sponsor, a.LastRequest, a.IntentAt = o.ContractEnd, o.Sponsor, st.requestID, st.intentAt
+		return nil, e.journalAtFinish(ctx, st, func(ctx context.Context) error {
+			return e.saveAccount(ctx, o.UPN, func(a *domain.AccountRecord) {
+				a.UserID, a.Vendor, a.Email, a.State = st.out(outUserID), o.Vendor.Key, o.Person.Email, domain.AccountActive
+				a.ContractEnd, a.Sponsor, a.LastRequest, a.IntentAt = o.ContractEnd, o.Sponsor, st.requestID, st.intentAt
+			})
 		})
 	}
 	return nil, domain.Errorf(domain.Internal, "onboarding has no step %q", s)
