@@ -49,14 +49,46 @@ func (q *Queue) SendBatch(ctx context.Context, queue string, msgs []Message) ([]
 		if err := q.pruneDuplicates(ctx, tx, queue, now); err != nil {
 			return err
 		}
+		// Duplicates first (of the window, and of earlier messages in this
+		// batch), then one sequence reservation for the rest.
+		fresh := make([]int, 0, len(rows))
+		inBatch := map[string]int{} // MessageID -> index in rows
 		for i, r := range rows {
-			out, err := q.insert(ctx, tx, queue, r, now)
+			if j, ok := inBatch[r.m.MessageID]; ok {
+				res[i] = SendResult{Duplicate: true, SequenceNumber: -1 - int64(j)} // resolved below
+				continue
+			}
+			dup, seq, err := q.seen(ctx, tx, queue, r.m.MessageID)
 			if err != nil {
 				return err
 			}
-			res[i] = out
-			stored = stored || !out.Duplicate
+			if dup {
+				res[i] = SendResult{SequenceNumber: seq, Duplicate: true}
+				continue
+			}
+			inBatch[r.m.MessageID] = i
+			fresh = append(fresh, i)
 		}
+		if len(fresh) == 0 {
+			return nil
+		}
+		last, err := reserveSequence(ctx, tx, queue, len(fresh))
+		if err != nil {
+			return err
+		}
+		for k, i := range fresh {
+			seq := last - int64(len(fresh)-1-k)
+			if err := q.insert(ctx, tx, queue, rows[i], seq, now); err != nil {
+				return err
+			}
+			res[i] = SendResult{SequenceNumber: seq}
+		}
+		for i := range res {
+			if res[i].Duplicate && res[i].SequenceNumber < 0 {
+				res[i].SequenceNumber = res[-1-res[i].SequenceNumber].SequenceNumber
+			}
+		}
+		stored = true
 		return nil
 	})
 	if err != nil {
@@ -107,21 +139,9 @@ func (q *Queue) prepare(m Message) (sendRow, error) {
 	return sendRow{m: m, props: props, ttl: ttl}, nil
 }
 
-// insert stores one checked message unless its id was seen within the
-// window (pruneDuplicates ran in this transaction).
-func (q *Queue) insert(ctx context.Context, tx sqlitedb.Querier, queue string, r sendRow, now int64) (SendResult, error) {
+// insert stores one checked message, new within the window, under seq.
+func (q *Queue) insert(ctx context.Context, tx sqlitedb.Querier, queue string, r sendRow, seq, now int64) error {
 	m := r.m
-	dup, seq, err := q.seen(ctx, tx, queue, m.MessageID)
-	if err != nil {
-		return SendResult{}, err
-	}
-	if dup {
-		return SendResult{SequenceNumber: seq, Duplicate: true}, nil
-	}
-	seq, err = nextSequence(ctx, tx, queue)
-	if err != nil {
-		return SendResult{}, err
-	}
 	enq, sched := now, int64(0)
 	if s := toNanos(m.ScheduledEnqueueTime); s > now {
 		enq, sched = s, s
@@ -132,15 +152,15 @@ func (q *Queue) insert(ctx context.Context, tx sqlitedb.Querier, queue string, r
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		queue, seq, m.MessageID, m.Body, m.ContentType, m.CorrelationID, m.Subject, r.props,
 		int64(r.ttl), sched, enq, addNanos(enq, r.ttl)); err != nil {
-		return SendResult{}, fmt.Errorf("queue: send to %s: insert: %w", queue, err)
+		return fmt.Errorf("queue: send to %s: insert: %w", queue, err)
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO duplicate_detection (queue, message_id, seq, seen_at)
 		VALUES (?, ?, ?, ?)
 		ON CONFLICT (queue, message_id) DO UPDATE SET seq = excluded.seq, seen_at = excluded.seen_at`,
 		queue, m.MessageID, seq, now); err != nil {
-		return SendResult{}, fmt.Errorf("queue: send to %s: record message id: %w", queue, err)
+		return fmt.Errorf("queue: send to %s: record message id: %w", queue, err)
 	}
-	return SendResult{SequenceNumber: seq}, nil
+	return nil
 }
 
 // pruneDuplicates forgets the duplicate-detection history older than the
@@ -169,12 +189,18 @@ func (q *Queue) seen(ctx context.Context, tx sqlitedb.Querier, queue, id string)
 
 // nextSequence allocates the queue's next sequence number.
 func nextSequence(ctx context.Context, tx sqlitedb.Querier, queue string) (int64, error) {
-	var seq int64
-	err := tx.QueryRowContext(ctx, `INSERT INTO queues (name, last_seq) VALUES (?, 1)
-		ON CONFLICT (name) DO UPDATE SET last_seq = last_seq + 1
-		RETURNING last_seq`, queue).Scan(&seq)
+	return reserveSequence(ctx, tx, queue, 1)
+}
+
+// reserveSequence allocates the queue's next n sequence numbers and
+// returns the last of them: they are last-n+1 … last.
+func reserveSequence(ctx context.Context, tx sqlitedb.Querier, queue string, n int) (int64, error) {
+	var last int64
+	err := tx.QueryRowContext(ctx, `INSERT INTO queues (name, last_seq) VALUES (?1, ?2)
+		ON CONFLICT (name) DO UPDATE SET last_seq = last_seq + ?2
+		RETURNING last_seq`, queue, n).Scan(&last)
 	if err != nil {
 		return 0, fmt.Errorf("queue: %s: allocate sequence number: %w", queue, err)
 	}
-	return seq, nil
+	return last, nil
 }
