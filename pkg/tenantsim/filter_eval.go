@@ -43,6 +43,8 @@ type field struct {
 	// advanced marks properties that Graph filters only as an advanced query
 	// (ConsistencyLevel: eventual and $count=true; REFERENCE.md §2 Queries).
 	advanced bool
+	// ext is N of onPremisesExtensionAttributes/extensionAttributeN, else 0.
+	ext int
 }
 
 // entitySchema lists the filterable properties of an entity type.

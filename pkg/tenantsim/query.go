@@ -214,14 +214,14 @@ type listItem struct {
 // due) with a bounded heap, so paging through a large tenant costs each
 // page one pass, not a sort of everything.
 func (c *call) page(items []listItem, q listQuery, contextPath string) reply {
-	cmpItems := func(a, b listItem) int {
-		r := cmp.Or(strings.Compare(a.key, b.key), strings.Compare(a.id, b.id))
-		if q.desc {
-			return -r
-		}
-		return r
-	}
-	total := len(items)
+	return c.pageOf(items, len(items), q, contextPath)
+}
+
+// pageOf is page for items that may have been narrowed already (to those
+// after the token, and the first q.top+1 of them: trimListing); total is
+// how many matched, for @odata.count.
+func (c *call) pageOf(items []listItem, total int, q listQuery, contextPath string) reply {
+	cmpItems := func(a, b listItem) int { return q.compare(a.key, a.id, b.key, b.id) }
 	if q.after != nil {
 		after := listItem{key: q.after.Key, id: q.after.ID}
 		rest := items[:0]
@@ -253,9 +253,40 @@ func (c *call) page(items []listItem, q listQuery, contextPath string) reply {
 	return ok(append(out, jsonField{"value", values}))
 }
 
+// compare orders two entries of a listing by (key, id), descending with
+// $orderby … desc.
+func (q listQuery) compare(aKey, aID, bKey, bID string) int {
+	r := cmp.Or(strings.Compare(aKey, bKey), strings.Compare(aID, bID))
+	if q.desc {
+		return -r
+	}
+	return r
+}
+
+// trimListing narrows a listing's candidates, before any is rendered, to
+// those after q's token and the first q.top+1 of them (one more than the
+// page, so pageOf knows whether a next link is due).
+func trimListing[T any](cands []T, q listQuery, keyID func(T) (string, string)) []T {
+	cmpC := func(a, b T) int {
+		ak, ai := keyID(a)
+		bk, bi := keyID(b)
+		return q.compare(ak, ai, bk, bi)
+	}
+	if q.after != nil {
+		rest := cands[:0]
+		for _, x := range cands {
+			if k, id := keyID(x); q.compare(k, id, q.after.Key, q.after.ID) > 0 {
+				rest = append(rest, x)
+			}
+		}
+		cands = rest
+	}
+	return firstN(cands, q.top+1, cmpC)
+}
+
 // firstN returns the n smallest items by cmp, sorted (all of them, sorted,
 // when there are no more than n). It keeps a max-heap of n items.
-func firstN(items []listItem, n int, cmp func(a, b listItem) int) []listItem {
+func firstN[T any](items []T, n int, cmp func(a, b T) int) []T {
 	if len(items) <= n || n <= 0 {
 		if n <= 0 {
 			items = items[:0]

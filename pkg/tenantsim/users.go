@@ -131,7 +131,7 @@ func userSchema() *entitySchema {
 		{name: "assignedLicenses", kind: kLicenseList},
 	}
 	for n := 1; n <= 15; n++ {
-		fs = append(fs, field{name: "onPremisesExtensionAttributes/extensionAttribute" + strconv.Itoa(n), advanced: true})
+		fs = append(fs, field{name: "onPremisesExtensionAttributes/extensionAttribute" + strconv.Itoa(n), advanced: true, ext: n})
 	}
 	return newSchema("microsoft.graph.user", "User", fs, map[string]string{"onpremisesextensionattributes": "microsoft.graph.onPremisesExtensionAttributes"})
 }
@@ -139,9 +139,8 @@ func userSchema() *entitySchema {
 // userGetter exposes a user's values to the filter evaluator.
 func userGetter(u *User) getter {
 	return func(f field) any {
-		if n, ok := strings.CutPrefix(f.name, "onPremisesExtensionAttributes/extensionAttribute"); ok {
-			i, _ := strconv.Atoi(n)
-			return u.OnPremisesExtensionAttributes.Get(i)
+		if f.ext > 0 {
+			return u.OnPremisesExtensionAttributes.Get(f.ext)
 		}
 		switch f.name {
 		case "id":
@@ -313,13 +312,25 @@ func handleListUsers(c *call) reply {
 			candidates[u.ID] = u
 		}
 	}
+	// Only the page is rendered: the matches are narrowed first, without a
+	// closure or a rendering each (a sweep pages through 100,000 users).
+	type cand struct {
+		key string
+		u   *userRec
+	}
+	cands := make([]cand, 0, len(candidates))
 	for _, u := range candidates {
 		if c.hidden(u.createdAt) || (q.filter != nil && !q.filter.match(userGetter(&u.User))) {
 			continue
 		}
-		items = append(items, listItem{key: userSortKey(&u.User, q.orderBy), id: u.ID, render: func() jsonObject { return project(userProps(&u.User), q.sel) }})
+		cands = append(cands, cand{userSortKey(&u.User, q.orderBy), u})
 	}
-	return c.page(items, q, "users")
+	total := len(cands)
+	for _, x := range trimListing(cands, q, func(x cand) (string, string) { return x.key, x.u.ID }) {
+		u := x.u
+		items = append(items, listItem{key: x.key, id: u.ID, render: func() jsonObject { return project(userProps(&u.User), q.sel) }})
+	}
+	return c.pageOf(items, total, q, "users")
 }
 
 // handleCountUsers answers GET /users/$count, with an optional $filter.
