@@ -9,7 +9,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -135,21 +134,5 @@ func fileSize(t testing.TB, path string) int64 {
 	return fi.Size()
 }
 
-// vmRSS is a process's resident set now (/proc/PID/status VmRSS).
-func vmRSS(t testing.TB, pid int) int64 {
-	b, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "status"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
-			kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
-			if err != nil {
-				t.Fatalf("VmRSS %q: %v", v, err)
-			}
-			return kb << 10
-		}
-	}
-	t.Fatalf("/proc/%d/status has no VmRSS", pid)
-	return 0
-}
+// vmRSS is a process's resident set now (VmRSS in /proc/PID/status).
+func vmRSS(t testing.TB, pid int) int64 { return procStatusBytes(t, pid, "VmRSS") }

@@ -106,7 +106,10 @@ func sweepRun(b *testing.B, name string, n int, share float64) {
 }
 
 // peakRSS is a process's peak resident set size (VmHWM in /proc/PID/status).
-func peakRSS(t testing.TB, pid int) int64 {
+func peakRSS(t testing.TB, pid int) int64 { return procStatusBytes(t, pid, "VmHWM") }
+
+// procStatusBytes reads one "Key:   N kB" line of /proc/PID/status, in bytes.
+func procStatusBytes(t testing.TB, pid int, key string) int64 {
 	f, err := os.Open(filepath.Join("/proc", strconv.Itoa(pid), "status"))
 	if err != nil {
 		t.Fatal(err)
@@ -114,14 +117,14 @@ func peakRSS(t testing.TB, pid int) int64 {
 	defer f.Close()
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), "VmHWM:"); ok {
+		if v, ok := strings.CutPrefix(sc.Text(), key+":"); ok {
 			kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
 			if err != nil {
-				t.Fatalf("VmHWM %q: %v", v, err)
+				t.Fatalf("%s %q: %v", key, v, err)
 			}
 			return kb << 10
 		}
 	}
-	t.Fatalf("/proc/%d/status has no VmHWM", pid)
+	t.Fatalf("/proc/%d/status has no %s", pid, key)
 	return 0
 }

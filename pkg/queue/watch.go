@@ -13,21 +13,20 @@ import (
 // handle's one connection makes it the same connection each time. A
 // dispatcher then sees other processes' sends within `every` instead of at
 // its fallback poll; the read is a few microseconds. It polls in real time
-// (the other writers run in real time), returns nil when ctx ends, and
-// returns the error of a read that fails.
+// (the other writers run in real time) and returns nil when ctx ends (an
+// error only for an interval <= 0). A read that fails
+// signals a change too, so that the dispatcher looks, meets the store's
+// error itself and reports it; the watch goes on.
 func (q *Queue) WatchOthers(ctx context.Context, every time.Duration) error {
 	if every <= 0 {
 		return fmt.Errorf("%w: watch interval %s <= 0", ErrInvalidArgument, every)
 	}
-	version := func() (int64, error) {
+	version := func() (int64, bool) {
 		var v int64
 		err := q.db.QueryRowContext(ctx, `PRAGMA data_version`).Scan(&v)
-		return v, err
+		return v, err == nil
 	}
-	last, err := version()
-	if err != nil {
-		return watchErr(ctx, err)
-	}
+	last, known := version()
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
@@ -36,20 +35,10 @@ func (q *Queue) WatchOthers(ctx context.Context, every time.Duration) error {
 			return nil
 		case <-t.C:
 		}
-		v, err := version()
-		if err != nil {
-			return watchErr(ctx, err)
-		}
-		if v != last {
-			last = v
+		v, ok := version()
+		if !ok || !known || v != last {
 			q.changed.notify()
 		}
+		last, known = v, ok
 	}
-}
-
-func watchErr(ctx context.Context, err error) error {
-	if ctx.Err() != nil {
-		return nil
-	}
-	return fmt.Errorf("queue: watch for other writers: %w", err)
 }

@@ -21,14 +21,7 @@ func TestStatements(t *testing.T) {
 			// transaction holds) ends with this context instead of hanging.
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()
-			db, err := sqlitedb.Open(ctx, path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer db.Close()
-			if _, err := db.ExecContext(ctx, `CREATE TABLE kv (k TEXT PRIMARY KEY, v INTEGER)`); err != nil {
-				t.Fatal(err)
-			}
+			db := openKV(ctx, t, path)
 			s := sqlitedb.NewStatements(db)
 			const insert = `INSERT INTO kv (k, v) VALUES (?, ?) ON CONFLICT (k) DO UPDATE SET v = v + excluded.v`
 			const read = `SELECT v FROM kv WHERE k = ?`
@@ -70,7 +63,7 @@ func TestStatements(t *testing.T) {
 			}
 			// a prepared statement runs inside a transaction, and its rows
 			// are the transaction's
-			err = s.WithTx(ctx, func(q sqlitedb.Querier) error {
+			err := s.WithTx(ctx, func(q sqlitedb.Querier) error {
 				if _, err := q.ExecContext(ctx, insert, "a", 10); err != nil {
 					return err
 				}
@@ -113,14 +106,7 @@ func TestStatements(t *testing.T) {
 func TestStatementsPrepareWaitsWithoutBlocking(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	db, err := sqlitedb.Open(ctx, sqlitedb.MemoryPath) // one connection
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if _, err := db.ExecContext(ctx, `CREATE TABLE kv (k TEXT PRIMARY KEY, v INTEGER)`); err != nil {
-		t.Fatal(err)
-	}
+	db := openKV(ctx, t, sqlitedb.MemoryPath) // one connection
 	s := sqlitedb.NewStatements(db)
 	inTx, release := make(chan struct{}), make(chan struct{})
 	txDone := make(chan error, 1)
@@ -153,4 +139,18 @@ func TestStatementsPrepareWaitsWithoutBlocking(t *testing.T) {
 	if err := <-readDone; err != nil {
 		t.Fatalf("the read: %v", err)
 	}
+}
+
+// openKV opens a database at path with one table kv (k, v), closed with t.
+func openKV(ctx context.Context, t *testing.T, path string) *sql.DB {
+	t.Helper()
+	db, err := sqlitedb.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if _, err := db.ExecContext(ctx, `CREATE TABLE kv (k TEXT PRIMARY KEY, v INTEGER)`); err != nil {
+		t.Fatal(err)
+	}
+	return db
 }
