@@ -31,7 +31,7 @@ func TestBenchScriptQuick(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, want := range []string{
-		"## Machine", "## Figures", "scripts/bench.sh report --quick",
+		"## Machine", "## Figures", "## Targets missed, and why", "scripts/bench.sh report --quick",
 		"| graph-requests-per-onboarding |", "| graph-requests-per-offboarding |",
 		"| quota-share-three-instances |", "| quota-429-share-three-instances |", "| quota-share-one-instance |", "| quota-10s-over-mean-one-instance |", "| quota-redeliveries-three-instances |",
 		"| quota-peak-window-three-instances |", "| quota-onboardings-not-done-three-instances |",

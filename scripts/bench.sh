@@ -51,7 +51,8 @@ usage: scripts/bench.sh calls|micro|startup|quota|cpu|sweep|report [--quick] [--
           repository root) with the machine, every figure, its floor, the
           naive baseline and the target, and the handler's CPU profile
           beside the one recorded before the CPU work
-          (docs/profiles/handler-cpu-0ms-before.txt).
+          (docs/profiles/handler-cpu-0ms-before.txt), and for each target
+          missed the cause written in docs/benchmarks-why.md.
   --quick small samples (3 iterations, a backlog of 30, startup on the
           e2e build, no binary size), to check that the script works; its
           figures are not worth quoting.
@@ -148,7 +149,7 @@ if [[ "$what" == report ]]; then
   if $quick; then
     cmd="$cmd --quick"
   fi
-  go run ./tools/benchmd -in "$figures" -profiles "$profiles" -before docs/profiles/handler-cpu-0ms-before.txt \
+  go run ./tools/benchmd -in "$figures" -profiles "$profiles" -before docs/profiles/handler-cpu-0ms-before.txt -why docs/benchmarks-why.md \
     -o "$outdir/BENCHMARKS.md" -cmd "$cmd" -took "${took}s"
   echo "wrote $outdir/BENCHMARKS.md"
 fi

@@ -33,8 +33,9 @@ func main() {
 	took := flag.Duration("took", 0, "how long the benchmarks ran")
 	profiles := flag.String("profiles", "", "directory of CPU profile tops (<name>.txt) to include")
 	before := flag.String("before", "", "a profile top recorded before a change, <name>-before.txt, its first line a '# ' note saying when: shown beside <name> from -profiles")
+	why := flag.String("why", "", "markdown whose '## <figure>' sections say why a figure misses its target")
 	flag.Usage = func() {
-		fmt.Fprintln(flag.CommandLine.Output(), "usage: benchmd -in FIGURES.jsonl [-profiles DIR] [-before FILE] [-o BENCHMARKS.md] [-cmd CMD] [-took D]\nexample: go run ./tools/benchmd -in /tmp/figures.jsonl -profiles /tmp/profiles -before docs/profiles/handler-cpu-0ms-before.txt -o BENCHMARKS.md -took 5m12s")
+		fmt.Fprintln(flag.CommandLine.Output(), "usage: benchmd -in FIGURES.jsonl [-profiles DIR] [-before FILE] [-why FILE] [-o BENCHMARKS.md] [-cmd CMD] [-took D]\nexample: go run ./tools/benchmd -in /tmp/figures.jsonl -profiles /tmp/profiles -before docs/profiles/handler-cpu-0ms-before.txt -why docs/benchmarks-why.md -o BENCHMARKS.md -took 5m12s")
 		flag.PrintDefaults()
 	}
 	flag.Parse()
@@ -42,13 +43,13 @@ func main() {
 		flag.Usage()
 		os.Exit(2)
 	}
-	if err := run(*in, *profiles, *before, *out, *cmd, *took, time.Now()); err != nil {
+	if err := run(*in, *profiles, *before, *why, *out, *cmd, *took, time.Now()); err != nil {
 		fmt.Fprintln(os.Stderr, "benchmd:", err)
 		os.Exit(1)
 	}
 }
 
-func run(in, profileDir, beforeFile, out, cmd string, took time.Duration, now time.Time) error {
+func run(in, profileDir, beforeFile, whyFile, out, cmd string, took time.Duration, now time.Time) error {
 	raw, err := os.ReadFile(in)
 	if err != nil {
 		return err
@@ -71,9 +72,45 @@ func run(in, profileDir, beforeFile, out, cmd string, took time.Duration, now ti
 			return err
 		}
 	}
+	why := map[string]string{}
+	if whyFile != "" {
+		if why, err = readWhy(whyFile); err != nil {
+			return err
+		}
+	}
 	var b bytes.Buffer
-	render(&b, figs, raw, profiles, machine(), cmd, took, now)
+	render(&b, figs, raw, profiles, why, machine(), cmd, took, now)
 	return os.WriteFile(out, b.Bytes(), 0o644)
+}
+
+// readWhy reads the "## <figure>" sections of a markdown file: figure
+// name to its text (paragraphs joined).
+func readWhy(path string) (map[string]string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]string{}
+	name := ""
+	var text []string
+	flush := func() {
+		if name != "" {
+			out[name] = strings.Join(strings.Fields(strings.Join(text, " ")), " ")
+		}
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if h, ok := strings.CutPrefix(line, "## "); ok {
+			flush()
+			name, text = strings.TrimSpace(h), nil
+			if _, dup := out[name]; dup {
+				return nil, fmt.Errorf("%s: figure %s has two sections", path, name)
+			}
+			continue
+		}
+		text = append(text, line)
+	}
+	flush()
+	return out, nil
 }
 
 // profile is the top of one CPU profile (`go tool pprof -top`), with the
@@ -179,7 +216,7 @@ func procField(path, key string) string {
 	return "unknown"
 }
 
-func render(w io.Writer, figs []benchreport.Figure, raw []byte, profiles []profile, mach []string, cmd string, took time.Duration, now time.Time) {
+func render(w io.Writer, figs []benchreport.Figure, raw []byte, profiles []profile, why map[string]string, mach []string, cmd string, took time.Duration, now time.Time) {
 	fmt.Fprintf(w, "# Benchmarks\n\nWritten by `%s` on %s", cmd, now.UTC().Format("2006-01-02 15:04 MST"))
 	if took > 0 {
 		fmt.Fprintf(w, " (the benchmarks took %s)", took.Round(time.Second))
@@ -195,6 +232,22 @@ func render(w io.Writer, figs []benchreport.Figure, raw []byte, profiles []profi
 			met, target = "–", "–" // a figure reported for information
 		}
 		fmt.Fprintf(w, "| %s | %s %s | %s | %s | %s | %s | %s |\n", f.Figure, num(f.Value), f.Unit, opt(f.Floor), opt(f.Naive), ratio(f.VsNaive), target, met)
+	}
+	fmt.Fprint(w, "\n## Targets missed, and why\n\n")
+	missed := 0
+	for _, f := range figs {
+		if f.Target == "" || f.Met {
+			continue
+		}
+		missed++
+		reason := why[f.Figure]
+		if reason == "" {
+			reason = "No explanation is recorded for this figure."
+		}
+		fmt.Fprintf(w, "- **%s**: %s %s against %s. %s\n", f.Figure, num(f.Value), f.Unit, f.Target, reason)
+	}
+	if missed == 0 {
+		fmt.Fprint(w, "Every target was met.\n")
 	}
 	fmt.Fprint(w, "\n## How each was measured\n\n")
 	// figures measured together share one line

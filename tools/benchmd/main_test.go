@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"os"
+
+	"github.com/vendorflow/vendorflow/pkg/benchreport"
 	"strings"
 	"testing"
 	"time"
@@ -20,7 +22,7 @@ func TestRender(t *testing.T) {
 		t.Fatal(err)
 	}
 	var b bytes.Buffer
-	render(&b, figs, raw, []profile{{name: "handler-cpu-0ms", top: "flat  flat%"}, {name: "other", top: "after top", before: "before top", beforeNote: "at commit abc"}}, []string{"CPU: test"}, "scripts/bench.sh report", 90*time.Second, time.Date(2026, 12, 2, 3, 0, 0, 0, time.UTC))
+	render(&b, figs, raw, []profile{{name: "handler-cpu-0ms", top: "flat  flat%"}, {name: "other", top: "after top", before: "before top", beforeNote: "at commit abc"}}, map[string]string{"quota-share": "Because."}, []string{"CPU: test"}, "scripts/bench.sh report", 90*time.Second, time.Date(2026, 12, 2, 3, 0, 0, 0, time.UTC))
 	for _, want := range []string{
 		"Written by `scripts/bench.sh report` on 2026-12-02 03:00 UTC (the benchmarks took 1m30s)",
 		"- CPU: test",
@@ -29,6 +31,7 @@ func TestRender(t *testing.T) {
 		"| p50 | 364 ms | – | – | – | – | – |",
 		"- **graph-requests-per-onboarding**: happy path.",
 		"- **p99**, **p90**: paced run.",
+		"## Targets missed, and why", "- **quota-share**: 88.51 % of the write quota against at least 90 %. Because.",
 		"## CPU profile: handler-cpu-0ms\n", "flat  flat%",
 		"## CPU profile: other, before and after", "after top", "Before: at commit abc", "before top",
 	} {
@@ -65,5 +68,33 @@ func TestWithBefore(t *testing.T) {
 	}
 	if _, err := withBefore([]profile{{name: "cpu"}}, write("cpu-before.txt", "flat top\n")); err == nil {
 		t.Error("a before without its note was accepted")
+	}
+}
+
+func TestReadWhy(t *testing.T) {
+	dir := t.TempDir()
+	p := dir + "/why.md"
+	if err := os.WriteFile(p, []byte("# Title\n\nintro\n\n## a\n\nFirst line\nsecond.\n\n## b\nOther.\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	got, err := readWhy(p)
+	if err != nil || got["a"] != "First line second." || got["b"] != "Other." || len(got) != 2 {
+		t.Fatalf("readWhy = %q, %v", got, err)
+	}
+	if err := os.WriteFile(p, []byte("## a\nx\n## a\ny\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := readWhy(p); err == nil {
+		t.Error("two sections for one figure were accepted")
+	}
+	var b bytes.Buffer
+	render(&b, []benchreport.Figure{{Figure: "x", Value: 1, Unit: "s", Target: "at most 2 s", Met: true}}, nil, nil, nil, nil, "cmd", 0, time.Now())
+	if !strings.Contains(b.String(), "Every target was met.") {
+		t.Errorf("a report with no miss does not say so:\n%s", b.String())
+	}
+	b.Reset()
+	render(&b, []benchreport.Figure{{Figure: "x", Value: 3, Unit: "s", Target: "at most 2 s"}}, nil, nil, nil, nil, "cmd", 0, time.Now())
+	if !strings.Contains(b.String(), "- **x**: 3 s against at most 2 s. No explanation is recorded for this figure.") {
+		t.Errorf("an unexplained miss is not reported as such:\n%s", b.String())
 	}
 }
