@@ -131,6 +131,15 @@ func quotaRun(b *testing.B, name string, instances int, table bool, backlog int,
 	})
 	elapsed := time.Since(start)
 	st := s.stats()
+	// Deliveries beyond the first, from the host's log of invocations: what
+	// the target is about (a delivery spent waiting). The journal's attempt
+	// counts are reported beside it.
+	redeliveries := 0
+	for _, inv := range s.invocations() {
+		if inv.Function == "onboard" && inv.DeliveryCount > 1 {
+			redeliveries++
+		}
+	}
 
 	// The backlog's span: from the first admitted write to the last.
 	first, last := -1, len(samples)-1
@@ -166,7 +175,8 @@ func quotaRun(b *testing.B, name string, instances int, table bool, backlog int,
 	b.ReportMetric(float64(peak), "peak-writes/15s")
 	b.ReportMetric(over10, "%over-mean-10s")
 	b.ReportMetric(pct429, "%429")
-	b.ReportMetric(float64(redelivered), "redeliveries")
+	b.ReportMetric(float64(redeliveries), "redeliveries")
+	b.ReportMetric(float64(redelivered), "extra-attempts")
 	b.ReportMetric(float64(backlog-done), "failed")
 	detail := fmt.Sprintf("BenchmarkSharedWriteQuota/%s: %d onboardings on %d instance(s) with %s, quota %d writes per %s, graph.writeShare %.2f",
 		name, backlog, instances, journal, quota, window, share)
@@ -191,8 +201,10 @@ func quotaRun(b *testing.B, name string, instances int, table bool, backlog int,
 			Target: fmt.Sprintf("at most the quota (%d)", quota), Met: peak <= quota, Detail: detail},
 		benchreport.Figure{Figure: "quota-10s-over-mean-" + name, Value: over10, Unit: "% above the quota's mean rate, busiest sampled 10 s",
 			Target: "at most 15 %", Met: over10 <= 15, Detail: detail},
-		benchreport.Figure{Figure: "quota-redeliveries-" + name, Value: float64(redelivered), Unit: "deliveries beyond the first",
-			Target: "0", Met: redelivered == 0, Detail: redetail},
+		benchreport.Figure{Figure: "quota-redeliveries-" + name, Value: float64(redeliveries), Unit: "deliveries beyond the first",
+			Target: "0", Met: redeliveries == 0, Detail: detail + "; counted from the local host's log of invocations"},
+		benchreport.Figure{Figure: "quota-extra-attempts-" + name, Value: float64(redelivered), Unit: "attempts beyond the first, as the journal counted them",
+			Detail: redetail},
 		benchreport.Figure{Figure: "quota-onboardings-not-done-" + name, Value: float64(backlog - done), Unit: "onboardings",
 			Target: "0", Met: backlog == done, Detail: detail},
 	); err != nil {
@@ -200,10 +212,10 @@ func quotaRun(b *testing.B, name string, instances int, table bool, backlog int,
 	}
 	b.Logf("%s: %d onboardings on %d instance(s), quota %d writes per %s, share %.2f: all settled in %s; "+
 		"%d writes at %.2f/s over %s (%.1f %% of the quota's %.1f/s); peak %d writes in a sampled %s, busiest 10 s %.1f %% over the mean; "+
-		"%d of %d Graph requests answered 429 (%d from the write quota); %d redeliveries %v; %d done, %d not done",
+		"%d of %d Graph requests answered 429 (%d from the write quota); %d redeliveries; %d attempts beyond the first in the journal %v; %d done, %d not done",
 		name, backlog, instances, quota, window, share, elapsed.Round(time.Second),
 		st.Writes, rate, span.Round(100*time.Millisecond), 100*rate/allowed, allowed, peak, window, over10,
-		throttled, st.Requests, st.Faults[tenantsim.FaultWriteQuota], redelivered, again, done, backlog-done)
+		throttled, st.Requests, st.Faults[tenantsim.FaultWriteQuota], redeliveries, redelivered, again, done, backlog-done)
 }
 
 // enqueueBacklog sends n onboard requests for n distinct people, through
