@@ -274,9 +274,12 @@ func ValidateOffboard(t Tenant, r OffboardRequest) (Offboarding, error) {
 // ValidRequestID reports whether id is usable as a request id.
 func ValidRequestID(id string) bool { return requestIDRE.MatchString(id) }
 
+// RequestIDRule is what ValidRequestID checks, in words.
+const RequestIDRule = "must be 1 to 64 characters: letters, digits, '.', '_', ':' or '-', starting with a letter or digit"
+
 func checkRequestID(ps *problems, id string) {
 	if !ValidRequestID(id) {
-		ps.add("requestId", "must be 1 to 64 characters: letters, digits, '.', '_', ':' or '-', starting with a letter or digit")
+		ps.add("requestId", RequestIDRule)
 	}
 }
 

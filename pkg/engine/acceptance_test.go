@@ -132,7 +132,7 @@ func TestParkedWithReasons(t *testing.T) {
 		{"not json", func(*testing.T) []byte { return []byte("{not json") }, nil,
 			domain.Invalid, "undecodable request", false},
 		{"unknown field", func(*testing.T) []byte { return []byte(`{"schemaVersion":1,"requestId":"x1","vendr":"Vendor1"}`) }, nil,
-			domain.Invalid, `unknown field "vendr"`, false},
+			domain.Invalid, `field vendr is not part of the request schema`, false},
 		{"no seat", func(t *testing.T) []byte { return onboardPayload(t, "seat6", "Vendor1", "six@vendor1.com") },
 			func(r *rig) {
 				e := r.engine(engine.Hooks{})

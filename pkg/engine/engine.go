@@ -9,7 +9,6 @@
 package engine
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -193,14 +192,14 @@ func (e *Engine) ProcessWith(ctx context.Context, kind string, payload []byte, o
 	switch kind {
 	case domain.KindOnboard:
 		var r domain.OnboardRequest
-		if err := decodeStrict(payload, &r); err != nil {
-			return e.parkUndecodable(ctx, kind, payload, err)
+		if err := decodeRequest(payload, &r); err != nil {
+			return e.parkInvalid(ctx, kind, payload, err)
 		}
 		return e.run(ctx, kind, r.RequestID, payload, o, onboardRunner{e: e, req: r})
 	case domain.KindOffboard:
 		var r domain.OffboardRequest
-		if err := decodeStrict(payload, &r); err != nil {
-			return e.parkUndecodable(ctx, kind, payload, err)
+		if err := decodeRequest(payload, &r); err != nil {
+			return e.parkInvalid(ctx, kind, payload, err)
 		}
 		return e.run(ctx, kind, r.RequestID, payload, o, offboardRunner{e: e, req: r})
 	}
@@ -271,7 +270,7 @@ func (e *Engine) run(ctx context.Context, kind, id string, payload []byte, o Pro
 	}
 	if !domain.ValidRequestID(id) {
 		// Without a usable id the request cannot be journaled under it.
-		return e.parkUndecodable(ctx, kind, payload, fmt.Errorf("requestId %q is not usable", domain.Clip(id)))
+		return e.parkUndecodable(ctx, kind, payload, fmt.Errorf("requestId %q is not usable: it %s", domain.Clip(id), domain.RequestIDRule))
 	}
 	// Record the request, count this attempt, mark it running, read its
 	// steps and start the first unfinished one: one journal transaction
@@ -633,6 +632,32 @@ func (e *Engine) hook(h func(string, domain.Step) error, id string, s domain.Ste
 	return nil
 }
 
+// parkInvalid parks a body that does not decode as a request: under its
+// own requestId when it has a usable one (requestIDOf), so the producer
+// finds it by the id it sent, else as parkUndecodable does. Nothing is
+// asked of Graph.
+func (e *Engine) parkInvalid(ctx context.Context, kind string, payload []byte, cause error) (Result, error) {
+	id, ok := requestIDOf(payload)
+	if !ok {
+		return e.parkUndecodable(ctx, kind, payload, cause)
+	}
+	reason := "invalid request: " + cause.Error()
+	rec, _, err := e.j.Begin(ctx, domain.RequestRecord{ID: id, Kind: kind, Fingerprint: fingerprint(payload), Payload: payload, Status: domain.RequestReceived})
+	if domain.ErrorCode(err) == domain.Conflict {
+		// the id was used before for other content
+		return Result{RequestID: id, Kind: kind, Status: domain.RequestParked, Code: domain.Conflict, Reason: domain.ErrorMessage(err)}, nil
+	}
+	if err != nil {
+		return Result{}, fmt.Errorf("journal begin %s: %w", id, err)
+	}
+	if rec.Status != domain.RequestParked {
+		if err := e.j.SetStatus(ctx, id, domain.RequestParked, domain.Invalid, reason); err != nil {
+			return Result{}, err
+		}
+	}
+	return Result{RequestID: id, Kind: kind, Status: domain.RequestParked, Code: domain.Invalid, Reason: reason}, nil
+}
+
 // parkUndecodable journals a payload that is not a request at all.
 func (e *Engine) parkUndecodable(ctx context.Context, kind string, payload []byte, cause error) (Result, error) {
 	fp := fingerprint(payload)
@@ -652,19 +677,6 @@ func (e *Engine) parkUndecodable(ctx context.Context, kind string, payload []byt
 		}
 	}
 	return Result{RequestID: id, Kind: kind, Status: domain.RequestParked, Code: domain.Invalid, Reason: reason}, nil
-}
-
-// decodeStrict refuses unknown fields and trailing data.
-func decodeStrict(b []byte, v any) error {
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return err
-	}
-	if dec.More() {
-		return errors.New("trailing data after the JSON object")
-	}
-	return nil
 }
 
 // fingerprint is the sha256 of the payload with insignificant white space
