@@ -63,8 +63,7 @@ func (h *Handler) serveHTTPFunc(w http.ResponseWriter, r *http.Request, fn funca
 	log := h.log.With("function", fn.Name, "invocationId", r.Header.Get(funchost.HeaderInvocationID))
 	req, err := h.dec.DecodeHTTP(r, fn.Binding)
 	if err != nil {
-		log.WarnContext(ctx, "malformed invocation", "error", err)
-		funchost.WriteResponse(w, http.StatusBadRequest, funchost.Response{Logs: []string{err.Error()}})
+		writeMalformed(ctx, w, log, err)
 		return
 	}
 	rep := serve(ctx, log, req)

@@ -2,6 +2,7 @@ package handler
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -45,8 +46,7 @@ func (h *Handler) serveServiceBus(w http.ResponseWriter, r *http.Request, fn fun
 	log := h.log.With("function", fn.Name, "invocationId", r.Header.Get(funchost.HeaderInvocationID))
 	msg, err := h.dec.DecodeServiceBus(r, fn.Binding)
 	if err != nil {
-		log.WarnContext(ctx, "malformed invocation", "error", err)
-		funchost.WriteResponse(w, http.StatusBadRequest, funchost.Response{Logs: []string{err.Error()}})
+		writeMalformed(ctx, w, log, err)
 		return
 	}
 	log = log.With("messageId", msg.MessageID, "deliveryCount", msg.DeliveryCount)
@@ -162,4 +162,16 @@ func (h *Handler) park(ctx context.Context, p Parked) error {
 		return fmt.Errorf("park: %w", err)
 	}
 	return nil
+}
+
+// writeMalformed answers an invocation the handler cannot decode: 413 for
+// an envelope over the size cap, 400 for anything else, with the reason in
+// the logs the host records.
+func writeMalformed(ctx context.Context, w http.ResponseWriter, log *slog.Logger, err error) {
+	status := http.StatusBadRequest
+	if errors.Is(err, funchost.ErrBodyTooLarge) {
+		status = http.StatusRequestEntityTooLarge
+	}
+	log.WarnContext(ctx, "malformed invocation", "status", status, "error", err)
+	funchost.WriteResponse(w, status, funchost.Response{Logs: []string{err.Error()}})
 }

@@ -236,6 +236,25 @@ func TestServiceBusMalformed(t *testing.T) {
 	}
 }
 
+// An envelope over the decoder's cap is a 413 and nothing reaches the
+// engine; one just under the cap is not refused for its size.
+func TestServiceBusEnvelopeTooLarge(t *testing.T) {
+	envelope := func(size int) []byte {
+		return []byte(`{"Data":{"message":"` + strings.Repeat("a", size) + `"}}`)
+	}
+	r := newRig(t)
+	status, _, resp := r.invoke(t, "onboard", envelope(int(funchost.DefaultMaxServiceBusBytes)+1))
+	if status != http.StatusRequestEntityTooLarge || len(resp.Logs) == 0 || !strings.Contains(resp.Logs[0], "too large") {
+		t.Fatalf("status %d, logs %v; want 413 saying too large", status, resp.Logs)
+	}
+	if len(r.proc.calls) != 0 {
+		t.Errorf("the engine ran: %v", r.proc.calls)
+	}
+	if status, _, _ := newRig(t).invoke(t, "onboard", envelope(int(funchost.DefaultMaxServiceBusBytes)-64)); status == http.StatusRequestEntityTooLarge {
+		t.Error("an envelope under the cap was refused as too large")
+	}
+}
+
 // TestServiceBusFixtures runs captured good envelopes: every body form the
 // host has been seen to send reaches the engine.
 func TestServiceBusFixtures(t *testing.T) {

@@ -32,8 +32,7 @@ func (h *Handler) serveSweep(w http.ResponseWriter, r *http.Request, fn funcapp.
 	log := h.log.With("function", fn.Name, "invocationId", r.Header.Get(funchost.HeaderInvocationID))
 	t, err := h.dec.DecodeTimer(r, fn.Binding)
 	if err != nil {
-		log.WarnContext(ctx, "malformed invocation", "error", err)
-		funchost.WriteResponse(w, http.StatusBadRequest, funchost.Response{Logs: []string{err.Error()}})
+		writeMalformed(ctx, w, log, err)
 		return
 	}
 	now := h.cfg.Clock.Now()
@@ -126,8 +125,7 @@ func (h *Handler) serveReconcile(w http.ResponseWriter, r *http.Request, fn func
 	ctx := r.Context()
 	log := h.log.With("function", fn.Name, "invocationId", r.Header.Get(funchost.HeaderInvocationID))
 	if _, err := h.dec.DecodeTimer(r, fn.Binding); err != nil {
-		log.WarnContext(ctx, "malformed invocation", "error", err)
-		funchost.WriteResponse(w, http.StatusBadRequest, funchost.Response{Logs: []string{err.Error()}})
+		writeMalformed(ctx, w, log, err)
 		return
 	}
 	rep, err := h.cfg.Reconciler.Reconcile(ctx, h.cfg.Clock.Now(), false)
