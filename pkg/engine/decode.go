@@ -15,8 +15,14 @@ import (
 // maxRequestDepth bounds the nesting of a request (its schema needs 2).
 const maxRequestDepth = 8
 
+// MaxRequestBytes bounds a request body: a valid one is well under 4 KiB,
+// and the journal keeps each body whole (the Table journal holds at most
+// 64 KiB in one property).
+const MaxRequestBytes = 16 << 10
+
 // decodeRequest decodes a request body into v, refusing what a strict
-// reader of the schema would refuse, and words every refusal in the
+// reader of the schema would refuse (and a body over MaxRequestBytes), and
+// words every refusal in the
 // request's own terms (a field's JSON path and the rule it broke), never
 // in Go's: a body that is not one JSON object, a key twice in one object at
 // any depth (readers disagree on which one wins, so a producer's
@@ -24,6 +30,9 @@ const maxRequestDepth = 8
 // nesting deeper than maxRequestDepth, unknown fields, a value of the
 // wrong JSON type, and anything after the object.
 func decodeRequest(b []byte, v any) error {
+	if len(b) > MaxRequestBytes {
+		return fmt.Errorf("the request is %d bytes; a request is at most %d", len(b), MaxRequestBytes)
+	}
 	if err := checkShape(b, reflect.TypeOf(v)); err != nil {
 		return err
 	}

@@ -642,7 +642,7 @@ func (e *Engine) parkInvalid(ctx context.Context, kind string, payload []byte, c
 		return e.parkUndecodable(ctx, kind, payload, cause)
 	}
 	reason := "invalid request: " + cause.Error()
-	rec, _, err := e.j.Begin(ctx, domain.RequestRecord{ID: id, Kind: kind, Fingerprint: fingerprint(payload), Payload: payload, Status: domain.RequestReceived})
+	rec, _, err := e.j.Begin(ctx, domain.RequestRecord{ID: id, Kind: kind, Fingerprint: fingerprint(payload), Payload: clipPayload(payload), Status: domain.RequestReceived})
 	if domain.ErrorCode(err) == domain.Conflict {
 		// the id was used before for other content
 		return Result{RequestID: id, Kind: kind, Status: domain.RequestParked, Code: domain.Conflict, Reason: domain.ErrorMessage(err)}, nil
@@ -658,15 +658,19 @@ func (e *Engine) parkInvalid(ctx context.Context, kind string, payload []byte, c
 	return Result{RequestID: id, Kind: kind, Status: domain.RequestParked, Code: domain.Invalid, Reason: reason}, nil
 }
 
+// maxParkedPayload is how much of a refused body the journal keeps (the
+// Table journal's limit for one property); the fingerprint covers all of it.
+const maxParkedPayload = 64 << 10
+
+func clipPayload(b []byte) []byte {
+	return b[:min(len(b), maxParkedPayload)]
+}
+
 // parkUndecodable journals a payload that is not a request at all.
 func (e *Engine) parkUndecodable(ctx context.Context, kind string, payload []byte, cause error) (Result, error) {
 	fp := fingerprint(payload)
 	id := "invalid-" + fp[:16]
-	stored := payload
-	if len(stored) > 64<<10 {
-		stored = stored[:64<<10]
-	}
-	rec, _, err := e.j.Begin(ctx, domain.RequestRecord{ID: id, Kind: kind, Fingerprint: fp, Payload: stored, Status: domain.RequestReceived})
+	rec, _, err := e.j.Begin(ctx, domain.RequestRecord{ID: id, Kind: kind, Fingerprint: fp, Payload: clipPayload(payload), Status: domain.RequestReceived})
 	if err != nil {
 		return Result{}, fmt.Errorf("journal begin %s: %w", id, err)
 	}
