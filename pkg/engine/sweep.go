@@ -39,7 +39,8 @@ type ContractScan struct {
 // adapter's size, Graph's largest by default). Each ended contract goes to
 // expired as soon as its page is read, so a sweep of a large tenant holds
 // one page and what expired keeps, not every expiry at once; expired's
-// error stops the listing and is returned.
+// error stops the listing and is returned. On an error the scan still
+// counts the expiries handed over, and has no Soon.
 func (e *Engine) ScanContracts(ctx context.Context, now time.Time, expired func(Expiry) error) (ContractScan, error) {
 	t := e.cfg.Tenant
 	window := max(time.Duration(t.ExpiryWarning), 0)
@@ -67,7 +68,8 @@ func (e *Engine) ScanContracts(ctx context.Context, now time.Time, expired func(
 		return expired(x)
 	})
 	if err != nil {
-		return ContractScan{}, fmt.Errorf("list accounts whose contracts end: %w", err)
+		// the expiries already handed over count; a partial Soon is dropped
+		return ContractScan{Expired: out.Expired}, fmt.Errorf("list accounts whose contracts end: %w", err)
 	}
 	return out, nil
 }

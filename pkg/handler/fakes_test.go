@@ -160,7 +160,7 @@ func (s *fakeSweeper) ScanContracts(_ context.Context, now time.Time, expired fu
 			s.handing(i)
 		}
 		if err := expired(x); err != nil {
-			return engine.ContractScan{}, err
+			return engine.ContractScan{Expired: i}, err
 		}
 	}
 	return engine.ContractScan{Expired: len(s.expired)}, s.expiredErr

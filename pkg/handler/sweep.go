@@ -84,10 +84,6 @@ func (h *Handler) serveSweep(w http.ResponseWriter, r *http.Request, fn funcapp.
 		errs = append(errs, fmt.Errorf("find expired: %w", err))
 	}
 	reply.Expired = scan.Expired
-	if reply.Expired < reply.Enqueued+reply.Failed {
-		// the listing failed part way: count what it found
-		reply.Expired = reply.Enqueued + reply.Failed
-	}
 	warned, err := h.cfg.Sweeper.WarnSoon(ctx, now, scan.Soon)
 	if err != nil {
 		errs = append(errs, fmt.Errorf("warn sponsors: %w", err))

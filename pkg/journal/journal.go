@@ -58,7 +58,7 @@ func (j *Journal) Close() error {
 // once the write lock is held, so times follow commit order.
 // Inside a Batch, fn runs in the batch's transaction.
 func (j *Journal) write(ctx context.Context, op string, fn func(tx sqlitedb.Querier, now time.Time) error) error {
-	if tx, ok := ctx.Value(batchKey{j}).(sqlitedb.Querier); ok {
+	if tx, ok := j.batchTx(ctx); ok {
 		return classify(op, fn(tx, j.clock.Now().UTC()))
 	}
 	err := j.stmts.WithTx(ctx, func(tx sqlitedb.Querier) error {
@@ -76,7 +76,7 @@ type batchKey struct{ j *Journal }
 // anything slow: it holds the file's write lock. A Batch inside a Batch
 // joins it.
 func (j *Journal) Batch(ctx context.Context, fn func(ctx context.Context) error) error {
-	if _, ok := ctx.Value(batchKey{j}).(sqlitedb.Querier); ok {
+	if _, ok := j.batchTx(ctx); ok {
 		return fn(ctx)
 	}
 	var fnErr error
@@ -93,10 +93,16 @@ func (j *Journal) Batch(ctx context.Context, fn func(ctx context.Context) error)
 // reader is where a read runs: the open batch's transaction, or the
 // prepared reads outside one.
 func (j *Journal) reader(ctx context.Context) querier {
-	if tx, ok := ctx.Value(batchKey{j}).(sqlitedb.Querier); ok {
+	if tx, ok := j.batchTx(ctx); ok {
 		return tx
 	}
 	return j.q
+}
+
+// batchTx is the transaction of the Batch ctx is in, if any.
+func (j *Journal) batchTx(ctx context.Context) (sqlitedb.Querier, bool) {
+	tx, ok := ctx.Value(batchKey{j}).(sqlitedb.Querier)
+	return tx, ok
 }
 
 // classify keeps a *domain.Error as it is, reports a lock still held after
