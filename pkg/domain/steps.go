@@ -24,6 +24,20 @@ const (
 	StepMarkOffboarded Step = "mark-offboarded"
 )
 
+// ActsOnAccount reports whether s works on the account an earlier step of
+// the same request created or found (ensure-user, find-account). For such
+// a step a NotFound about that account is replication lag, not absence:
+// Entra is eventually consistent (REFERENCE §2), and the engine retries it
+// as Transient the same way in every one of them.
+func (s Step) ActsOnAccount() bool {
+	switch s {
+	case StepEnsureSegment, StepEnsureLicenses, StepDeliverCredentials,
+		StepDisableSignIn, StepRevokeSessions, StepRemoveTAPs, StepRemoveLicenses, StepRemoveSegment, StepMarkOffboarded:
+		return true
+	}
+	return false
+}
+
 // Plan returns the ordered steps of a request kind.
 func Plan(kind string) ([]Step, error) {
 	switch kind {

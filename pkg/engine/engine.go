@@ -434,6 +434,9 @@ func (e *Engine) attempt(ctx context.Context, log *slog.Logger, r runner, s doma
 		if err == nil {
 			return out, nil
 		}
+		if s.ActsOnAccount() {
+			err = notYetVisible(err, st.out(outUserID))
+		}
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}

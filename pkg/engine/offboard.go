@@ -85,7 +85,7 @@ func (e *Engine) knownUser(ctx context.Context, st *state, id string) (domain.Us
 	}
 	u, err := e.dir.GetUser(ctx, id)
 	if err != nil {
-		return domain.User{}, notYetVisible(err, id)
+		return domain.User{}, err // lag is the engine's to classify (attempt)
 	}
 	st.user = &u
 	return u, nil

@@ -386,7 +386,7 @@ func (e *Engine) ensureSegment(ctx context.Context, st *state) (map[string]strin
 	if e.fresh(st) {
 		if g := o.Vendor.SegmentGroupID; g != "" {
 			if err := e.dir.AddMember(ctx, g, userID); err != nil {
-				return nil, notYetVisible(err, userID)
+				return nil, err
 			}
 			out[outGroup] = g
 		}
@@ -416,7 +416,7 @@ func (e *Engine) ensureSegment(ctx context.Context, st *state) (map[string]strin
 	}
 	groups, err := e.dir.MemberOf(ctx, userID)
 	if err != nil {
-		return nil, notYetVisible(err, userID)
+		return nil, err
 	}
 	for _, g := range groups {
 		if others[g] {
@@ -428,7 +428,7 @@ func (e *Engine) ensureSegment(ctx context.Context, st *state) (map[string]strin
 	if g := o.Vendor.SegmentGroupID; g != "" {
 		if !slices.Contains(groups, g) {
 			if err := e.dir.AddMember(ctx, g, userID); err != nil {
-				return nil, notYetVisible(err, userID)
+				return nil, err
 			}
 		}
 		out[outGroup] = g
@@ -497,7 +497,7 @@ func (e *Engine) ensureLicenses(ctx context.Context, st *state) (map[string]stri
 		if domain.ErrorCode(err) == domain.Business {
 			e.forgetSKUs() // the counts were wrong; the next request reads them
 		}
-		return nil, notYetVisible(err, userID)
+		return nil, err
 	}
 	return out, nil
 }
@@ -521,7 +521,7 @@ func (e *Engine) deliverCredentials(ctx context.Context, o domain.Onboarding, us
 			return nil, domain.Wrap(domain.Internal, err, "cannot generate a password")
 		}
 		if err := e.dir.SetPassword(ctx, userID, pw.Reveal(), true); err != nil {
-			return nil, notYetVisible(err, userID)
+			return nil, err
 		}
 		cred = pw
 	default:
@@ -531,7 +531,7 @@ func (e *Engine) deliverCredentials(ctx context.Context, o domain.Onboarding, us
 			// (REFERENCE §2), so that none outlives this step
 			old, err := e.dir.ListTAPs(ctx, userID)
 			if err != nil {
-				return nil, notYetVisible(err, userID)
+				return nil, err
 			}
 			for _, p := range old {
 				if err := e.dir.DeleteTAP(ctx, userID, p.ID); err != nil {
@@ -541,7 +541,7 @@ func (e *Engine) deliverCredentials(ctx context.Context, o domain.Onboarding, us
 		}
 		tap, err := e.dir.CreateTAP(ctx, userID, time.Duration(t.Credentials.TAPLifetime))
 		if err != nil {
-			return nil, notYetVisible(err, userID)
+			return nil, err
 		}
 		cred, validTill = tap.Value, tap.ExpiresAt()
 		out[outTAPID] = tap.ID
@@ -549,6 +549,10 @@ func (e *Engine) deliverCredentials(ctx context.Context, o domain.Onboarding, us
 	}
 	m := credentialMail(t, o, cred, validTill)
 	if err := e.dir.SendMail(ctx, t.Sender, m); err != nil {
+		if domain.ErrorCode(err) == domain.NotFound {
+			// the sender mailbox, not the account: a setting to fix
+			return nil, domain.Wrap(domain.Business, err, "the sender mailbox "+t.Sender+" does not exist")
+		}
 		return nil, err
 	}
 	return out, nil
@@ -586,7 +590,9 @@ func credentialMail(t domain.Tenant, o domain.Onboarding, cred secret.Value, val
 }
 
 // notYetVisible turns a NotFound for an object we created (or found) into
-// a Transient error: Entra is eventually consistent (REFERENCE §2).
+// a Transient error: Entra is eventually consistent (REFERENCE §2). The
+// engine applies it to every step that acts on the request's account
+// (domain.Step.ActsOnAccount); ensure-user, to its own read after a create.
 func notYetVisible(err error, id string) error {
 	if domain.ErrorCode(err) != domain.NotFound {
 		return err
