@@ -38,9 +38,11 @@ type Config struct {
 	// server gives no Retry-After (defaults 500ms and 30s).
 	BaseBackoff time.Duration
 	MaxBackoff  time.Duration
-	// RunBudget bounds the total time one run may spend waiting between
-	// attempts (default 2m, well under a Service Bus lock of 5m). When it is
-	// spent the request is left "retrying" for the caller to reschedule.
+	// RunBudget is one run's deadline (default 2m, well under a Service
+	// Bus lock of 5m): its steps' Graph calls, and the waits between their
+	// attempts, end by then, and never later than the caller's deadline
+	// less SettleReserve. When it is spent the request is left "retrying"
+	// for the caller to reschedule.
 	RunBudget time.Duration
 	// LeaseTTL is how long a run's hold on an account lasts unless renewed
 	// (default 1m, less than RunBudget). A run renews it before every step
@@ -230,6 +232,8 @@ type state struct {
 	leaseUntil time.Time
 	finished   map[domain.Step]bool
 	outputs    map[string]string
+	// limit is how long the run's steps may take (runLimit).
+	limit time.Duration
 	// attempt is the current step's attempt, counted over every run.
 	attempt int
 	// known is set when the journal has a record of the account the run
@@ -331,7 +335,13 @@ func (e *Engine) run(ctx context.Context, kind, id string, payload []byte, o Pro
 		return res, nil
 	}
 	log := e.log.With("requestId", id, "kind", kind)
-	budget := e.clk.Now().Add(e.cfg.RunBudget)
+	limit := e.runLimit(ctx)
+	st.limit = limit
+	// work is what the steps' Graph calls run under: it ends at the run's
+	// deadline, while the journal writes that record the outcome keep ctx.
+	work, cancel := context.WithTimeout(ctx, limit)
+	defer cancel()
+	budget := e.clk.Now().Add(limit)
 	crashed := false
 	defer func() {
 		if st.leased && !crashed {
@@ -365,7 +375,7 @@ func (e *Engine) run(ctx context.Context, kind, id string, payload []byte, o Pro
 			}
 			continue
 		}
-		outputs, err := e.attempt(ctx, log, r, s, st, budget)
+		outputs, err := e.attempt(ctx, work, log, r, s, st, budget)
 		if err != nil {
 			var crash *crashError
 			if errors.As(err, &crash) || ctx.Err() != nil {
@@ -420,7 +430,11 @@ func (e *Engine) run(ctx context.Context, kind, id string, payload []byte, o Pro
 
 // attempt runs one step with bounded retries for Transient and Internal
 // errors, waiting on the injected clock.
-func (e *Engine) attempt(ctx context.Context, log *slog.Logger, r runner, s domain.Step, st *state, budget time.Time) (map[string]string, error) {
+//
+// The step runs under work, which ends at the run's deadline (runLimit);
+// a step cut short by it stops the run as Transient, so that the request
+// is rescheduled rather than redelivered.
+func (e *Engine) attempt(ctx, work context.Context, log *slog.Logger, r runner, s domain.Step, st *state, budget time.Time) (map[string]string, error) {
 	var last error
 	for n := 1; n <= e.cfg.MaxAttempts; n++ {
 		st.atFinish = nil // a failed attempt's writes are not made
@@ -430,7 +444,7 @@ func (e *Engine) attempt(ctx context.Context, log *slog.Logger, r runner, s doma
 		}
 		st.attempt = rec.Attempts
 		e.emit(Event{RequestID: st.requestID, Kind: st.kind, UPN: st.upn, Step: s, Status: domain.StepRunning, Attempt: n})
-		out, err := r.step(ctx, s, st)
+		out, err := r.step(work, s, st)
 		if err == nil {
 			return out, nil
 		}
@@ -440,6 +454,10 @@ func (e *Engine) attempt(ctx context.Context, log *slog.Logger, r runner, s doma
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
+		spent := work.Err() != nil
+		if spent {
+			err = &domain.Error{Code: domain.Transient, Message: fmt.Sprintf("the run's deadline (%s) passed during this step; the request is rescheduled", st.limit.Round(time.Millisecond)), Err: err}
+		}
 		last = err
 		code := domain.ErrorCode(err)
 		msg := domain.ErrorMessage(err)
@@ -448,7 +466,7 @@ func (e *Engine) attempt(ctx context.Context, log *slog.Logger, r runner, s doma
 		}
 		e.emit(Event{RequestID: st.requestID, Kind: st.kind, UPN: st.upn, Step: s, Status: domain.StepFailed, Attempt: n, Code: code, Message: msg})
 		log.Warn("step failed", "step", s, "attempt", n, "code", code, "error", msg)
-		if domain.OutcomeOf(code).Disposition != domain.Retry || n == e.cfg.MaxAttempts {
+		if domain.OutcomeOf(code).Disposition != domain.Retry || n == e.cfg.MaxAttempts || spent {
 			break
 		}
 		wait := e.backoff(n, domain.RetryAfterOf(err))
@@ -463,6 +481,25 @@ func (e *Engine) attempt(ctx context.Context, log *slog.Logger, r runner, s doma
 		}
 	}
 	return nil, last
+}
+
+// SettleReserve is the part of a caller's deadline a run leaves for
+// recording its outcome and for the handler to settle the message: the
+// journal writes and the reschedule or park that follow the last step.
+const SettleReserve = 20 * time.Second
+
+// runLimit is how long this run's steps may take: RunBudget, or less when
+// the caller's context ends sooner (the handler's RunTimeout), less the
+// SettleReserve. The Graph adapter fits its retries inside the deadline
+// (a wait that would outlast it is not taken), so a slow Graph ends the
+// run as Transient and the request is rescheduled, instead of the
+// invocation timing out and the delivery being abandoned.
+func (e *Engine) runLimit(ctx context.Context) time.Duration {
+	limit := e.cfg.RunBudget
+	if dl, ok := ctx.Deadline(); ok {
+		limit = min(limit, time.Until(dl)-SettleReserve)
+	}
+	return max(limit, 0)
 }
 
 // batch runs fn's journal calls as one Journal.Batch; with NaiveCalls,

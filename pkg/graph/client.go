@@ -169,6 +169,9 @@ const lagBase = 500 * time.Millisecond
 func (c *Client) withLag(ctx context.Context, fn func() error) error {
 	err := fn()
 	for i := 0; i < c.cfg.LagRetries && domain.ErrorCode(err) == domain.NotFound; i++ {
+		if outlasts(ctx, lagBase<<i) {
+			break // the caller's deadline comes first; it retries the NotFound
+		}
 		c.stats.lagRetried()
 		if serr := c.cfg.Clock.Sleep(ctx, lagBase<<i); serr != nil {
 			return domain.Wrap(domain.Transient, serr, "cancelled while waiting for replication")

@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"math"
 	"net/http"
@@ -251,6 +252,9 @@ func (m paceMiddleware) Intercept(p khttp.Pipeline, index int, req *http.Request
 		return nil, domain.Wrap(domain.Transient, err, "graph: write budget unavailable")
 	}
 	if d > 0 {
+		if outlasts(ctx, d) {
+			return nil, &domain.Error{Code: domain.Transient, RetryAfter: d, Message: fmt.Sprintf("graph: the write budget has no token before the run's deadline (next in %s)", d.Round(time.Millisecond))}
+		}
 		m.stats.paced(d)
 		if err := m.clock.Sleep(ctx, d); err != nil {
 			return nil, err

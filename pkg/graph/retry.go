@@ -111,7 +111,7 @@ func (m *retryMiddleware) decide(ctx context.Context, method string, resp *http.
 		if !idempotent(method) || errors.Is(err, context.Canceled) {
 			return 0, false
 		}
-		return m.backoff(attempt), true
+		return m.fit(ctx, m.backoff(attempt))
 	}
 	switch resp.StatusCode {
 	case http.StatusTooManyRequests, http.StatusServiceUnavailable:
@@ -123,12 +123,29 @@ func (m *retryMiddleware) decide(ctx context.Context, method string, resp *http.
 		return 0, false
 	}
 	if d, ok := parseRetryAfter(resp.Header.Get("Retry-After"), m.clock.Now()); ok {
-		if d > m.maxBackoff {
+		if d > m.maxBackoff || outlasts(ctx, d) {
 			return 0, false
 		}
 		return d, true
 	}
-	return m.backoff(attempt), true
+	return m.fit(ctx, m.backoff(attempt))
+}
+
+// fit returns wait unless it would outlast ctx's deadline.
+func (m *retryMiddleware) fit(ctx context.Context, wait time.Duration) (time.Duration, bool) {
+	if outlasts(ctx, wait) {
+		return 0, false
+	}
+	return wait, true
+}
+
+// outlasts reports whether a wait of d would end after ctx's deadline (the
+// engine's run deadline): such a wait is not taken, and the caller gets
+// the fault, Transient with its Retry-After, to reschedule. Deadlines are
+// wall-clock times, so the comparison is too, whatever Clock waits on.
+func outlasts(ctx context.Context, d time.Duration) bool {
+	dl, ok := ctx.Deadline()
+	return ok && time.Until(dl) < d
 }
 
 // backoff is baseBackoff·2^attempt capped at maxBackoff, with "equal

@@ -122,6 +122,47 @@ func TestRetryAfterBeyondMaxBackoffIsReturnedNotWaited(t *testing.T) {
 	}
 }
 
+// A wait that would end after the caller's deadline (the engine's run
+// deadline) is not taken: the fault comes back at once, Transient with
+// its Retry-After, for the caller to reschedule; the retries fit inside
+// the run. Each case's deadline is an hour or more away from the wait's
+// end.
+func TestRetryWaitsFitTheDeadline(t *testing.T) {
+	tests := []struct {
+		name     string
+		steps    []step
+		deadline time.Duration
+		want     error // nil: the request succeeds after waiting
+	}{
+		{"retry-after within the deadline", []step{throttled("2.5"), ok(userJSON)}, time.Hour, nil},
+		{"retry-after past the deadline", []step{throttled("2.5"), ok(userJSON)}, time.Second, errTransient},
+		// the first backoff is at least 250 ms (half of 500 ms, jittered)
+		{"backoff past the deadline", []step{fail(503, graphErr("serviceNotAvailable", "unavailable")), ok(userJSON)}, 200 * time.Millisecond, errTransient},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, rec, fake := newTestClient(t, tt.steps)
+			ctx, cancel := context.WithTimeout(context.Background(), tt.deadline)
+			defer cancel()
+			_, err := c.GetUser(ctx, "u1")
+			if tt.want == nil {
+				if err != nil || len(fake.Sleeps()) != 1 {
+					t.Fatalf("err = %v after waits %v; want success after one wait", err, fake.Sleeps())
+				}
+				return
+			}
+			if domain.ErrorCode(err) != domain.Transient {
+				t.Fatalf("err = %v, want transient", err)
+			}
+			if len(fake.Sleeps()) != 0 || len(rec.requests()) != 1 {
+				t.Errorf("waited %v over %d requests; want no wait, one request", fake.Sleeps(), len(rec.requests()))
+			}
+		})
+	}
+}
+
+var errTransient = &domain.Error{Code: domain.Transient}
+
 // Every attempt sends the same body: gzipped afresh when it is at least
 // MinCompressBytes long, as it is otherwise.
 func TestRetryReplaysTheBody(t *testing.T) {

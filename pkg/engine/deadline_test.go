@@ -1,0 +1,67 @@
+package engine_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/vendorflow/vendorflow/pkg/domain"
+	"github.com/vendorflow/vendorflow/pkg/engine"
+)
+
+// stalledDirectory is a Graph that never answers a create: the call
+// returns only when its context ends, as the adapter's would.
+type stalledDirectory struct{ engine.Directory }
+
+func (stalledDirectory) CreateUser(ctx context.Context, _ domain.User, _ string) (domain.User, error) {
+	<-ctx.Done()
+	return domain.User{}, domain.Wrap(domain.Transient, ctx.Err(), "createUser: timed out")
+}
+
+// The run budget is a deadline: a step stalled in Graph ends when it
+// passes, and the request is left retrying (the handler reschedules it),
+// instead of the run outliving the invocation. The deadline is RunBudget,
+// or the caller's deadline less engine.SettleReserve when that comes
+// first. It used to bound only the waits between attempts, so a stalled
+// call held the run until the caller's context ended, and the run failed.
+func TestRunBudgetIsADeadline(t *testing.T) {
+	tests := []struct {
+		name   string
+		budget time.Duration
+		caller time.Duration // the caller's deadline, from now
+	}{
+		{"RunBudget first", 300 * time.Millisecond, 10 * time.Second},
+		{"caller's deadline first", time.Hour, engine.SettleReserve + 300*time.Millisecond},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := newRig(t)
+			e, err := engine.New(engine.Config{Tenant: r.tenant, Directory: stalledDirectory{r.dir}, Journal: r.journal, Clock: r.clk, RunBudget: tt.budget, LeaseTTL: 100 * time.Millisecond})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), tt.caller)
+			defer cancel()
+			res, err := e.Process(ctx, domain.KindOnboard, onboardPayload(t, "on-1", "Vendor1", "ada@vendor1.com"))
+			if err != nil {
+				t.Fatalf("run failed (%v); want it to end as retrying at its deadline", err)
+			}
+			if ctx.Err() != nil {
+				t.Fatal("the run lasted until the caller's deadline")
+			}
+			if res.Status != domain.RequestRetrying || res.Code != domain.Transient || !strings.Contains(res.Reason, "deadline") {
+				t.Fatalf("got %s (%s): %s; want retrying (transient) at the run's deadline", res.Status, res.Code, res.Reason)
+			}
+			steps, err := r.journal.Steps(context.Background(), "on-1")
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, s := range steps {
+				if s.Step == domain.StepEnsureUser && s.Attempts != 1 {
+					t.Fatalf("ensure-user ran %d times; a step cut short by the deadline is not tried again in the same run", s.Attempts)
+				}
+			}
+		})
+	}
+}
