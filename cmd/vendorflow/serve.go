@@ -16,6 +16,7 @@ import (
 	"github.com/vendorflow/vendorflow/pkg/app"
 	"github.com/vendorflow/vendorflow/pkg/benchreport"
 	"github.com/vendorflow/vendorflow/pkg/config"
+	"github.com/vendorflow/vendorflow/pkg/funchost"
 	"github.com/vendorflow/vendorflow/pkg/handler"
 )
 
@@ -124,7 +125,7 @@ func (m *Main) runServe(ctx context.Context, g *globals, addr string, newBus bus
 		ln.Close()
 		return fmt.Errorf("%s is not a loopback address; the handler answers the local Functions host only", listen)
 	}
-	return serveUntilDone(ctx, log, ln, h)
+	return serveUntilDone(ctx, log, ln, h, funchost.DefaultTimeouts())
 }
 
 // serveAddr is --addr, else 127.0.0.1:$FUNCTIONS_CUSTOMHANDLER_PORT
@@ -140,9 +141,10 @@ func (m *Main) serveAddr(addr string) (string, error) {
 	return net.JoinHostPort("127.0.0.1", port), nil
 }
 
-// serveUntilDone serves h on ln and shuts down gracefully when ctx ends.
-func serveUntilDone(ctx context.Context, log *slog.Logger, ln net.Listener, h http.Handler) error {
-	hs := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+// serveUntilDone serves h on ln, with the timeouts t, and shuts down
+// gracefully when ctx ends.
+func serveUntilDone(ctx context.Context, log *slog.Logger, ln net.Listener, h http.Handler, t funchost.Timeouts) error {
+	hs := funchost.NewServer(h, t)
 	done := make(chan error, 1)
 	go func() {
 		<-ctx.Done()

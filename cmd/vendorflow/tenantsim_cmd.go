@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/vendorflow/vendorflow/pkg/benchreport"
+	"github.com/vendorflow/vendorflow/pkg/funchost"
 	"github.com/vendorflow/vendorflow/pkg/tenantsim"
 )
 
@@ -129,7 +130,7 @@ emulator reproduces and what it does not.`,
 				}
 				defer stop()
 			}
-			hs := &http.Server{Handler: sim, ReadHeaderTimeout: 10 * time.Second}
+			hs := funchost.NewServer(sim, funchost.DefaultTimeouts())
 			go func() {
 				<-cmd.Context().Done()
 				ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)

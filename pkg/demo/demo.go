@@ -12,7 +12,6 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -23,6 +22,7 @@ import (
 	"github.com/vendorflow/vendorflow/pkg/config"
 	"github.com/vendorflow/vendorflow/pkg/domain"
 	"github.com/vendorflow/vendorflow/pkg/engine"
+	"github.com/vendorflow/vendorflow/pkg/funchost"
 	"github.com/vendorflow/vendorflow/pkg/tenantsim"
 )
 
@@ -84,7 +84,7 @@ func Run(ctx context.Context, cfg config.Config, o Options) (Summary, error) {
 	if err != nil {
 		return Summary{}, fmt.Errorf("listen for the emulator: %w", err)
 	}
-	hs := &http.Server{Handler: sim, ReadHeaderTimeout: 10 * time.Second}
+	hs := funchost.NewServer(sim, funchost.DefaultTimeouts())
 	go func() { _ = hs.Serve(ln) }()
 	defer func() { _ = hs.Close() }()
 

@@ -88,7 +88,8 @@ func (h *Host) Run(ctx context.Context) error {
 		}
 	}
 	if h.ln != nil {
-		srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, BaseContext: func(net.Listener) context.Context { return ctx }}
+		srv := funchost.NewServer(h, funchost.DefaultTimeouts())
+		srv.BaseContext = func(net.Listener) context.Context { return ctx }
 		start("front door", func(ctx context.Context) error {
 			go func() {
 				<-ctx.Done()
