@@ -112,7 +112,7 @@ func (m *Main) events(cmd *cobra.Command, g *globals, f history.Filter) ([]histo
 	if err != nil {
 		return nil, err
 	}
-	j, err := app.OpenJournal(cmd.Context(), cfg, nil)
+	j, err := app.OpenJournalReadOnly(cmd.Context(), cfg)
 	if err != nil {
 		return nil, err
 	}

@@ -236,3 +236,24 @@ func emulator(t *testing.T) (*tenantsim.Server, *httptest.Server, map[string]str
 		"VENDORFLOW_JOURNAL_PATH":   filepath.Join(t.TempDir(), "journal.db"),
 	}
 }
+
+// status and accounts read the journal and never make one: on a wrong
+// path they say "no journal at PATH" (exit code 4, not found) and leave
+// nothing behind. They used to create and migrate an empty journal there.
+func TestReadingCommandsDoNotCreateAJournal(t *testing.T) {
+	for _, args := range [][]string{{"status", "req-1"}, {"accounts", "history", "ada_SA@ABC.com"}} {
+		t.Run(args[0], func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "typo", "journal.db")
+			_, _, err := run(t, map[string]string{"VENDORFLOW_JOURNAL_PATH": path}, args...)
+			if err == nil || !strings.Contains(err.Error(), "no journal at "+path) {
+				t.Fatalf("err = %v, want \"no journal at %s\"", err, path)
+			}
+			if code := exitCode(err); code != 4 {
+				t.Errorf("exit code %d, want 4 (not found)", code)
+			}
+			if _, serr := os.Stat(filepath.Dir(path)); !os.IsNotExist(serr) {
+				t.Errorf("%s was created (stat: %v)", filepath.Dir(path), serr)
+			}
+		})
+	}
+}

@@ -28,7 +28,7 @@ identity, or VENDORFLOW_JOURNAL_TABLE_CONNECTION_STRING).`,
 			if err != nil {
 				return err
 			}
-			j, err := app.OpenJournal(cmd.Context(), cfg, nil)
+			j, err := app.OpenJournalReadOnly(cmd.Context(), cfg)
 			if err != nil {
 				return err
 			}

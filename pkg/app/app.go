@@ -61,17 +61,33 @@ type Stack struct {
 // table endpoint (with the app's credential) or connection string is set,
 // else the SQLite file at cfg.Journal.Path (its directory is created).
 func OpenJournal(ctx context.Context, cfg config.Config, clk clock.Clock) (Journal, error) {
+	return openJournal(ctx, cfg, clk, false)
+}
+
+// OpenJournalReadOnly opens the configured journal for the commands that
+// only read it (status, accounts): an embedded journal must exist already
+// ("no journal at PATH", NotFound, otherwise) and is neither created nor
+// migrated nor written. The shared journal's tables are opened as
+// OpenJournal opens them.
+func OpenJournalReadOnly(ctx context.Context, cfg config.Config) (Journal, error) {
+	return openJournal(ctx, cfg, nil, true)
+}
+
+func openJournal(ctx context.Context, cfg config.Config, clk clock.Clock, readOnly bool) (Journal, error) {
 	if clk == nil {
 		clk = clock.Real{}
 	}
 	jc := cfg.Journal
 	if !jc.Shared() {
-		if jc.Path != ":memory:" {
+		if jc.Path != ":memory:" && !readOnly {
 			if err := os.MkdirAll(filepath.Dir(jc.Path), 0o700); err != nil {
 				return nil, fmt.Errorf("journal directory: %w", err)
 			}
 		}
-		j, err := journal.Open(ctx, journal.Config{Path: jc.Path, Clock: clk})
+		j, err := journal.Open(ctx, journal.Config{Path: jc.Path, Clock: clk, ReadOnly: readOnly})
+		if readOnly && domain.ErrorCode(err) == domain.NotFound {
+			return nil, err // "no journal at PATH" says it all
+		}
 		if err != nil {
 			return nil, fmt.Errorf("open journal %s: %w", jc.Path, err)
 		}

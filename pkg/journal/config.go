@@ -13,6 +13,10 @@ type Config struct {
 	// Clock is the time source of every record the journal writes;
 	// default clock.Real{}.
 	Clock clock.Clock
+	// ReadOnly opens an existing journal for reading (status, lists):
+	// nothing is created or migrated, a missing file is NotFound ("no
+	// journal at PATH"), and every write fails.
+	ReadOnly bool
 }
 
 // SetDefaults fills zero fields with their defaults.

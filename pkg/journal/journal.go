@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"embed"
 	"errors"
+	"io/fs"
 	"time"
 
 	"github.com/vendorflow/vendorflow/pkg/clock"
@@ -28,20 +29,28 @@ type Journal struct {
 var _ engine.Journal = (*Journal)(nil)
 
 // Open opens (creating if needed) the journal at cfg.Path and applies the
-// embedded migrations.
+// embedded migrations; with cfg.ReadOnly it opens an existing, migrated
+// journal and changes nothing.
 func Open(ctx context.Context, cfg Config) (*Journal, error) {
 	cfg.SetDefaults()
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	db, err := sqlitedb.Open(ctx, cfg.Path)
-	if errors.Is(err, sqlitedb.ErrInvalidConfig) {
+	db, err := sqlitedb.OpenConfig(ctx, sqlitedb.Config{Path: cfg.Path, ReadOnly: cfg.ReadOnly})
+	switch {
+	case errors.Is(err, sqlitedb.ErrInvalidConfig):
 		return nil, domain.Errorf(domain.Invalid, "journal: %w", err)
-	}
-	if err != nil {
+	case cfg.ReadOnly && errors.Is(err, fs.ErrNotExist):
+		return nil, domain.Errorf(domain.NotFound, "no journal at %s", cfg.Path)
+	case err != nil:
 		return nil, classify("open "+cfg.Path, err)
 	}
-	if err := sqlitedb.Migrate(ctx, db, migrationFiles, "migrations", sqlitedb.WithClock(cfg.Clock)); err != nil {
+	if cfg.ReadOnly {
+		if err := sqlitedb.Applied(ctx, db, migrationFiles, "migrations"); err != nil {
+			_ = db.Close()
+			return nil, domain.Wrap(domain.Invalid, err, cfg.Path+" is not a journal of this vendorflow version")
+		}
+	} else if err := sqlitedb.Migrate(ctx, db, migrationFiles, "migrations", sqlitedb.WithClock(cfg.Clock)); err != nil {
 		_ = db.Close()
 		return nil, classify("migrate "+cfg.Path, err)
 	}

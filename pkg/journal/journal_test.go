@@ -2,6 +2,7 @@ package journal_test
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -50,4 +51,39 @@ func TestClosedJournalIsInternal(t *testing.T) {
 	}
 	_, err = j.Request(context.Background(), "r1")
 	journaltest.WantCode(t, err, domain.Internal)
+}
+
+// A read-only journal reads what is there, writes nothing, and is not made
+// where there is none.
+func TestReadOnlyJournal(t *testing.T) {
+	ctx := context.Background()
+	path := tempPath(t)
+	_, err := journal.Open(ctx, journal.Config{Path: path, ReadOnly: true})
+	journaltest.WantCode(t, err, domain.NotFound)
+	if _, serr := os.Stat(filepath.Dir(path)); !os.IsNotExist(serr) {
+		t.Fatalf("the journal's directory was created (stat: %v)", serr)
+	}
+
+	rw, _ := openAt(t, path)
+	if _, _, err := rw.Begin(ctx, domain.RequestRecord{ID: "r1", Kind: domain.KindOnboard, Fingerprint: "f", Status: domain.RequestReceived}); err != nil {
+		t.Fatal(err)
+	}
+	ro, err := journal.Open(ctx, journal.Config{Path: path, ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ro.Close()
+	if r, err := ro.Request(ctx, "r1"); err != nil || r.ID != "r1" {
+		t.Fatalf("read: %+v, %v", r, err)
+	}
+	if _, _, err := ro.Begin(ctx, domain.RequestRecord{ID: "r2", Kind: domain.KindOnboard, Fingerprint: "f", Status: domain.RequestReceived}); err == nil {
+		t.Fatal("a read-only journal accepted a write")
+	}
+
+	other := filepath.Join(t.TempDir(), "notes.db")
+	if err := os.WriteFile(other, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err = journal.Open(ctx, journal.Config{Path: other, ReadOnly: true})
+	journaltest.WantCode(t, err, domain.Invalid)
 }

@@ -40,6 +40,10 @@ type Config struct {
 	// MaxOpenConns bounds a file database's connections (default 8). A
 	// ":memory:" database always has exactly one.
 	MaxOpenConns int
+	// ReadOnly opens an existing file for reading only (SQLite's
+	// query_only): nothing is created, a missing file is an error that
+	// wraps fs.ErrNotExist, and every write fails.
+	ReadOnly bool
 }
 
 // SetDefaults fills zero fields with their defaults.
@@ -74,6 +78,8 @@ func (c Config) validate() error {
 		return fmt.Errorf("BusyTimeout %s is below 1ms", c.BusyTimeout)
 	case c.Synchronous != "NORMAL" && c.Synchronous != "FULL":
 		return fmt.Errorf("Synchronous %q must be NORMAL or FULL", c.Synchronous)
+	case c.ReadOnly && c.Path == MemoryPath:
+		return fmt.Errorf("a read-only database needs a file")
 	case c.MaxOpenConns < 1:
 		return fmt.Errorf("MaxOpenConns %d must be at least 1", c.MaxOpenConns)
 	}

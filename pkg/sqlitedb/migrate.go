@@ -78,6 +78,43 @@ func Migrate(ctx context.Context, db *sql.DB, fsys fs.FS, dir string, opts ...Mi
 	return nil
 }
 
+// ErrNotMigrated is wrapped by Applied's error for a database that lacks
+// some migration (or has no schema_migrations table at all).
+var ErrNotMigrated = errors.New("migrations not applied")
+
+// Applied checks, without writing, that every migration in dir is
+// recorded in db with its checksum: the read-only counterpart of Migrate,
+// for a database that must not be changed (ErrNotMigrated,
+// ErrChecksumMismatch or ErrUnknownMigration when it is not so).
+func Applied(ctx context.Context, db *sql.DB, fsys fs.FS, dir string) error {
+	files, err := readMigrations(fsys, dir)
+	if err != nil {
+		return err
+	}
+	var n int
+	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'`).Scan(&n); err != nil {
+		return fmt.Errorf("sqlitedb: read the schema: %w", err)
+	}
+	if n == 0 {
+		return fmt.Errorf("sqlitedb: no schema_migrations table: %w", ErrNotMigrated)
+	}
+	if err := checkKnown(ctx, db, files); err != nil {
+		return err
+	}
+	for _, m := range files {
+		var sum string
+		switch err := db.QueryRowContext(ctx, `SELECT checksum FROM schema_migrations WHERE name = ?`, m.name).Scan(&sum); {
+		case errors.Is(err, sql.ErrNoRows):
+			return fmt.Errorf("sqlitedb: migration %s: %w", m.name, ErrNotMigrated)
+		case err != nil:
+			return fmt.Errorf("sqlitedb: migration %s: %w", m.name, err)
+		case sum != m.checksum:
+			return fmt.Errorf("sqlitedb: migration %s: %w", m.name, ErrChecksumMismatch)
+		}
+	}
+	return nil
+}
+
 type migration struct {
 	name     string // file name, without dir
 	body     string

@@ -28,7 +28,15 @@ func OpenConfig(ctx context.Context, cfg Config) (*sql.DB, error) {
 		return nil, err
 	}
 	memory := cfg.Path == MemoryPath
-	if !memory {
+	if cfg.ReadOnly {
+		fi, err := os.Stat(cfg.Path)
+		if err != nil {
+			return nil, fmt.Errorf("sqlitedb: open %s: %w", cfg.Path, err)
+		}
+		if !fi.Mode().IsRegular() {
+			return nil, fmt.Errorf("sqlitedb: open %s: not a file", cfg.Path)
+		}
+	} else if !memory {
 		if err := os.MkdirAll(filepath.Dir(cfg.Path), 0o750); err != nil {
 			return nil, fmt.Errorf("sqlitedb: open %s: create directory: %w", cfg.Path, err)
 		}
@@ -48,7 +56,7 @@ func OpenConfig(ctx context.Context, cfg Config) (*sql.DB, error) {
 	}
 	db.SetConnMaxLifetime(0)
 	db.SetConnMaxIdleTime(0)
-	if err := check(ctx, db, memory); err != nil {
+	if err := check(ctx, db, memory || cfg.ReadOnly); err != nil {
 		_ = db.Close()
 		return nil, fmt.Errorf("sqlitedb: open %s: %w", cfg.Path, err)
 	}
@@ -59,23 +67,31 @@ func OpenConfig(ctx context.Context, cfg Config) (*sql.DB, error) {
 // they go in the DSN, which the driver applies to every new connection
 // (busy_timeout first). _txlock=immediate makes every non-read-only BEGIN a
 // BEGIN IMMEDIATE (see the package documentation).
+//
+// A read-only database leaves the journal mode as the file has it, and
+// sets query_only, which refuses every write on the connection.
 func dsn(cfg Config) string {
+	mode := "&_pragma=journal_mode(WAL)"
+	if cfg.ReadOnly {
+		mode = "&_pragma=query_only(1)"
+	}
 	return fmt.Sprintf("%s?_txlock=immediate"+
 		"&_pragma=busy_timeout(%d)"+
-		"&_pragma=journal_mode(WAL)"+
+		mode+
 		"&_pragma=synchronous(%s)"+
 		"&_pragma=foreign_keys(1)",
 		cfg.Path, cfg.BusyTimeout.Milliseconds(), cfg.Synchronous)
 }
 
 // check verifies the settings that SQLite may silently refuse: WAL needs
-// shared memory, which some network file systems lack.
-func check(ctx context.Context, db *sql.DB, memory bool) error {
+// shared memory, which some network file systems lack (not checked for
+// a database that is not WAL's to set: in memory, or read-only).
+func check(ctx context.Context, db *sql.DB, anyMode bool) error {
 	var mode string
 	if err := db.QueryRowContext(ctx, `PRAGMA journal_mode`).Scan(&mode); err != nil {
 		return err
 	}
-	if !memory && !strings.EqualFold(mode, "wal") {
+	if !anyMode && !strings.EqualFold(mode, "wal") {
 		return fmt.Errorf("journal_mode is %q, want wal", mode)
 	}
 	var fk int
