@@ -39,13 +39,20 @@ func TestExpirySweepsRace(t *testing.T) {
 		waitUntil(t, end.Add(100*time.Millisecond))
 
 		replies, errs := s.raceSweeps()
+		enqueued, dropped := 0, 0
 		for i, r := range replies {
 			if errs[i] != nil {
 				t.Fatalf("sweep %d: %v", i+1, errs[i])
 			}
-			if r.Expired != len(people) || r.Enqueued != len(people) || r.Failed != 0 {
-				t.Errorf("sweep %d replied %+v, want %d expired and enqueued, none failed", i+1, r, len(people))
+			if r.Expired != len(people) || r.Sent != len(people) || r.Enqueued+r.Duplicates != r.Sent || r.Failed != 0 {
+				t.Errorf("sweep %d replied %+v, want %d expired and sent (enqueued or dropped as duplicates), none failed", i+1, r, len(people))
 			}
+			enqueued, dropped = enqueued+r.Enqueued, dropped+r.Duplicates
+		}
+		// duplicate detection kept one copy of each offboard, and the
+		// replies say which sweep's copy it was
+		if enqueued != len(people) || dropped != len(people) {
+			t.Errorf("the sweeps enqueued %d and dropped %d as duplicates, want %d each", enqueued, dropped, len(people))
 		}
 		// each sweep enqueued its offboards in one batch (the embedded
 		// queue's SendBatch reached through serve's bus)
@@ -230,11 +237,13 @@ func waitUntil(t testing.TB, at time.Time) {
 
 // sweepReply is the ReturnValue of the expiry-sweep function.
 type sweepReply struct {
-	Expired  int `json:"expired"`
-	Enqueued int `json:"enqueued"`
-	Failed   int `json:"failed"`
-	Warned   int `json:"warned"`
-	Deleted  int `json:"deleted"`
+	Expired    int `json:"expired"`
+	Sent       int `json:"sent"`
+	Enqueued   int `json:"enqueued"`
+	Duplicates int `json:"duplicates"`
+	Failed     int `json:"failed"`
+	Warned     int `json:"warned"`
+	Deleted    int `json:"deleted"`
 }
 
 // raceSweeps invokes expiry-sweep twice at the same moment, as two

@@ -52,26 +52,33 @@ func (b *QueueBus) Send(ctx context.Context, m handler.OutMessage) error {
 
 // SendBatch enqueues ms now, one transaction per queue (handler.BatchSender):
 // a sweep of thousands of expired accounts costs a few transactions, not
-// one each. Duplicates are dropped as by Send.
-func (b *QueueBus) SendBatch(ctx context.Context, ms []handler.OutMessage) error {
+// one each. Duplicates are dropped as by Send, and counted.
+func (b *QueueBus) SendBatch(ctx context.Context, ms []handler.OutMessage) (handler.BatchResult, error) {
 	byQueue := map[string][]queue.Message{}
 	var order []string
 	for _, m := range ms {
 		name, err := b.names.ForKind(m.Kind)
 		if err != nil {
-			return fmt.Errorf("devhost: %w", err)
+			return handler.BatchResult{}, fmt.Errorf("devhost: %w", err)
 		}
 		if _, ok := byQueue[name]; !ok {
 			order = append(order, name)
 		}
 		byQueue[name] = append(byQueue[name], queueMessage(m, time.Time{}))
 	}
+	res := handler.BatchResult{Counted: true}
 	for _, name := range order {
-		if _, err := b.q.SendBatch(ctx, name, byQueue[name]); err != nil {
-			return fmt.Errorf("devhost: send %d messages to %s: %w", len(byQueue[name]), name, err)
+		sent, err := b.q.SendBatch(ctx, name, byQueue[name])
+		if err != nil {
+			return res, fmt.Errorf("devhost: send %d messages to %s: %w", len(byQueue[name]), name, err)
+		}
+		for _, r := range sent {
+			if r.Duplicate {
+				res.Duplicates++
+			}
 		}
 	}
-	return nil
+	return res, nil
 }
 
 // Schedule enqueues m to become visible at `at` (ScheduledEnqueueTime).

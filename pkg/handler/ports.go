@@ -58,7 +58,16 @@ type Bus interface {
 // embedded queue: one transaction per queue). The sweep uses it when the
 // bus has it, in slices of SweepBatch.
 type BatchSender interface {
-	SendBatch(ctx context.Context, ms []OutMessage) error
+	SendBatch(ctx context.Context, ms []OutMessage) (BatchResult, error)
+}
+
+// BatchResult is what a batch send learnt of duplicate detection: how
+// many of the messages it dropped as copies of ones accepted within the
+// window, when the bus can tell (Counted). The embedded queue can;
+// Service Bus drops a duplicate without telling the sender.
+type BatchResult struct {
+	Duplicates int
+	Counted    bool
 }
 
 // SweepBatch is how many offboard requests the sweep enqueues per batch.

@@ -12,12 +12,45 @@ import (
 )
 
 // sweepReply is the ReturnValue of an expiry sweep.
+//
+// Sent counts the offboards handed to the queue. Of those, Enqueued are
+// new messages and Duplicates the copies duplicate detection dropped
+// (an overlapping sweep sent them first); both are absent when the bus
+// cannot tell them apart (Service Bus), and Sent is all that is known.
 type sweepReply struct {
-	Expired  int `json:"expired"`
-	Enqueued int `json:"enqueued"`
-	Failed   int `json:"failed"`
-	Warned   int `json:"warned"`
-	Deleted  int `json:"deleted"`
+	Expired    int  `json:"expired"`
+	Sent       int  `json:"sent"`
+	Enqueued   *int `json:"enqueued,omitempty"`
+	Duplicates *int `json:"duplicates,omitempty"`
+	Failed     int  `json:"failed"`
+	Warned     int  `json:"warned"`
+	Deleted    int  `json:"deleted"`
+}
+
+// count adds a send of n messages with its result.
+func (r *sweepReply) count(n int, res BatchResult) {
+	if r.Sent == 0 && res.Counted {
+		r.Enqueued, r.Duplicates = new(int), new(int)
+	}
+	r.Sent += n
+	if !res.Counted {
+		r.Enqueued, r.Duplicates = nil, nil
+	}
+	if r.Enqueued != nil {
+		*r.Enqueued += n - res.Duplicates
+		*r.Duplicates += res.Duplicates
+	}
+}
+
+// sentText says what the sweep's sends amounted to.
+func (r sweepReply) sentText() string {
+	if r.Enqueued == nil {
+		if r.Sent == 0 {
+			return "0 sent"
+		}
+		return fmt.Sprintf("%d sent (the bus does not report how many duplicate detection dropped)", r.Sent)
+	}
+	return fmt.Sprintf("%d sent: %d enqueued, %d dropped as duplicates", r.Sent, *r.Enqueued, *r.Duplicates)
 }
 
 // serveSweep runs the expiry sweep: one offboard request per ended contract,
@@ -53,9 +86,12 @@ func (h *Handler) serveSweep(w http.ResponseWriter, r *http.Request, fn funcapp.
 		}
 		ms := pending
 		pending = make([]OutMessage, 0, size)
-		var err error
+		var (
+			res BatchResult
+			err error
+		)
 		if batched {
-			err = batcher.SendBatch(ctx, ms)
+			res, err = batcher.SendBatch(ctx, ms)
 		} else {
 			err = h.cfg.Bus.Send(ctx, ms[0])
 		}
@@ -65,9 +101,13 @@ func (h *Handler) serveSweep(w http.ResponseWriter, r *http.Request, fn funcapp.
 			errs = append(errs, fmt.Errorf("enqueue %d offboards from %s: %w", len(ms), ms[0].MessageID, err))
 			return
 		}
-		reply.Enqueued += len(ms)
+		reply.count(len(ms), res)
 		// one line per batch; each message (whose id is its request's) at debug
-		log.InfoContext(ctx, "offboards enqueued", "count", len(ms), "firstMessageId", ms[0].MessageID, "lastMessageId", ms[len(ms)-1].MessageID)
+		attrs := []any{"count", len(ms), "firstMessageId", ms[0].MessageID, "lastMessageId", ms[len(ms)-1].MessageID}
+		if res.Counted {
+			attrs = append(attrs, "duplicates", res.Duplicates)
+		}
+		log.InfoContext(ctx, "offboards enqueued", attrs...)
 		for _, m := range ms {
 			log.DebugContext(ctx, "offboard enqueued", "messageId", m.MessageID, "requestId", m.MessageID)
 		}
@@ -94,14 +134,14 @@ func (h *Handler) serveSweep(w http.ResponseWriter, r *http.Request, fn funcapp.
 		errs = append(errs, fmt.Errorf("delete past retention: %w", err))
 	}
 	reply.Deleted = len(deleted)
-	logs := []string{fmt.Sprintf("expiry sweep: %d expired, %d enqueued, %d failed, %d sponsors warned, %d deleted past retention",
-		reply.Expired, reply.Enqueued, reply.Failed, reply.Warned, reply.Deleted)}
+	logs := []string{fmt.Sprintf("expiry sweep: %d expired, %s, %d failed, %d sponsors warned, %d deleted past retention",
+		reply.Expired, reply.sentText(), reply.Failed, reply.Warned, reply.Deleted)}
 	if err := errors.Join(errs...); err != nil {
-		log.ErrorContext(ctx, "expiry sweep incomplete", "error", err, "enqueued", reply.Enqueued, "failed", reply.Failed)
+		log.ErrorContext(ctx, "expiry sweep incomplete", "error", err, "sent", reply.Sent, "failed", reply.Failed)
 		funchost.WriteResponse(w, http.StatusInternalServerError, funchost.Response{Logs: append(logs, "expiry sweep incomplete: "+domain.ErrorMessage(err)), ReturnValue: reply})
 		return
 	}
-	log.InfoContext(ctx, "expiry sweep done", "expired", reply.Expired, "enqueued", reply.Enqueued, "deleted", reply.Deleted)
+	log.InfoContext(ctx, "expiry sweep done", "expired", reply.Expired, "sent", reply.Sent, "deleted", reply.Deleted)
 	funchost.WriteResponse(w, http.StatusOK, funchost.Response{Logs: logs, ReturnValue: reply})
 }
 

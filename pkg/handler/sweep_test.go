@@ -36,7 +36,8 @@ func TestSweepTwiceSendsSameMessageIDs(t *testing.T) {
 		if status != 200 || ctype != "application/json" {
 			t.Fatalf("sweep %d: status %d %q; logs %v", i, status, ctype, resp.Logs)
 		}
-		want := map[string]any{"expired": 2.0, "enqueued": 2.0, "failed": 0.0, "warned": 1.0, "deleted": 1.0}
+		// a bus that sends one by one cannot tell a duplicate: sent only
+		want := map[string]any{"expired": 2.0, "sent": 2.0, "failed": 0.0, "warned": 1.0, "deleted": 1.0}
 		if diff := cmp.Diff(want, resp.ReturnValue); diff != "" {
 			t.Errorf("ReturnValue (-want +got):\n%s", diff)
 		}
@@ -109,16 +110,60 @@ func TestReconcileTimer(t *testing.T) {
 	}
 }
 
-// batchBus is a fakeBus that takes batches.
+// batchBus is a fakeBus that takes batches and detects duplicates, as the
+// embedded queue does (every message id it has seen).
 type batchBus struct {
 	*fakeBus
 	batches []int
+	seen    map[string]bool
 }
 
-func (b *batchBus) SendBatch(_ context.Context, ms []OutMessage) error {
+func (b *batchBus) SendBatch(_ context.Context, ms []OutMessage) (BatchResult, error) {
 	b.batches = append(b.batches, len(ms))
 	b.sent = append(b.sent, ms...)
-	return nil
+	res := BatchResult{Counted: true}
+	for _, m := range ms {
+		if b.seen[m.MessageID] {
+			res.Duplicates++
+		}
+		if b.seen == nil {
+			b.seen = map[string]bool{}
+		}
+		b.seen[m.MessageID] = true
+	}
+	return res, nil
+}
+
+// A second sweep that finds the same expiries sends the same message ids,
+// which duplicate detection drops: its reply and its log line say so
+// (sent, and of those enqueued and dropped), instead of counting them as
+// enqueued again.
+func TestSweepReportsDuplicatesApart(t *testing.T) {
+	bus := &batchBus{fakeBus: &fakeBus{}}
+	r := newRig(t, func(c *Config) { c.Bus = bus })
+	r.sweep.expired = []engine.Expiry{
+		{UPN: "a@abc.com", MessageID: "offboard-a-1", Payload: []byte(`{}`)},
+		{UPN: "b@abc.com", MessageID: "offboard-b-1", Payload: []byte(`{}`)},
+	}
+	for i, want := range []struct {
+		enqueued, duplicates float64
+		line                 string
+	}{
+		{2, 0, "2 sent: 2 enqueued, 0 dropped as duplicates"},
+		{0, 2, "2 sent: 0 enqueued, 2 dropped as duplicates"},
+	} {
+		status, _, resp := r.invoke(t, "expiry-sweep", timerEnvelope(t))
+		if status != 200 {
+			t.Fatalf("sweep %d: status %d; logs %v", i+1, status, resp.Logs)
+		}
+		got := resp.ReturnValue.(map[string]any)
+		if got["sent"] != 2.0 || got["enqueued"] != want.enqueued || got["duplicates"] != want.duplicates {
+			t.Errorf("sweep %d replied %v, want 2 sent, %v enqueued, %v duplicates", i+1, got, want.enqueued, want.duplicates)
+		}
+		if !strings.Contains(strings.Join(resp.Logs, "\n"), want.line) {
+			t.Errorf("sweep %d logs %q, want %q", i+1, resp.Logs, want.line)
+		}
+	}
 }
 
 // On a bus that takes batches the sweep enqueues in slices of SweepBatch:
@@ -149,5 +194,8 @@ func TestSweepEnqueuesInBatches(t *testing.T) {
 	}
 	if got := resp.ReturnValue.(map[string]any)["enqueued"]; got != float64(n) {
 		t.Errorf("enqueued %v, want %d", got, n)
+	}
+	if got := resp.ReturnValue.(map[string]any)["duplicates"]; got != 0.0 {
+		t.Errorf("duplicates %v, want 0", got)
 	}
 }

@@ -93,17 +93,20 @@ func (b *Bus) Send(ctx context.Context, m handler.OutMessage) error {
 // the broker as with Send. On an error some may have been sent; a repeat
 // sends them again under the same MessageIDs, which duplicate detection
 // drops.
-func (b *Bus) SendBatch(ctx context.Context, ms []handler.OutMessage) error {
+//
+// The broker does not tell a sender which messages it dropped, so the
+// result does not count duplicates (BatchResult.Counted is false).
+func (b *Bus) SendBatch(ctx context.Context, ms []handler.OutMessage) (handler.BatchResult, error) {
 	byQueue := map[string][]*azservicebus.Message{}
 	var order []string
 	for _, m := range ms {
 		q, err := b.cfg.Queues.ForKind(m.Kind)
 		if err != nil {
-			return fmt.Errorf("servicebus: %w", err)
+			return handler.BatchResult{}, fmt.Errorf("servicebus: %w", err)
 		}
 		_, msg, err := b.request(m)
 		if err != nil {
-			return err
+			return handler.BatchResult{}, err
 		}
 		if _, ok := byQueue[q]; !ok {
 			order = append(order, q)
@@ -112,10 +115,10 @@ func (b *Bus) SendBatch(ctx context.Context, ms []handler.OutMessage) error {
 	}
 	for _, q := range order {
 		if n, err := b.senders[q].sendBatch(ctx, byQueue[q]); err != nil {
-			return fmt.Errorf("servicebus: send to %s: %d of %d messages sent: %w", q, n, len(byQueue[q]), err)
+			return handler.BatchResult{}, fmt.Errorf("servicebus: send to %s: %d of %d messages sent: %w", q, n, len(byQueue[q]), err)
 		}
 	}
-	return nil
+	return handler.BatchResult{}, nil
 }
 
 // Schedule enqueues m to become visible at `at` (a scheduled message,
