@@ -232,11 +232,8 @@ func (e *Engine) finishedElsewhere(ctx context.Context, res Result) (Result, err
 // what change does not touch (sponsor, warning); it starts from an empty
 // record for an account the journal has not seen.
 func (e *Engine) saveAccount(ctx context.Context, upn string, change func(*domain.AccountRecord)) error {
-	a, err := e.j.Account(ctx, upn)
-	if err != nil && domain.ErrorCode(err) != domain.NotFound {
-		return err
-	}
-	a.UPN = upn
-	change(&a)
-	return e.j.PutAccount(ctx, a)
+	return e.j.UpdateAccount(ctx, upn, func(a *domain.AccountRecord) {
+		a.UPN = upn
+		change(a)
+	})
 }

@@ -87,6 +87,12 @@ type Journal interface {
 	Account(ctx context.Context, upn string) (domain.AccountRecord, error)
 	// PutAccount inserts or replaces an account record.
 	PutAccount(ctx context.Context, a domain.AccountRecord) error
+	// UpdateAccount reads the record of upn (the zero record, with the
+	// UPN, when there is none), applies change and writes it back, as one
+	// atomic step: a concurrent update in between is never lost (the
+	// SQLite journal holds its write lock; the Table journal's write is
+	// conditional on the entity's ETag and starts again when it lost).
+	UpdateAccount(ctx context.Context, upn string, change func(*domain.AccountRecord)) error
 	// Accounts calls fn for every account record, ordered by lower-cased
 	// UPN; fn's error stops the listing and is returned.
 	Accounts(ctx context.Context, fn func(domain.AccountRecord) error) error

@@ -108,8 +108,8 @@ func expiryRequestID(upn string, end time.Time) string {
 }
 
 // DeletePastRetention soft-deletes the disabled accounts vendorflow manages
-// whose contract ended more than the retention period before now, and
-// returns their UPNs. Deleted accounts stay restorable for 30 days
+// whose contract ended more than the retention period before now, each
+// under its account lease (retire), and returns their UPNs. Deleted accounts stay restorable for 30 days
 // (REFERENCE §2), so a re-onboarding restores rather than collides.
 func (e *Engine) DeletePastRetention(ctx context.Context, now time.Time) ([]string, error) {
 	t := e.cfg.Tenant
@@ -128,17 +128,62 @@ func (e *Engine) DeletePastRetention(ctx context.Context, now time.Time) ([]stri
 	if err != nil {
 		return nil, fmt.Errorf("list accounts past retention: %w", err)
 	}
+	owner := runOwner(KindRetention)
 	var deleted []string
 	for _, u := range victims {
-		if err := e.dir.DeleteUser(ctx, u.ID); err != nil && domain.ErrorCode(err) != domain.NotFound {
-			return deleted, fmt.Errorf("delete %s: %w", u.UPN, err)
-		}
-		if err := e.saveAccount(ctx, u.UPN, func(a *domain.AccountRecord) {
-			a.UserID, a.State, a.ContractEnd = u.ID, domain.AccountDeleted, u.EmployeeLeaveDateTime
-		}); err != nil {
+		gone, err := e.retire(ctx, owner, u, cutoff)
+		if err != nil {
 			return deleted, err
 		}
-		deleted = append(deleted, u.UPN)
+		if gone {
+			deleted = append(deleted, u.UPN)
+		}
 	}
 	return deleted, nil
+}
+
+// KindRetention names the retention pass on the account leases it takes.
+const KindRetention = "retention"
+
+// retire deletes one account past retention under its lease, so that a
+// request changing the account (a re-onboarding restoring it) and the
+// deletion exclude each other. An account whose lease is held is left for
+// the next sweep. Under the lease the account is read again, and kept if
+// it no longer qualifies: a request may have enabled it, or extended the
+// contract, since the listing.
+func (e *Engine) retire(ctx context.Context, owner string, u domain.User, cutoff time.Time) (bool, error) {
+	t := e.cfg.Tenant
+	holder, err := e.j.AcquireLease(ctx, u.UPN, owner, e.clk.Now().Add(leaseMargin))
+	if err != nil {
+		return false, fmt.Errorf("lease %s: %w", u.UPN, err)
+	}
+	if holder != "" {
+		e.log.Info("account past retention is busy; the next sweep looks again", "upn", u.UPN, "holder", holderRequest(holder))
+		return false, nil
+	}
+	defer func() {
+		if err := e.j.ReleaseLease(context.WithoutCancel(ctx), u.UPN, owner); err != nil {
+			e.log.Warn("lease not released; it will expire", "upn", u.UPN, "error", err)
+		}
+	}()
+	cur, err := e.dir.GetUser(ctx, u.ID)
+	switch {
+	case domain.ErrorCode(err) == domain.NotFound:
+		// deleted already (by an overlapping sweep): record it as such
+	case err != nil:
+		return false, fmt.Errorf("read %s: %w", u.UPN, err)
+	case !t.Manages(cur) || cur.AccountEnabled || cur.EmployeeLeaveDateTime.IsZero() || cur.EmployeeLeaveDateTime.After(cutoff):
+		e.log.Info("account changed since the listing; kept", "upn", u.UPN)
+		return false, nil
+	default:
+		if err := e.dir.DeleteUser(ctx, u.ID); err != nil && domain.ErrorCode(err) != domain.NotFound {
+			return false, fmt.Errorf("delete %s: %w", u.UPN, err)
+		}
+	}
+	if err := e.saveAccount(ctx, u.UPN, func(a *domain.AccountRecord) {
+		a.UserID, a.State, a.ContractEnd = u.ID, domain.AccountDeleted, u.EmployeeLeaveDateTime
+	}); err != nil {
+		return false, err
+	}
+	return true, nil
 }

@@ -70,6 +70,29 @@ func (j *Journal) PutAccount(ctx context.Context, a domain.AccountRecord) error 
 	})
 }
 
+// UpdateAccount applies change to the record of upn (the zero record
+// with the UPN when there is none) in one IMMEDIATE transaction, so no
+// concurrent update is lost between the read and the write.
+func (j *Journal) UpdateAccount(ctx context.Context, upn string, change func(*domain.AccountRecord)) error {
+	if err := required("upn", upn); err != nil {
+		return err
+	}
+	return j.Batch(ctx, func(ctx context.Context) error {
+		a, err := j.Account(ctx, upn)
+		if err != nil && domain.ErrorCode(err) != domain.NotFound {
+			return err
+		}
+		if err != nil {
+			a = domain.AccountRecord{UPN: upn}
+		}
+		change(&a)
+		if a.UPN == "" {
+			a.UPN = upn
+		}
+		return j.PutAccount(ctx, a)
+	})
+}
+
 func scanAccount(s scanner) (domain.AccountRecord, error) {
 	var a domain.AccountRecord
 	var state, updated string

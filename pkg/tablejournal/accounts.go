@@ -98,15 +98,59 @@ func (j *Journal) PutAccount(ctx context.Context, a domain.AccountRecord) error 
 	if err := required("upn", a.UPN); err != nil {
 		return err
 	}
-	e := accountEntity{entity: entity{accountPart(a.UPN), accountRow}, UPN: a.UPN, UserID: a.UserID, Vendor: a.Vendor, Email: a.Email,
-		State: string(a.State), ContractEnd: formatTime(a.ContractEnd), LastRequest: a.LastRequest, IntentAt: formatTime(a.IntentAt),
-		Sponsor: a.Sponsor, WarnedFor: formatTime(a.WarnedFor), UpdatedAt: formatTime(j.now())}
-	b, err := json.Marshal(e)
+	b, err := json.Marshal(j.accountEntity(a))
 	if err != nil {
 		return classify("put account "+a.UPN, err)
 	}
 	_, err = j.accounts.UpsertEntity(ctx, b, &aztables.UpsertEntityOptions{UpdateMode: aztables.UpdateModeReplace})
 	return classify("put account "+a.UPN, err)
+}
+
+func (j *Journal) accountEntity(a domain.AccountRecord) accountEntity {
+	return accountEntity{entity: entity{accountPart(a.UPN), accountRow}, UPN: a.UPN, UserID: a.UserID, Vendor: a.Vendor, Email: a.Email,
+		State: string(a.State), ContractEnd: formatTime(a.ContractEnd), LastRequest: a.LastRequest, IntentAt: formatTime(a.IntentAt),
+		Sponsor: a.Sponsor, WarnedFor: formatTime(a.WarnedFor), UpdatedAt: formatTime(j.now())}
+}
+
+// UpdateAccount applies change to the record of upn (the zero record with
+// the UPN when there is none) and writes it only if nobody wrote it in
+// between: an If-Match replace on the ETag read, or an insert that fails
+// when someone inserted first. A lost write reads again and starts over.
+func (j *Journal) UpdateAccount(ctx context.Context, upn string, change func(*domain.AccountRecord)) error {
+	if err := required("upn", upn); err != nil {
+		return err
+	}
+	op := "update account " + upn
+	for range maxCASRounds {
+		var e accountEntity
+		etag, found, err := get(ctx, j.accounts, accountPart(upn), accountRow, &e)
+		if err != nil {
+			return classify(op, err)
+		}
+		a := domain.AccountRecord{UPN: upn}
+		if found {
+			if a, err = e.record(); err != nil {
+				return classify(op, err)
+			}
+		}
+		change(&a)
+		if a.UPN == "" {
+			a.UPN = upn
+		}
+		var lost bool
+		if found {
+			lost, err = replace(ctx, j.accounts, j.accountEntity(a), etag)
+		} else {
+			lost, err = add(ctx, j.accounts, j.accountEntity(a))
+		}
+		if err != nil {
+			return classify(op, err)
+		}
+		if !lost {
+			return nil
+		}
+	}
+	return busy(op)
 }
 
 type leaseEntity struct {

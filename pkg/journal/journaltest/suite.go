@@ -96,6 +96,7 @@ func Run(t *testing.T, impl Impl) {
 		{"Leases", testLeases},
 		{"RacingDuplicates", testRacingDuplicates},
 		{"RacingWrites", testRacingWrites},
+		{"RacingAccountUpdates", testRacingAccountUpdates},
 		{"LeaseContention", testLeaseContention},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open) })
@@ -265,6 +266,34 @@ func testRacingWrites(t *testing.T, open Opener) {
 	if r.Attempts != racers*each || len(steps) != 1 || steps[0].Attempts != racers*each {
 		t.Errorf("attempts = %d, steps = %+v; want %d attempts on one step", r.Attempts, steps, racers*each)
 	}
+}
+
+// Racing read-modify-writes of one account record, the first of them on
+// no record at all, lose no update, and keep the fields they do not touch.
+func testRacingAccountUpdates(t *testing.T, open Opener) {
+	ctx := context.Background()
+	j, _ := open(t)
+	const each = 3
+	race(racers, func(i int) {
+		for range each {
+			if err := j.UpdateAccount(ctx, "Raced_SA@ABC.com", func(a *domain.AccountRecord) {
+				a.LastRequest += "x"
+				if i == 0 {
+					a.Sponsor = "pat@abc.com"
+				}
+			}); err != nil {
+				t.Errorf("UpdateAccount: %v", err)
+			}
+		}
+	})
+	a, err := j.Account(ctx, "raced_sa@abc.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(a.LastRequest) != racers*each || a.Sponsor != "pat@abc.com" || a.UPN != "Raced_SA@ABC.com" {
+		t.Errorf("after %d updates: %d applied, sponsor %q, upn %q; want every one, the sponsor kept, the UPN's spelling", racers*each, len(a.LastRequest), a.Sponsor, a.UPN)
+	}
+	WantCode(t, j.UpdateAccount(ctx, "", func(*domain.AccountRecord) {}), domain.Invalid)
 }
 
 // Many owners racing for one account's lease: exactly one wins, and every

@@ -1,0 +1,55 @@
+package engine_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/vendorflow/vendorflow/pkg/domain"
+	"github.com/vendorflow/vendorflow/pkg/engine"
+)
+
+// The retention pass deletes an account only under its lease: while a
+// request holds the account (a re-onboarding restoring it, say) the
+// account is left alone, and the next sweep, once the lease is free,
+// deletes it. It used to delete without asking, under the request.
+func TestRetentionDeleteTakesTheLease(t *testing.T) {
+	ctx := context.Background()
+	r := newRig(t)
+	e := r.engine(engine.Hooks{})
+	if res := process(t, e, domain.KindOnboard, onboardPayload(t, "on-1", "Vendor1", "ada@vendor1.com")); res.Status != domain.RequestDone {
+		t.Fatalf("onboard: %+v", res)
+	}
+	if res := process(t, e, domain.KindOffboard, offboardPayload(t, "off-1", domain.AccountRef{Vendor: "Vendor1", Email: "ada@vendor1.com"})); res.Status != domain.RequestDone {
+		t.Fatalf("offboard: %+v", res)
+	}
+	const upn = "ada_SA@ABC.com"
+	r.clk.Advance(200 * 24 * time.Hour)
+	if holder, err := r.journal.AcquireLease(ctx, upn, "on-2#run", r.clk.Now().Add(time.Minute)); err != nil || holder != "" {
+		t.Fatalf("lease: %q, %v", holder, err)
+	}
+	deleted, err := e.DeletePastRetention(ctx, r.clk.Now())
+	if err != nil || len(deleted) != 0 {
+		t.Fatalf("while a request holds the account: deleted %v, %v; want nothing", deleted, err)
+	}
+	if _, ok := r.sim.UserByUPN(upn); !ok {
+		t.Fatal("the account was deleted under the request's lease")
+	}
+	if a, err := r.journal.Account(ctx, upn); err != nil || a.State != domain.AccountOffboarded {
+		t.Fatalf("journal record %+v, %v; want it offboarded still", a, err)
+	}
+	if err := r.journal.ReleaseLease(ctx, upn, "on-2#run"); err != nil {
+		t.Fatal(err)
+	}
+	deleted, err = e.DeletePastRetention(ctx, r.clk.Now())
+	if err != nil || len(deleted) != 1 {
+		t.Fatalf("once the lease is free: deleted %v, %v; want the account", deleted, err)
+	}
+	if a, err := r.journal.Account(ctx, upn); err != nil || a.State != domain.AccountDeleted {
+		t.Fatalf("journal record %+v, %v; want it deleted", a, err)
+	}
+	// the pass let go of the lease: a request can take it at once
+	if holder, err := r.journal.AcquireLease(ctx, upn, "on-3#run", r.clk.Now().Add(time.Minute)); err != nil || holder != "" {
+		t.Fatalf("after the pass the lease is held by %q (%v)", holder, err)
+	}
+}
