@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"fmt"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -27,6 +28,18 @@ func TestParkedOnFirstDeliveryAndReplay(t *testing.T) {
 			st.Request.ReasonCode, st.Request.Reason, st.Request.Attempts)
 	}
 	s.waitDelivered("e2e-poison")
+	// the ops routes of the running front door refuse a caller without
+	// the admin token (s.client sends it)
+	for _, path := range []string{"/api/status/e2e-poison", "/api/deadletters"} {
+		resp, err := http.Get(s.frontDoor + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusUnauthorized {
+			t.Errorf("GET %s without the admin token = %d, want 401", path, resp.StatusCode)
+		}
+	}
 	if d := deliveriesOf(s.invocations(), "e2e-poison"); len(d) != 1 || d[0].DeliveryCount != 1 || d[0].Outcome != "completed" {
 		t.Errorf("deliveries of the poison message = %+v, want exactly one, completed (parked, not redelivered)", d)
 	}

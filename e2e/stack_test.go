@@ -68,7 +68,7 @@ var (
 func startStack(t testing.TB, o stackOptions) *stack {
 	t.Helper()
 	dir := t.TempDir()
-	s := &stack{t: t, dir: dir, client: &http.Client{Timeout: 20 * time.Second}}
+	s := &stack{t: t, dir: dir, client: &http.Client{Timeout: 20 * time.Second, Transport: withAdminToken{http.DefaultTransport}}}
 	base := append(cleanEnviron(), o.env...)
 	// At debug level the emulator logs every Graph request and every one
 	// whose client went away while its response was delayed.
@@ -82,6 +82,8 @@ func startStack(t testing.TB, o stackOptions) *stack {
 		// A killed handler's account leases lapse after this; its
 		// redelivery waits that long before it takes over (default 1m).
 		"VENDORFLOW_LEASE_TTL="+leaseTTL.String(),
+		// the front door's ops routes need it; s.client sends it
+		"VENDORFLOW_ADMIN_TOKEN="+adminToken,
 	)
 	// the app's own host.json sets how many invocations run at a time, as
 	// in Azure (extensions.serviceBus.maxConcurrentCalls)
@@ -104,6 +106,19 @@ func startStack(t testing.TB, o stackOptions) *stack {
 // leaseTTL is the stacks' account lease: short, so that the crash tests'
 // redeliveries take over a killed run's accounts within seconds.
 const leaseTTL = 5 * time.Second
+
+// adminToken is the stack's front-door admin token (VENDORFLOW_ADMIN_TOKEN).
+const adminToken = "e2e-admin-token-0123456789"
+
+// withAdminToken sends the admin token with every request, as the
+// x-functions-key header.
+type withAdminToken struct{ base http.RoundTripper }
+
+func (t withAdminToken) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	r.Header.Set("x-functions-key", adminToken)
+	return t.base.RoundTrip(r)
+}
 
 // cleanEnviron is our environment without vendorflow, Azure and Functions
 // settings, so that the tests see the built-in demo configuration.

@@ -2,12 +2,16 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -240,12 +244,17 @@ func (m *Main) runDevHost(ctx context.Context, g *globals, addr string, schedule
 			settings[k] = v
 		}
 	}
+	token, chosen, err := m.adminToken()
+	if err != nil {
+		return err
+	}
 	host, err := devhost.New(devhost.Config{
 		Queue:       q,
 		Handlers:    handlers,
 		Concurrency: o.concurrency,
 		Settings:    settings,
 		HTTPAddr:    addr,
+		AdminToken:  token,
 		Logger:      log,
 	})
 	if err != nil {
@@ -254,6 +263,12 @@ func (m *Main) runDevHost(ctx context.Context, g *globals, addr string, schedule
 	out := m.Stdout
 	fmt.Fprintf(out, "vendorflow dev: local Functions host\n")
 	fmt.Fprintf(out, "  front door  %s/api/\n", host.FrontDoorURL())
+	if chosen {
+		fmt.Fprintf(out, "  admin token from %s (the %s header of the ops routes)\n", EnvAdminToken, devhost.KeyHeader)
+	} else {
+		// printed once, to the terminal only: never logged
+		fmt.Fprintf(out, "  admin token %s (the %s header of the ops routes; %s chooses it)\n", token, devhost.KeyHeader, EnvAdminToken)
+	}
 	fmt.Fprintf(out, "  queue       %s\n", cfg.Queue.Path)
 	for i, sup := range sups {
 		fmt.Fprintf(out, "  handler %-3d %s (vendorflow serve, %d at a time per queue, from %s)\n", i, sup.URL(), o.concurrency, from)
@@ -288,12 +303,36 @@ func (m *Main) runDevHost(ctx context.Context, g *globals, addr string, schedule
 	return nil
 }
 
+// EnvAdminToken chooses the token of the local front door's ops routes;
+// without it `vendorflow dev` makes one up and prints it.
+const EnvAdminToken = "VENDORFLOW_ADMIN_TOKEN"
+
+// adminToken is the front door's admin token: EnvAdminToken's (chosen),
+// else 32 random hex digits.
+func (m *Main) adminToken() (token string, chosen bool, err error) {
+	if v, ok := m.LookupEnv(EnvAdminToken); ok {
+		if len(v) < 16 {
+			return "", false, fmt.Errorf("%s must be at least 16 characters long", EnvAdminToken)
+		}
+		return v, true, nil
+	}
+	b := make([]byte, 16)
+	if _, err := rand.Read(b); err != nil {
+		return "", false, fmt.Errorf("admin token: %w", err)
+	}
+	return hex.EncodeToString(b), false, nil
+}
+
 // devChildEnv is the handler's environment: ours (VENDORFLOW_* and the
-// Azure variables pass through, the Table journal's among them), with the
+// Azure variables pass through, the Table journal's among them, the admin
+// token does not), with the
 // Graph endpoint, queue and journal files and queue names the host
 // resolved, so that handlers and host agree.
 func devChildEnv(cfg config.Config) []string {
-	return append(os.Environ(),
+	env := slices.DeleteFunc(os.Environ(), func(kv string) bool {
+		return strings.HasPrefix(kv, EnvAdminToken+"=") // the front door's, not the handlers'
+	})
+	return append(env,
 		"VENDORFLOW_QUEUE_PATH="+cfg.Queue.Path,
 		"VENDORFLOW_JOURNAL_PATH="+cfg.Journal.Path,
 		"VENDORFLOW_GRAPH_BASE_URL="+cfg.Graph.BaseURL,

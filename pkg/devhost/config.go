@@ -110,6 +110,13 @@ type Config struct {
 	// HTTPAddr is the front door's listen address (default 127.0.0.1:7071;
 	// use 127.0.0.1:0 for a free port).
 	HTTPAddr string
+	// AdminToken guards the front door's ops routes: every HTTP function
+	// whose authLevel is not anonymous (dead letters, replay, purge,
+	// status) answers 401 unless the request carries it, in the
+	// x-functions-key header as Azure's function keys travel, or as
+	// "Authorization: Bearer TOKEN". Empty refuses those routes to
+	// everyone. It is taken off the request before the handler sees it.
+	AdminToken string
 	// Client sends invocations; default a client without timeout (each
 	// invocation has its own LockDuration deadline).
 	Client HTTPDoer

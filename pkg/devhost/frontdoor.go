@@ -1,6 +1,7 @@
 package devhost
 
 import (
+	"crypto/subtle"
 	"errors"
 	"fmt"
 	"io"
@@ -31,9 +32,10 @@ func (h *Host) httpFunctions() []funcapp.Function {
 // enableForwardingHttpRequest (Data.req = {Url, Method, Query, Headers,
 // Params, Identities, Body}, REFERENCE.md §1); the handler's http output
 // (Outputs[<HTTPOutput>]) becomes the response. A failed invocation answers
-// 500. Like Core Tools running locally, authLevel keys are not enforced; the
-// front door listens on loopback only. No route → 404; a route whose methods
-// exclude the request's → 405 (our choice).
+// 500. Unlike Core Tools running locally, authLevel is enforced: a route
+// that is not anonymous needs Config.AdminToken (authorized), else 401;
+// the front door listens on loopback only. No route → 404; a route whose
+// methods exclude the request's → 405 (our choice).
 func (h *Host) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	path, ok := strings.CutPrefix(r.URL.Path, routePrefix)
 	if !ok {
@@ -50,6 +52,11 @@ func (h *Host) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			methodMismatch = true
 			continue
 		}
+		if !strings.EqualFold(f.AuthLevel, "anonymous") && !h.authorized(r) {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="vendorflow ops"`)
+			http.Error(w, "this route needs the admin token that `vendorflow dev` printed (or VENDORFLOW_ADMIN_TOKEN): send it as the x-functions-key header", http.StatusUnauthorized)
+			return
+		}
 		h.forward(w, r, f, params)
 		return
 	}
@@ -58,6 +65,23 @@ func (h *Host) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.NotFound(w, r)
+}
+
+// KeyHeader is the header that carries the admin token (the header of
+// Azure Functions' function and host keys).
+const KeyHeader = "x-functions-key"
+
+// authorized reports whether r carries the admin token.
+func (h *Host) authorized(r *http.Request) bool {
+	want := h.cfg.AdminToken
+	if want == "" {
+		return false
+	}
+	got := r.Header.Get(KeyHeader)
+	if got == "" {
+		got, _ = strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	}
+	return subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1
 }
 
 func (h *Host) forward(w http.ResponseWriter, r *http.Request, f funcapp.Function, params map[string]string) {
@@ -77,6 +101,9 @@ func (h *Host) forward(w http.ResponseWriter, r *http.Request, f funcapp.Functio
 	}
 	headers := map[string][]string{}
 	for k, v := range r.Header {
+		if strings.EqualFold(k, KeyHeader) || strings.EqualFold(k, "Authorization") {
+			continue // the token stops here: the handler neither needs nor logs it
+		}
 		headers[k] = v
 	}
 	url := "http://" + r.Host + r.URL.RequestURI()

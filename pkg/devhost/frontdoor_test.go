@@ -23,10 +23,10 @@ func TestFrontDoorForwardsAndTranslates(t *testing.T) {
 			StatusCode: 201, Headers: map[string]string{"Content-Type": "application/json", "X-Test": "1"}, Body: `{"ok":true}`,
 		}}}
 	})
-	h, invs := startHost(t, Config{Queue: q, HandlerURL: srv.URL, Clock: clk, Functions: onlyFunctions("status", "deadletters")})
+	h, invs := startHost(t, Config{Queue: q, HandlerURL: srv.URL, Clock: clk, Functions: onlyFunctions("status", "deadletters"), AdminToken: testToken})
 	base := h.FrontDoorURL()
 
-	resp, err := http.Get(base + "/api/status/r-42?verbose=1&verbose=2")
+	resp, err := get(base + "/api/status/r-42?verbose=1&verbose=2")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,7 +49,7 @@ func TestFrontDoorForwardsAndTranslates(t *testing.T) {
 	}
 	next(t, invs)
 
-	post, err := http.Post(base+"/api/deadletters/replay", "application/json", strings.NewReader(`{"all":true}`))
+	post, err := send(http.MethodPost, base+"/api/deadletters/replay", strings.NewReader(`{"all":true}`), KeyHeader, testToken)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,7 +67,7 @@ func TestFrontDoorForwardsAndTranslates(t *testing.T) {
 	}
 
 	for path, want := range map[string]int{"/api/nothing": 404, "/status/r-1": 404, "/api/status": 404} {
-		resp, err := http.Get(base + path)
+		resp, err := get(base + path)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -76,14 +76,89 @@ func TestFrontDoorForwardsAndTranslates(t *testing.T) {
 			t.Errorf("GET %s = %d, want %d", path, resp.StatusCode, want)
 		}
 	}
-	del, _ := http.NewRequest(http.MethodDelete, base+"/api/status/r-1", nil)
-	resp, err = http.DefaultClient.Do(del)
+	resp, err = send(http.MethodDelete, base+"/api/status/r-1", nil, KeyHeader, testToken)
 	if err != nil {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
 	if resp.StatusCode != 405 {
 		t.Errorf("DELETE status = %d, want 405", resp.StatusCode)
+	}
+}
+
+const testToken = "test-admin-token"
+
+// get sends GET url with the admin token.
+func get(url string) (*http.Response, error) {
+	return send(http.MethodGet, url, nil, KeyHeader, testToken)
+}
+
+func send(method, url string, body io.Reader, header, value string) (*http.Response, error) {
+	req, err := http.NewRequest(method, url, body)
+	if err != nil {
+		return nil, err
+	}
+	if header != "" {
+		req.Header.Set(header, value)
+	}
+	return http.DefaultClient.Do(req)
+}
+
+// The ops routes need the admin token: without it, or with a wrong one,
+// they answer 401 and the handler is not invoked; with it, in either
+// header, they are served, and the token is not passed on to the handler.
+// A host without a token refuses them to everyone.
+func TestFrontDoorNeedsTheAdminToken(t *testing.T) {
+	clk := newFakeClock(t0)
+	q := openQueue(t, clk, 0)
+	srv, calls := fakeHandler(t, func(c call) (int, any) {
+		return http.StatusOK, map[string]any{"Outputs": map[string]any{"res": funchost.HTTPOutput{StatusCode: 200, Body: `{}`}}}
+	})
+	for _, tt := range []struct {
+		name          string
+		token         string // the host's
+		header, value string // the request's
+		want          int
+	}{
+		{"no token sent", testToken, "", "", 401},
+		{"wrong token", testToken, KeyHeader, "guess", 401},
+		{"wrong scheme", testToken, "Authorization", "Basic " + testToken, 401},
+		{"function key header", testToken, KeyHeader, testToken, 200},
+		{"bearer token", testToken, "Authorization", "Bearer " + testToken, 200},
+		{"host without a token", "", KeyHeader, "", 401},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			h, _ := startHost(t, Config{Queue: q, HandlerURL: srv.URL, Clock: clk, Functions: onlyFunctions("status", "deadletters"), AdminToken: tt.token})
+			for _, path := range []string{"/api/status/r-1", "/api/deadletters"} {
+				resp, err := send(http.MethodGet, h.FrontDoorURL()+path, nil, tt.header, tt.value)
+				if err != nil {
+					t.Fatal(err)
+				}
+				resp.Body.Close()
+				if resp.StatusCode != tt.want {
+					t.Fatalf("GET %s = %d, want %d", path, resp.StatusCode, tt.want)
+				}
+				if tt.want != 200 {
+					continue
+				}
+				c := next(t, calls)
+				r, _ := http.NewRequest(http.MethodPost, "http://x"+c.path, bytes.NewReader(c.body))
+				req, err := funchost.DecodeHTTP(r, "req")
+				if err != nil {
+					t.Fatal(err)
+				}
+				for k := range req.Headers {
+					if strings.EqualFold(k, KeyHeader) || strings.EqualFold(k, "Authorization") {
+						t.Errorf("the handler was given the %s header", k)
+					}
+				}
+			}
+		})
+	}
+	select {
+	case c := <-calls:
+		t.Fatalf("the handler was invoked for a refused request: %+v", c)
+	default:
 	}
 }
 
