@@ -112,6 +112,7 @@ func (m *Main) runServe(ctx context.Context, g *globals, addr string, newBus bus
 		Status:      st.Journal,
 		Sweeper:     st.Engine,
 		Reconciler:  st.Engine,
+		Backoff:     handler.Backoff{Base: time.Duration(cfg.Queue.RetryBase), Max: time.Duration(cfg.Queue.RetryMax)},
 		Logger:      log,
 	})
 	if err != nil {

@@ -134,6 +134,11 @@ type Queue struct {
 	OnboardQueue        string `json:"onboardQueue"`
 	OffboardQueue       string `json:"offboardQueue"`
 	ParkingQueue        string `json:"parkingQueue"`
+	// RetryBase and RetryMax shape the delay before a retrying request is
+	// rescheduled: RetryBase doubled per attempt, up to RetryMax, or the
+	// server's Retry-After when longer (defaults 30s and 30m).
+	RetryBase domain.Duration `json:"retryBase"`
+	RetryMax  domain.Duration `json:"retryMax"`
 }
 
 type envVar struct{ name, what string }
@@ -160,6 +165,8 @@ func envVars() []envVar {
 		{"VENDORFLOW_JOURNAL_TABLE_PREFIX", "journal.tablePrefix"},
 		{"VENDORFLOW_LEASE_TTL", "journal.leaseTtl (e.g. 1m)"},
 		{"VENDORFLOW_QUEUE_PATH", "queue.path"},
+		{"VENDORFLOW_RETRY_BASE", "queue.retryBase (first reschedule delay, default 30s)"},
+		{"VENDORFLOW_RETRY_MAX", "queue.retryMax (longest reschedule delay, default 30m)"},
 		{funcapp.SettingServiceBusNamespace, "queue.serviceBusNamespace"},
 		{funcapp.SettingOnboardQueue, "queue.onboardQueue"},
 		{funcapp.SettingOffboardQueue, "queue.offboardQueue"},
@@ -268,6 +275,18 @@ func (c *Config) apply(lookup func(string) (string, bool)) error {
 		}
 		c.Journal.LeaseTTL = domain.Duration(d)
 	}
+	for _, d := range []struct {
+		name string
+		dst  *domain.Duration
+	}{{"VENDORFLOW_RETRY_BASE", &c.Queue.RetryBase}, {"VENDORFLOW_RETRY_MAX", &c.Queue.RetryMax}} {
+		if v, ok := lookup(d.name); ok && v != "" {
+			v, err := parseDuration(v)
+			if err != nil {
+				return fmt.Errorf("%s: %w", d.name, err)
+			}
+			*d.dst = domain.Duration(v)
+		}
+	}
 	if v, ok := lookup("VENDORFLOW_JOURNAL_TABLE_CONNECTION_STRING"); ok && v != "" {
 		c.Journal.TableConnectionString = secret.New(v)
 	}
@@ -333,6 +352,9 @@ func (c Config) Validate() error {
 		return domain.Errorf(domain.Invalid, "graph.writeShare %v: want a share of the quota above 0 and at most 1", g.WriteShare)
 	case g.WriteLimit() < 2:
 		return domain.Errorf(domain.Invalid, "graph.writeShare %v of graph.writeQuota %d leaves fewer than 2 writes per window", g.WriteShare, g.WriteQuota)
+	}
+	if c.Queue.RetryBase < 0 || c.Queue.RetryMax < 0 || (c.Queue.RetryBase > 0 && c.Queue.RetryMax > 0 && c.Queue.RetryBase > c.Queue.RetryMax) {
+		return domain.Errorf(domain.Invalid, "queue.retryBase %s and queue.retryMax %s: want positive durations, the base not above the maximum", time.Duration(c.Queue.RetryBase), time.Duration(c.Queue.RetryMax))
 	}
 	if c.Journal.LeaseTTL < 0 {
 		return domain.Errorf(domain.Invalid, "journal.leaseTtl %s: want a positive duration such as \"1m\"", time.Duration(c.Journal.LeaseTTL))

@@ -41,6 +41,8 @@ func TestEnvOverrides(t *testing.T) {
 		"VENDORFLOW_GRAPH_WRITE_QUOTA":  "300",
 		"VENDORFLOW_GRAPH_WRITE_WINDOW": "15s",
 		"VENDORFLOW_GRAPH_WRITE_SHARE":  "0.95",
+		"VENDORFLOW_RETRY_BASE":         "2s",
+		"VENDORFLOW_RETRY_MAX":          "10s",
 	}))
 	if err != nil {
 		t.Fatal(err)
@@ -50,6 +52,9 @@ func TestEnvOverrides(t *testing.T) {
 	}
 	if g := c.Graph; g.WriteLimit() != 285 || time.Duration(g.WriteWindow) != 15*time.Second {
 		t.Fatalf("write budget %d per %v, want 285 per 15s", g.WriteLimit(), time.Duration(g.WriteWindow))
+	}
+	if q := c.Queue; time.Duration(q.RetryBase) != 2*time.Second || time.Duration(q.RetryMax) != 10*time.Second {
+		t.Fatalf("reschedule delays %v to %v, want 2s to 10s", time.Duration(q.RetryBase), time.Duration(q.RetryMax))
 	}
 	if c.Graph.ClientSecret.Reveal() != "s3cr3t-value" {
 		t.Fatal("client secret not read from the environment")
@@ -78,6 +83,8 @@ func TestLoadErrors(t *testing.T) {
 		{"bad bool", "", map[string]string{"VENDORFLOW_MANAGED_IDENTITY": "maybe"}, "want true or false"},
 		{"bad lease env", "", map[string]string{"VENDORFLOW_LEASE_TTL": "soon"}, `VENDORFLOW_LEASE_TTL: duration "soon"`},
 		{"zero lease env", "", map[string]string{"VENDORFLOW_LEASE_TTL": "0s"}, "want a positive Go duration"},
+		{"bad retry env", "", map[string]string{"VENDORFLOW_RETRY_BASE": "later"}, `VENDORFLOW_RETRY_BASE: duration "later"`},
+		{"retry base above max", "", map[string]string{"VENDORFLOW_RETRY_BASE": "1m", "VENDORFLOW_RETRY_MAX": "10s"}, "the base not above the maximum"},
 		{"negative lease in the file", write("l.yaml", strings.Replace(string(Sample()), "journal:\n", "journal:\n  leaseTtl: -5s\n", 1)), nil, "journal.leaseTtl -5s: want a positive duration"},
 		{"bad quota env", "", map[string]string{"VENDORFLOW_GRAPH_WRITE_QUOTA": "lots"}, "want a whole number of writes"},
 		{"bad share env", "", map[string]string{"VENDORFLOW_GRAPH_WRITE_SHARE": "1.5"}, "graph.writeShare 1.5: want a share"},
