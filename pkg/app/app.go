@@ -185,7 +185,7 @@ func Open(ctx context.Context, cfg config.Config, o Options) (*Stack, error) {
 		return nil, err
 	}
 	s := &Stack{Config: cfg, Journal: j}
-	gc := graph.Config{BaseURL: cfg.Graph.BaseURL, Clock: o.Clock, Logger: o.Logger}
+	gc := graph.Config{BaseURL: cfg.Graph.BaseURL, Clock: o.Clock, Logger: o.Logger, AttemptTimeout: time.Duration(cfg.Graph.AttemptTimeout)}
 	if gc.WriteBudget, err = WriteBudget(ctx, cfg, o.Clock); err != nil {
 		return nil, errors.Join(err, s.Close())
 	}

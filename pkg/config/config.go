@@ -68,6 +68,9 @@ type Graph struct {
 	WriteQuota  int             `json:"writeQuota"`
 	WriteWindow domain.Duration `json:"writeWindow"`
 	WriteShare  float64         `json:"writeShare"`
+	// AttemptTimeout bounds one HTTP attempt to Graph (default 60s); a
+	// timed-out idempotent request is retried.
+	AttemptTimeout domain.Duration `json:"attemptTimeout"`
 }
 
 // Graph's per-app write limit and vendorflow's default share of it.
@@ -159,6 +162,7 @@ func envVars() []envVar {
 		{"VENDORFLOW_GRAPH_WRITE_QUOTA", "graph.writeQuota (writes per window, default 3000)"},
 		{"VENDORFLOW_GRAPH_WRITE_WINDOW", "graph.writeWindow (default 150s)"},
 		{"VENDORFLOW_GRAPH_WRITE_SHARE", "graph.writeShare (0 to 1, default 0.8)"},
+		{"VENDORFLOW_GRAPH_ATTEMPT_TIMEOUT", "graph.attemptTimeout (one HTTP attempt, default 60s)"},
 		{"VENDORFLOW_JOURNAL_PATH", "journal.path"},
 		{"VENDORFLOW_JOURNAL_TABLE_ENDPOINT", "journal.tableEndpoint"},
 		{"VENDORFLOW_JOURNAL_TABLE_CONNECTION_STRING", "journal Table Storage connection string (environment only)"},
@@ -278,7 +282,7 @@ func (c *Config) apply(lookup func(string) (string, bool)) error {
 	for _, d := range []struct {
 		name string
 		dst  *domain.Duration
-	}{{"VENDORFLOW_RETRY_BASE", &c.Queue.RetryBase}, {"VENDORFLOW_RETRY_MAX", &c.Queue.RetryMax}} {
+	}{{"VENDORFLOW_RETRY_BASE", &c.Queue.RetryBase}, {"VENDORFLOW_RETRY_MAX", &c.Queue.RetryMax}, {"VENDORFLOW_GRAPH_ATTEMPT_TIMEOUT", &c.Graph.AttemptTimeout}} {
 		if v, ok := lookup(d.name); ok && v != "" {
 			v, err := parseDuration(v)
 			if err != nil {
@@ -352,6 +356,9 @@ func (c Config) Validate() error {
 		return domain.Errorf(domain.Invalid, "graph.writeShare %v: want a share of the quota above 0 and at most 1", g.WriteShare)
 	case g.WriteLimit() < 2:
 		return domain.Errorf(domain.Invalid, "graph.writeShare %v of graph.writeQuota %d leaves fewer than 2 writes per window", g.WriteShare, g.WriteQuota)
+	}
+	if c.Graph.AttemptTimeout < 0 {
+		return domain.Errorf(domain.Invalid, "graph.attemptTimeout %s: want a positive duration such as \"60s\"", time.Duration(c.Graph.AttemptTimeout))
 	}
 	if c.Queue.RetryBase < 0 || c.Queue.RetryMax < 0 || (c.Queue.RetryBase > 0 && c.Queue.RetryMax > 0 && c.Queue.RetryBase > c.Queue.RetryMax) {
 		return domain.Errorf(domain.Invalid, "queue.retryBase %s and queue.retryMax %s: want positive durations, the base not above the maximum", time.Duration(c.Queue.RetryBase), time.Duration(c.Queue.RetryMax))

@@ -32,17 +32,18 @@ func TestSampleIsTheDemoTenant(t *testing.T) {
 
 func TestEnvOverrides(t *testing.T) {
 	c, err := Load("", env(map[string]string{
-		"VENDORFLOW_TENANT_DOMAIN":      "contoso.com",
-		"VENDORFLOW_SENDER":             "robot@contoso.com",
-		"VENDORFLOW_GRAPH_BASE_URL":     "http://127.0.0.1:9999/v1.0",
-		"AZURE_CLIENT_SECRET":           "s3cr3t-value",
-		"VENDORFLOW_JOURNAL_PATH":       "/tmp/j.db",
-		"VENDORFLOW_LEASE_TTL":          "5s",
-		"VENDORFLOW_GRAPH_WRITE_QUOTA":  "300",
-		"VENDORFLOW_GRAPH_WRITE_WINDOW": "15s",
-		"VENDORFLOW_GRAPH_WRITE_SHARE":  "0.95",
-		"VENDORFLOW_RETRY_BASE":         "2s",
-		"VENDORFLOW_RETRY_MAX":          "10s",
+		"VENDORFLOW_TENANT_DOMAIN":         "contoso.com",
+		"VENDORFLOW_SENDER":                "robot@contoso.com",
+		"VENDORFLOW_GRAPH_BASE_URL":        "http://127.0.0.1:9999/v1.0",
+		"AZURE_CLIENT_SECRET":              "s3cr3t-value",
+		"VENDORFLOW_JOURNAL_PATH":          "/tmp/j.db",
+		"VENDORFLOW_LEASE_TTL":             "5s",
+		"VENDORFLOW_GRAPH_WRITE_QUOTA":     "300",
+		"VENDORFLOW_GRAPH_WRITE_WINDOW":    "15s",
+		"VENDORFLOW_GRAPH_WRITE_SHARE":     "0.95",
+		"VENDORFLOW_RETRY_BASE":            "2s",
+		"VENDORFLOW_RETRY_MAX":             "10s",
+		"VENDORFLOW_GRAPH_ATTEMPT_TIMEOUT": "3s",
 	}))
 	if err != nil {
 		t.Fatal(err)
@@ -55,6 +56,9 @@ func TestEnvOverrides(t *testing.T) {
 	}
 	if q := c.Queue; time.Duration(q.RetryBase) != 2*time.Second || time.Duration(q.RetryMax) != 10*time.Second {
 		t.Fatalf("reschedule delays %v to %v, want 2s to 10s", time.Duration(q.RetryBase), time.Duration(q.RetryMax))
+	}
+	if time.Duration(c.Graph.AttemptTimeout) != 3*time.Second {
+		t.Fatalf("graph attempt timeout %v, want 3s", time.Duration(c.Graph.AttemptTimeout))
 	}
 	if c.Graph.ClientSecret.Reveal() != "s3cr3t-value" {
 		t.Fatal("client secret not read from the environment")

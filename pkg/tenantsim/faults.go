@@ -21,7 +21,8 @@ const (
 	FaultGatewayTimeout     FaultKind = "504"             // injected 504
 	FaultSlow               FaultKind = "slow"            // response delayed by SlowDelay
 	FaultWriteQuota         FaultKind = "write-quota"     // 429 from the write quota
-	FaultReplicationLag     FaultKind = "replication-lag" // 404 or stale usageLocation caused by ReplicationLag
+	FaultReplicationLag     FaultKind = "replication-lag" // 404 or stale usageLocation caused by ReplicationLag, or RateLag
+	FaultReset              FaultKind = "reset"           // connection reset before any response (RateReset)
 )
 
 // AllRoutes is the Faults.Routes key that applies to every route without its own entry.
@@ -71,6 +72,12 @@ type RouteFaults struct {
 	// answering 429 TooManyRequests, 503 or 504 instead of serving. A faulted
 	// request has no side effect.
 	Rate429, Rate503, Rate504 float64
+	// RateLag is the probability of answering 404 Request_ResourceNotFound
+	// on a route that names an object ({id}), as a replica that has not
+	// seen the object yet would; RateReset, of resetting the connection
+	// before any response. Neither request takes effect. The four rates
+	// and RateReset add up to at most 1. A reset inside $batch is a 503.
+	RateLag, RateReset float64
 	// RetryAfter are the seconds a 429 (and a 503) puts in Retry-After, picked
 	// deterministically; empty means DefaultRetryAfter().
 	RetryAfter []float64
@@ -102,12 +109,12 @@ func (f Faults) Validate() error {
 }
 
 func (rf RouteFaults) validate() error {
-	for _, p := range []float64{rf.Rate429, rf.Rate503, rf.Rate504, rf.SlowRate} {
+	for _, p := range []float64{rf.Rate429, rf.Rate503, rf.Rate504, rf.RateLag, rf.RateReset, rf.SlowRate} {
 		if p < 0 || p > 1 || math.IsNaN(p) {
 			return fmt.Errorf("rate %v outside 0..1", p)
 		}
 	}
-	if rf.Rate429+rf.Rate503+rf.Rate504 > 1+1e-9 {
+	if rf.errorRate() > 1+1e-9 {
 		return errors.New("error rates add up to more than 1")
 	}
 	for _, s := range rf.RetryAfter {
@@ -119,6 +126,11 @@ func (rf RouteFaults) validate() error {
 		return errors.New("negative slow delay")
 	}
 	return nil
+}
+
+// errorRate is the probability that a request is answered with a fault.
+func (rf RouteFaults) errorRate() float64 {
+	return rf.Rate429 + rf.Rate503 + rf.Rate504 + rf.RateLag + rf.RateReset
 }
 
 // clone deep-copies f so that callers cannot change the server's settings.
@@ -172,6 +184,8 @@ type routeFaultsJSON struct {
 	Rate429    float64      `json:"rate429"`
 	Rate503    float64      `json:"rate503"`
 	Rate504    float64      `json:"rate504"`
+	RateLag    float64      `json:"rateLag,omitempty"`
+	RateReset  float64      `json:"rateReset,omitempty"`
 	RetryAfter []float64    `json:"retryAfter,omitempty"`
 	SlowRate   float64      `json:"slowRate"`
 	SlowDelay  jsonDuration `json:"slowDelay"`
@@ -194,7 +208,7 @@ func (f *Faults) UnmarshalJSON(b []byte) error {
 
 // MarshalJSON writes SlowDelay as a Go duration string.
 func (rf RouteFaults) MarshalJSON() ([]byte, error) {
-	return json.Marshal(routeFaultsJSON{rf.Rate429, rf.Rate503, rf.Rate504, rf.RetryAfter, rf.SlowRate, jsonDuration(rf.SlowDelay)})
+	return json.Marshal(routeFaultsJSON{rf.Rate429, rf.Rate503, rf.Rate504, rf.RateLag, rf.RateReset, rf.RetryAfter, rf.SlowRate, jsonDuration(rf.SlowDelay)})
 }
 
 // UnmarshalJSON reads SlowDelay as a Go duration string or milliseconds.
@@ -203,7 +217,8 @@ func (rf *RouteFaults) UnmarshalJSON(b []byte) error {
 	if err := json.Unmarshal(b, &w); err != nil {
 		return err
 	}
-	*rf = RouteFaults{w.Rate429, w.Rate503, w.Rate504, w.RetryAfter, w.SlowRate, time.Duration(w.SlowDelay)}
+	*rf = RouteFaults{Rate429: w.Rate429, Rate503: w.Rate503, Rate504: w.Rate504, RateLag: w.RateLag, RateReset: w.RateReset,
+		RetryAfter: w.RetryAfter, SlowRate: w.SlowRate, SlowDelay: time.Duration(w.SlowDelay)}
 	return nil
 }
 
@@ -240,7 +255,10 @@ type decision struct {
 
 // decide draws the fault of one request. write marks a request that counts
 // against the write quota; app is the caller's app key.
-func (e *faultEngine) decide(route string, write bool, app string, now time.Time) decision {
+//
+// named says whether the route names an object (RateLag applies), inner
+// whether the request is inside $batch (a reset becomes a 503).
+func (e *faultEngine) decide(route string, write, named, inner bool, app string, now time.Time) decision {
 	rf, ok := e.f.Routes[route]
 	if !ok {
 		rf = e.f.Routes[AllRoutes]
@@ -265,6 +283,17 @@ func (e *faultEngine) decide(route string, write bool, app string, now time.Time
 		return d
 	case u1 < rf.Rate429+rf.Rate503+rf.Rate504:
 		d.fault = FaultGatewayTimeout
+		return d
+	case u1 < rf.Rate429+rf.Rate503+rf.Rate504+rf.RateLag:
+		if named {
+			d.fault = FaultReplicationLag
+			return d
+		}
+	case u1 < rf.errorRate():
+		d.fault = FaultReset
+		if inner {
+			d.fault, d.retryAfter = FaultServiceUnavailable, pick
+		}
 		return d
 	}
 	if write && e.f.WriteQuota > 0 {
@@ -301,6 +330,10 @@ func faultError(d decision) *graphError {
 		e = newError(http.StatusServiceUnavailable, CodeServiceNotAvailable, "The service is temporarily unavailable. Retry after the time given in the Retry-After header.")
 	case FaultGatewayTimeout:
 		e = newError(http.StatusGatewayTimeout, CodeGatewayTimeout, "The gateway did not receive a timely response from the upstream server.")
+	case FaultReplicationLag:
+		e = newError(http.StatusNotFound, CodeResourceNotFound, "Resource does not exist or one of its queried reference-property objects are not present.")
+	case FaultReset:
+		e = newError(http.StatusServiceUnavailable, CodeServiceNotAvailable, "connection reset") // never sent: serveGraph resets the connection
 	default:
 		return nil
 	}

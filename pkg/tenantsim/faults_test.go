@@ -97,6 +97,40 @@ func TestFaultedRequestHasNoSideEffect(t *testing.T) {
 	}
 }
 
+// RateLag answers 404 on routes that name an object, and leaves a create
+// alone; RateReset drops the connection without a response. Neither
+// takes effect, and both are counted.
+func TestLagAndResetFaults(t *testing.T) {
+	h := newHarness(t)
+	id := h.createUser("Lagged_SA", nil)
+	h.srv.SetFaults(Faults{Routes: map[string]RouteFaults{AllRoutes: {RateLag: 1}}})
+	wantErr(t, h.do(http.MethodPatch, "/users/"+id, map[string]any{"department": "x"}), http.StatusNotFound, CodeResourceNotFound,
+		"Resource does not exist or one of its queried reference-property objects are not present.")
+	if u, _ := h.srv.UserByUPN("Lagged_SA@ABC.com"); u.Department == "x" {
+		t.Error("a lagged PATCH took effect")
+	}
+	h.do(http.MethodPost, "/users", newUserBody("Fresh_SA")).mustStatus(t, http.StatusCreated)
+
+	h.srv.SetFaults(Faults{Routes: map[string]RouteFaults{"POST /users": {RateReset: 1}}})
+	req, err := http.NewRequest(http.MethodPost, h.hs.URL+"/v1.0/users", strings.NewReader(`{}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer x")
+	req.Header.Set("Content-Type", "application/json")
+	if resp, err := h.hs.Client().Do(req); err == nil {
+		resp.Body.Close()
+		t.Fatalf("a reset connection answered %d", resp.StatusCode)
+	}
+	st := h.srv.Stats()
+	if st.Faults[FaultReplicationLag] != 1 || st.Faults[FaultReset] != 1 {
+		t.Errorf("faults counted %v, want one lag and one reset", st.Faults)
+	}
+	if err := (Faults{Routes: map[string]RouteFaults{AllRoutes: {Rate429: 0.5, RateLag: 0.3, RateReset: 0.3}}}).Validate(); err == nil {
+		t.Error("error rates adding up to 1.1 were accepted")
+	}
+}
+
 func TestReplicationLag(t *testing.T) {
 	h := newHarness(t)
 	h.srv.SetFaults(Faults{ReplicationLag: 10 * time.Second})

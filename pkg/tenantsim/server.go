@@ -2,6 +2,7 @@ package tenantsim
 
 import (
 	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
 	"slices"
@@ -72,6 +73,7 @@ func (s *Server) SetFaults(f Faults) {
 	f = f.clone()
 	for k, rf := range f.Routes {
 		rf.Rate429, rf.Rate503, rf.Rate504, rf.SlowRate = clamp01(rf.Rate429), clamp01(rf.Rate503), clamp01(rf.Rate504), clamp01(rf.SlowRate)
+		rf.RateLag, rf.RateReset = clamp01(rf.RateLag), clamp01(rf.RateReset)
 		rf.SlowDelay = max(rf.SlowDelay, 0)
 		f.Routes[k] = rf
 	}
@@ -161,6 +163,11 @@ func (s *Server) serveGraph(w http.ResponseWriter, r *http.Request, inner bool) 
 	}
 	s.mu.Unlock()
 
+	if dec.fault == FaultReset {
+		s.log.Debug("tenantsim: connection reset", "route", key, "request_id", ri.requestID)
+		resetConn(w)
+		return
+	}
 	// The slow delay is real time (Faults.SlowDelay): it stands for network
 	// latency, which the client measures on its own wall clock.
 	if dec.slow > 0 && (clock.Real{}).Sleep(r.Context(), dec.slow) != nil {
@@ -170,6 +177,20 @@ func (s *Server) serveGraph(w http.ResponseWriter, r *http.Request, inner bool) 
 	writeRendered(w, status, header, body)
 	s.log.Debug("tenantsim: graph request", "method", r.Method, "route", key, "status", status,
 		"fault", string(dec.fault), "inner", inner, "request_id", ri.requestID, "duration", time.Since(start))
+}
+
+// resetConn drops the connection of w without a response, with SO_LINGER
+// 0 so that the client sees a reset (ECONNRESET) rather than an orderly
+// close.
+func resetConn(w http.ResponseWriter) {
+	conn, _, err := http.NewResponseController(w).Hijack()
+	if err != nil {
+		panic(http.ErrAbortHandler) // HTTP/2 or a test recorder: abort the stream instead
+	}
+	if tc, ok := conn.(*net.TCPConn); ok {
+		_ = tc.SetLinger(0)
+	}
+	_ = conn.Close()
 }
 
 func isWrite(method string) bool {
@@ -198,7 +219,7 @@ func (s *Server) process(r *http.Request, inner bool, ri requestInfo) (reply, st
 	write := isWrite(r.Method) && !rt.batch
 
 	s.mu.Lock()
-	dec := s.faults.decide(rt.key, write, appKey(r), ri.now)
+	dec := s.faults.decide(rt.key, write, params["id"] != "", inner, appKey(r), ri.now)
 	if dec.fault != "" {
 		s.mu.Unlock()
 		return failed(faultError(dec)), rt.key, dec
