@@ -33,6 +33,12 @@ const (
 	Internal Code = "internal"
 )
 
+// ErrBudgetWait marks a Transient error that is no fault at all: a Graph
+// write had to wait for vendorflow's own write budget longer than the run
+// had left. The request is deferred until the budget has a token, without
+// counting an attempt (errors.Is).
+var ErrBudgetWait = errors.New("waiting for the Graph write budget")
+
 // Problem is one thing wrong with a request, with the path of the field.
 type Problem struct {
 	Field   string `json:"field"`

@@ -65,3 +65,30 @@ func TestRunBudgetIsADeadline(t *testing.T) {
 		})
 	}
 }
+
+// budgetDirectory is a Graph whose writes wait for the write budget past
+// the run's deadline, as the adapter reports it.
+type budgetDirectory struct{ engine.Directory }
+
+func (budgetDirectory) CreateUser(context.Context, domain.User, string) (domain.User, error) {
+	return domain.User{}, &domain.Error{Code: domain.Transient, RetryAfter: 40 * time.Second, Err: domain.ErrBudgetWait, Message: "graph: the write budget has no token before the run's deadline"}
+}
+
+// A run whose write would wait for the budget past its deadline stops at
+// once, retrying and Deferred (the handler reschedules it without counting
+// an attempt), with the budget's wait as its RetryAfter; the step is not
+// tried again in the run.
+func TestBudgetWaitDefersTheRun(t *testing.T) {
+	r := newRig(t)
+	e, err := engine.New(engine.Config{Tenant: r.tenant, Directory: budgetDirectory{r.dir}, Journal: r.journal, Clock: r.clk})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := process(t, e, domain.KindOnboard, onboardPayload(t, "on-1", "Vendor1", "ada@vendor1.com"))
+	if res.Status != domain.RequestRetrying || !res.Deferred || res.RetryAfter != 40*time.Second {
+		t.Fatalf("got %+v; want retrying, deferred, after 40s", res)
+	}
+	if sleeps := r.clk.Sleeps(); len(sleeps) != 0 {
+		t.Fatalf("the run waited %v in vain", sleeps)
+	}
+}

@@ -170,6 +170,11 @@ type Result struct {
 	// AlreadyDone is set when the request had finished before this run:
 	// nothing was read or written.
 	AlreadyDone bool `json:"alreadyDone,omitempty"`
+	// Deferred marks a "retrying" request that stopped only because a
+	// Graph write would have waited for the write budget past the run's
+	// deadline (domain.ErrBudgetWait): no fault, so the caller runs it
+	// again after RetryAfter without counting an attempt.
+	Deferred bool `json:"deferred,omitempty"`
 }
 
 // Process decodes a request of the given kind from its JSON payload and
@@ -194,13 +199,13 @@ func (e *Engine) ProcessWith(ctx context.Context, kind string, payload []byte, o
 	switch kind {
 	case domain.KindOnboard:
 		var r domain.OnboardRequest
-		if err := decodeRequest(payload, &r); err != nil {
+		if err := domain.DecodeRequest(payload, &r); err != nil {
 			return e.parkInvalid(ctx, kind, payload, err)
 		}
 		return e.run(ctx, kind, r.RequestID, payload, o, onboardRunner{e: e, req: r})
 	case domain.KindOffboard:
 		var r domain.OffboardRequest
-		if err := decodeRequest(payload, &r); err != nil {
+		if err := domain.DecodeRequest(payload, &r); err != nil {
 			return e.parkInvalid(ctx, kind, payload, err)
 		}
 		return e.run(ctx, kind, r.RequestID, payload, o, offboardRunner{e: e, req: r})
@@ -466,7 +471,8 @@ func (e *Engine) attempt(ctx, work context.Context, log *slog.Logger, r runner, 
 		}
 		e.emit(Event{RequestID: st.requestID, Kind: st.kind, UPN: st.upn, Step: s, Status: domain.StepFailed, Attempt: n, Code: code, Message: msg})
 		log.Warn("step failed", "step", s, "attempt", n, "code", code, "error", msg)
-		if domain.OutcomeOf(code).Disposition != domain.Retry || n == e.cfg.MaxAttempts || spent {
+		if domain.OutcomeOf(code).Disposition != domain.Retry || n == e.cfg.MaxAttempts || spent || errors.Is(err, domain.ErrBudgetWait) {
+			// (a wait for the write budget would outlast the run: defer)
 			break
 		}
 		wait := e.backoff(n, domain.RetryAfterOf(err))
@@ -626,6 +632,7 @@ func (e *Engine) stop(ctx context.Context, log *slog.Logger, res Result, st *sta
 	if domain.OutcomeOf(code).Disposition == domain.Retry {
 		status = domain.RequestRetrying
 		res.RetryAfter = max(domain.RetryAfterOf(err), e.cfg.BaseBackoff)
+		res.Deferred = errors.Is(err, domain.ErrBudgetWait)
 	}
 	if jerr := e.j.SetStatus(ctx, st.requestID, status, code, reason); jerr != nil {
 		return res, jerr
@@ -673,11 +680,11 @@ func (e *Engine) hook(h func(string, domain.Step) error, id string, s domain.Ste
 }
 
 // parkInvalid parks a body that does not decode as a request: under its
-// own requestId when it has a usable one (requestIDOf), so the producer
+// own requestId when it has a usable one (domain.RequestIDOf), so the producer
 // finds it by the id it sent, else as parkUndecodable does. Nothing is
 // asked of Graph.
 func (e *Engine) parkInvalid(ctx context.Context, kind string, payload []byte, cause error) (Result, error) {
-	id, ok := requestIDOf(payload)
+	id, ok := domain.RequestIDOf(payload)
 	if !ok {
 		return e.parkUndecodable(ctx, kind, payload, cause)
 	}

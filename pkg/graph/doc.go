@@ -15,5 +15,5 @@
 //     *domain.Error (Transient, NotFound, Conflict, Business, Invalid,
 //     Internal).
 //   - Queries: every string that reaches an OData $filter goes through
-//     ODataString (REFERENCE §2 "Queries").
+//     odata.String (REFERENCE §2 "Queries").
 package graph

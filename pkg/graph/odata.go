@@ -7,18 +7,8 @@ import (
 	"time"
 
 	"github.com/vendorflow/vendorflow/pkg/domain"
+	"github.com/vendorflow/vendorflow/pkg/odata"
 )
-
-// ODataString returns s as an OData string literal: quoted with ' and every
-// ' inside doubled, so that request data can never end the literal and
-// inject filter syntax (REFERENCE §2 "Queries";
-// docs.oasis-open.org/odata/odata/v4.01 ABNF SQUOTE-in-string).
-//
-//	ODataString("o'brien@x")                 == "'o''brien@x'"
-//	ODataString("x' or 1 eq 1 or a eq 'y")   == "'x'' or 1 eq 1 or a eq ''y'"
-func ODataString(s string) string {
-	return "'" + strings.ReplaceAll(s, "'", "''") + "'"
-}
 
 // odataTime formats t as an OData DateTimeOffset literal (unquoted, UTC).
 func odataTime(t time.Time) string {
@@ -43,7 +33,7 @@ func briefUserFields() []string {
 
 // upnFilter is the $filter that finds a user by UPN.
 func upnFilter(upn string) string {
-	return "userPrincipalName eq " + ODataString(upn)
+	return "userPrincipalName eq " + odata.String(upn)
 }
 
 // extensionNumber parses "extensionAttributeN" (N in 1..15).
@@ -68,7 +58,7 @@ func usersFilter(q domain.UserQuery) (string, error) {
 		if _, ok := extensionNumber(q.MarkerAttribute); !ok {
 			return "", domain.Errorf(domain.Invalid, "list users: marker attribute %q is not extensionAttribute1..15", q.MarkerAttribute)
 		}
-		parts = append(parts, fmt.Sprintf("onPremisesExtensionAttributes/%s eq %s", q.MarkerAttribute, ODataString(q.MarkerValue)))
+		parts = append(parts, fmt.Sprintf("onPremisesExtensionAttributes/%s eq %s", q.MarkerAttribute, odata.String(q.MarkerValue)))
 	}
 	if !q.LeaveBefore.IsZero() {
 		parts = append(parts, "employeeLeaveDateTime le "+odataTime(q.LeaveBefore))

@@ -253,7 +253,8 @@ func (m paceMiddleware) Intercept(p khttp.Pipeline, index int, req *http.Request
 	}
 	if d > 0 {
 		if outlasts(ctx, d) {
-			return nil, &domain.Error{Code: domain.Transient, RetryAfter: d, Message: fmt.Sprintf("graph: the write budget has no token before the run's deadline (next in %s)", d.Round(time.Millisecond))}
+			return nil, &domain.Error{Code: domain.Transient, RetryAfter: d, Err: domain.ErrBudgetWait,
+				Message: fmt.Sprintf("graph: the write budget has no token before the run's deadline (next in %s)", d.Round(time.Millisecond))}
 		}
 		m.stats.paced(d)
 		if err := m.clock.Sleep(ctx, d); err != nil {

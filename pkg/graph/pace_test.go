@@ -305,6 +305,34 @@ func TestPaceMiddlewareBudgetError(t *testing.T) {
 	}
 }
 
+// A write whose token is due after the request's deadline is not sent and
+// not waited for: it fails as Transient with the wait as its Retry-After,
+// marked domain.ErrBudgetWait through the whole client, so that the run is
+// deferred rather than counted as a failed attempt.
+func TestWriteBudgetWaitPastTheDeadline(t *testing.T) {
+	sent := 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		sent++
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	defer srv.Close()
+	b := &fakeBudget{wait: time.Hour}
+	clk := clock.NewFake(time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC))
+	c, err := New(Config{BaseURL: srv.URL + "/v1.0", HTTPClient: srv.Client(), Clock: clk, WriteBudget: b})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	err = c.DeleteUser(ctx, "u1")
+	if domain.ErrorCode(err) != domain.Transient || !errors.Is(err, domain.ErrBudgetWait) || domain.RetryAfterOf(err) != time.Hour {
+		t.Fatalf("err = %v (retry after %v); want Transient, ErrBudgetWait, 1h", err, domain.RetryAfterOf(err))
+	}
+	if sent != 0 || len(clk.Sleeps()) != 0 {
+		t.Fatalf("sent %d, waited %v; want neither", sent, clk.Sleeps())
+	}
+}
+
 // A Client built with Config.WriteBudget reserves its writes from it (not
 // from a pacer of its own) and reports Graph's 429s to it: the lead wires
 // pkg/writebudget in here.

@@ -16,6 +16,7 @@ import (
 	khttp "github.com/microsoft/kiota-http-go"
 
 	"github.com/vendorflow/vendorflow/pkg/clock"
+	"github.com/vendorflow/vendorflow/pkg/domain"
 )
 
 // baseBackoff is the first computed wait; it doubles per retry up to
@@ -108,7 +109,10 @@ func (m *retryMiddleware) decide(ctx context.Context, method string, resp *http.
 		return 0, false
 	}
 	if err != nil {
-		if !idempotent(method) || errors.Is(err, context.Canceled) {
+		var coded *domain.Error
+		if !idempotent(method) || errors.Is(err, context.Canceled) || errors.As(err, &coded) {
+			// a coded error comes from our own middleware below (the
+			// write budget), already classified: not a transport fault
 			return 0, false
 		}
 		return m.fit(ctx, m.backoff(attempt))

@@ -11,6 +11,7 @@ import (
 	"github.com/microsoftgraph/msgraph-sdk-go/users"
 
 	"github.com/vendorflow/vendorflow/pkg/domain"
+	"github.com/vendorflow/vendorflow/pkg/odata"
 )
 
 // advancedQuery returns the headers of an advanced directory query:
@@ -23,7 +24,7 @@ func advancedQuery() *abs.RequestHeaders {
 }
 
 // FindUser returns the user whose userPrincipalName is upn; NotFound when
-// there is none. The UPN is escaped with ODataString.
+// there is none. The UPN is escaped with odata.String.
 // (learn.microsoft.com/graph/api/user-list)
 func (c *Client) FindUser(ctx context.Context, upn string) (domain.User, error) {
 	if upn == "" {
@@ -256,7 +257,7 @@ func (c *Client) FindDeletedUser(ctx context.Context, upn string) (domain.User, 
 	if u, ok := matchDeleted(resp.GetValue(), upn); ok {
 		return u, nil
 	}
-	suffix := "endsWith(userPrincipalName," + ODataString(upn) + ")"
+	suffix := "endsWith(userPrincipalName," + odata.String(upn) + ")"
 	count := true
 	resp, err = deleted.Get(ctx, &directory.DeletedItemsGraphUserRequestBuilderGetRequestConfiguration{
 		Headers:         advancedQuery(),

@@ -34,6 +34,9 @@ type sbReply struct {
 //   - its first Graph write would wait longer than MaxHold (Admission):
 //     Bus.Schedule a copy for when the token is due, attempt unchanged,
 //     its MessageID DeferMessageID of the delivered one, 200, no run;
+//   - retrying only because a write waited for the write budget past the
+//     run's deadline (engine.Result.Deferred): as the admission deferral,
+//     for RetryAfter, attempt unchanged, 200;
 //   - retrying: Bus.Schedule a copy with attempt+1 after the backoff (its
 //     MessageID is RetryMessageID of the delivered message), 200, or
 //     Bus.Park once MaxAttempts reschedules are spent;
@@ -97,6 +100,10 @@ func (h *Handler) serveServiceBus(w http.ResponseWriter, r *http.Request, fn fun
 		reply.Action = "parked"
 		line = fmt.Sprintf("%s %s: parked (%s): %s", fn.Name, res.RequestID, res.Code, res.Reason)
 	case domain.RequestRetrying:
+		if res.Deferred {
+			reply.Action, line, err = h.deferRun(ctx, log, out, res)
+			break
+		}
 		reply.Action, line, err = h.retry(ctx, log, out, res)
 	default:
 		err = fmt.Errorf("engine returned status %q", res.Status)
@@ -155,6 +162,22 @@ func (h *Handler) retry(ctx context.Context, log *slog.Logger, out OutMessage, r
 	}
 	log.InfoContext(ctx, "retry scheduled", "retryMessageId", next.MessageID, "delay", delay.String(), "at", at)
 	return "scheduled", fmt.Sprintf("%s %s: retrying (%s), attempt %d scheduled in %s: %s", out.Kind, res.RequestID, res.Code, next.Attempt, delay, res.Reason), nil
+}
+
+// deferRun reschedules a request that stopped only to wait for the Graph
+// write budget (engine.Result.Deferred) for when the budget has a token,
+// as an admission deferral does: attempt unchanged, so waiting for the
+// budget never parks a request.
+func (h *Handler) deferRun(ctx context.Context, log *slog.Logger, out OutMessage, res engine.Result) (action, line string, err error) {
+	at := h.cfg.Clock.Now().Add(res.RetryAfter)
+	next := out
+	next.MessageID = DeferMessageID(out.MessageID)
+	if err := h.cfg.Bus.Schedule(ctx, next, at); err != nil {
+		return "", "", fmt.Errorf("schedule deferral: %w", err)
+	}
+	log.InfoContext(ctx, "run deferred for the write budget", "deferredMessageId", next.MessageID, "at", at)
+	return "deferred", fmt.Sprintf("%s %s: deferred to %s, when the Graph write budget has a token (%s); attempt %d unchanged",
+		out.Kind, res.RequestID, at.UTC().Format(time.RFC3339), next.MessageID, out.Attempt), nil
 }
 
 func (h *Handler) park(ctx context.Context, p Parked) error {

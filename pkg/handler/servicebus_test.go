@@ -111,6 +111,13 @@ func TestServiceBus(t *testing.T) {
 			parked: []Parked{{OutMessage: out("msg-1", 8), Code: "transient", Reason: "gave up after 9 attempts: 503 from Graph"}},
 		},
 		{
+			name:    "waiting for the write budget, even past max: deferred, attempt unchanged",
+			attempt: float64(8),
+			res:     engine.Result{RequestID: "req-1", Status: domain.RequestRetrying, Code: domain.Transient, RetryAfter: 7 * time.Second, Deferred: true},
+			status:  200, action: "deferred",
+			scheduled: []scheduled{{out(DeferMessageID("msg-1"), 8), t0.Add(7 * time.Second)}},
+		},
+		{
 			name:    "unreadable attempt counts from 0",
 			attempt: "many",
 			res:     engine.Result{RequestID: "req-1", Status: domain.RequestRetrying, Code: domain.Internal},

@@ -4,10 +4,10 @@ import (
 	"testing"
 	"unicode/utf8"
 
-	"github.com/vendorflow/vendorflow/pkg/graph"
+	"github.com/vendorflow/vendorflow/pkg/odata"
 )
 
-// FuzzODataString: a string quoted by the Graph adapter's ODataString is
+// FuzzODataString: a string quoted by odata.String (the Graph adapter's) is
 // read back by the emulator's $filter parser as exactly that one string
 // literal, whatever quotes or keywords it holds, so a value can never
 // change the filter's shape.
@@ -19,7 +19,7 @@ func FuzzODataString(f *testing.F) {
 		if !utf8.ValidString(s) {
 			return // the adapter's values are UTF-8
 		}
-		n, err := parseFilter("userPrincipalName eq " + graph.ODataString(s))
+		n, err := parseFilter("userPrincipalName eq " + odata.String(s))
 		if err != nil {
 			t.Fatalf("ODataString(%q) does not parse: %v", s, err)
 		}

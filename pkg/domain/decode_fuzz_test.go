@@ -1,19 +1,17 @@
-package engine
+package domain
 
 import (
 	"encoding/json"
 	"os"
 	"path/filepath"
 	"testing"
-
-	"github.com/vendorflow/vendorflow/pkg/domain"
 )
 
 // FuzzDecodeRequest: any body is refused with a reason or decoded, never a
 // panic; what decodes has no key twice and decodes again the same from its
-// re-encoding. The corpus starts with testdata/hostile.
+// re-encoding. The corpus starts with the engine's testdata/hostile.
 func FuzzDecodeRequest(f *testing.F) {
-	files, _ := filepath.Glob(filepath.Join("testdata", "hostile", "*.json"))
+	files, _ := filepath.Glob(filepath.Join("..", "engine", "testdata", "hostile", "*.json"))
 	for _, p := range files {
 		if b, err := os.ReadFile(p); err == nil && filepath.Base(p) != "cases.json" {
 			f.Add(b)
@@ -21,8 +19,8 @@ func FuzzDecodeRequest(f *testing.F) {
 	}
 	f.Add([]byte(`{"schemaVersion":1,"requestId":"r1","vendor":"Vendor1","person":{"givenName":"A","surname":"B","email":"a@vendor1.com"},"contract":{"start":"2026-03-01","end":"2026-09-01"},"sponsor":"s@ABC.com"}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		var r domain.OnboardRequest
-		err := decodeRequest(b, &r)
+		var r OnboardRequest
+		err := DecodeRequest(b, &r)
 		if err != nil {
 			if err.Error() == "" {
 				t.Fatal("a refusal without a reason")
@@ -33,8 +31,8 @@ func FuzzDecodeRequest(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var r2 domain.OnboardRequest
-		if err := decodeRequest(again, &r2); err != nil {
+		var r2 OnboardRequest
+		if err := DecodeRequest(again, &r2); err != nil {
 			t.Fatalf("the re-encoding of an accepted body is refused: %v\n%s", err, again)
 		}
 		if r2 != r {

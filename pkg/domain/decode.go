@@ -1,4 +1,4 @@
-package engine
+package domain
 
 import (
 	"bytes"
@@ -8,8 +8,6 @@ import (
 	"io"
 	"reflect"
 	"strings"
-
-	"github.com/vendorflow/vendorflow/pkg/domain"
 )
 
 // maxRequestDepth bounds the nesting of a request (its schema needs 2).
@@ -20,7 +18,7 @@ const maxRequestDepth = 8
 // 64 KiB in one property).
 const MaxRequestBytes = 16 << 10
 
-// decodeRequest decodes a request body into v, refusing what a strict
+// DecodeRequest decodes a request body into v, refusing what a strict
 // reader of the schema would refuse (and a body over MaxRequestBytes), and
 // words every refusal in the
 // request's own terms (a field's JSON path and the rule it broke), never
@@ -29,7 +27,7 @@ const MaxRequestBytes = 16 << 10
 // validator could approve what vendorflow would act on differently),
 // nesting deeper than maxRequestDepth, unknown fields, a value of the
 // wrong JSON type, and anything after the object.
-func decodeRequest(b []byte, v any) error {
+func DecodeRequest(b []byte, v any) error {
 	if len(b) > MaxRequestBytes {
 		return fmt.Errorf("the request is %d bytes; a request is at most %d", len(b), MaxRequestBytes)
 	}
@@ -129,7 +127,7 @@ func checkShape(b []byte, t reflect.Type) error {
 				return fmt.Errorf("field %s appears twice (letter case aside); each field must appear once", joinPath(f.path, key))
 			}
 			if _, known := f.fields[key]; f.fields != nil && !known {
-				return fmt.Errorf("field %s is not part of the request schema (schemaVersion %d); names are case-sensitive", joinPath(f.path, key), domain.SchemaVersion)
+				return fmt.Errorf("field %s is not part of the request schema (schemaVersion %d); names are case-sensitive", joinPath(f.path, key), SchemaVersion)
 			}
 			f.keys[strings.ToLower(key)], f.key, f.inKey = true, key, false
 			continue
@@ -249,7 +247,7 @@ func wordDecodeError(err error) error {
 	}
 	msg := err.Error()
 	if name, ok := strings.CutPrefix(msg, "json: unknown field "); ok {
-		return fmt.Errorf("field %s is not part of the request schema (schemaVersion %d)", strings.Trim(name, `"`), domain.SchemaVersion)
+		return fmt.Errorf("field %s is not part of the request schema (schemaVersion %d)", strings.Trim(name, `"`), SchemaVersion)
 	}
 	return fmt.Errorf("the body is not a valid request: %s", strings.TrimPrefix(msg, "json: "))
 }
@@ -291,10 +289,10 @@ func wantKind(t reflect.Type) string {
 	return "of another type"
 }
 
-// requestIDOf returns the request's requestId when the body is a JSON
+// RequestIDOf returns the request's requestId when the body is a JSON
 // object whose requestId appears once, as a usable id, so that a request
 // that fails to decode is still journaled and answered under its own id.
-func requestIDOf(b []byte) (string, bool) {
+func RequestIDOf(b []byte) (string, bool) {
 	var top map[string]json.RawMessage
 	if json.Unmarshal(b, &top) != nil {
 		return "", false
@@ -304,7 +302,7 @@ func requestIDOf(b []byte) (string, bool) {
 		return "", false // absent, or perhaps twice (checkShape refused the body)
 	}
 	var id string
-	if json.Unmarshal(raw, &id) != nil || !domain.ValidRequestID(id) {
+	if json.Unmarshal(raw, &id) != nil || !ValidRequestID(id) {
 		return "", false
 	}
 	return id, true
