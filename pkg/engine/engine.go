@@ -464,6 +464,10 @@ func (e *Engine) attempt(ctx, work context.Context, log *slog.Logger, r runner, 
 			err = &domain.Error{Code: domain.Transient, Message: fmt.Sprintf("the run's deadline (%s) passed during this step; the request is rescheduled", st.limit.Round(time.Millisecond)), Err: err}
 		}
 		last = err
+		// What this run knows of the account may be stale now: a write
+		// that failed (a timeout, a lost answer) may have taken effect.
+		// The next attempt reads the account again.
+		st.user = nil
 		code := domain.ErrorCode(err)
 		msg := domain.ErrorMessage(err)
 		if ferr := e.j.FailStep(ctx, st.requestID, s, code, msg); ferr != nil {

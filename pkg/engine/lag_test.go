@@ -181,3 +181,46 @@ func TestMissingSenderMailboxIsParked(t *testing.T) {
 		t.Fatalf("sendMail was tried %d times, want once", 100-lag.left)
 	}
 }
+
+// lostAnswer is a Graph whose first assignLicense takes effect and whose
+// answer is lost (the client timed out), as a slow response does.
+type lostAnswer struct {
+	engine.Directory
+	mu   sync.Mutex
+	lost bool
+}
+
+func (d *lostAnswer) AssignLicenses(ctx context.Context, id string, add, remove []string) error {
+	err := d.Directory.AssignLicenses(ctx, id, add, remove)
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if err == nil && len(remove) > 0 && !d.lost {
+		d.lost = true
+		return domain.Errorf(domain.Transient, "assignLicense: timed out (the change was made)")
+	}
+	return err
+}
+
+// remove-licenses whose first call took effect but whose answer was lost
+// is retried from a fresh read of the account and completes; the retry
+// used to remove the same licences again from the run's stale view, which
+// Graph refuses (400 "does not have a corresponding license"), and the
+// offboarding was parked as invalid. Found by the chaos suite.
+func TestRemoveLicensesAfterALostAnswer(t *testing.T) {
+	r := newRig(t)
+	d := &lostAnswer{Directory: r.dir}
+	e, err := engine.New(engine.Config{Tenant: r.tenant, Directory: d, Journal: r.journal, Clock: r.clk})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res := process(t, e, domain.KindOnboard, onboardPayload(t, "on-1", "Vendor1", "ada@vendor1.com")); res.Status != domain.RequestDone {
+		t.Fatalf("onboard: %+v", res)
+	}
+	res := process(t, e, domain.KindOffboard, offboardPayload(t, "off-1", domain.AccountRef{Vendor: "Vendor1", Email: "ada@vendor1.com"}))
+	if res.Status != domain.RequestDone || !d.lost {
+		t.Fatalf("offboard: %s (%s): %s; want done after the lost answer (lost=%v)", res.Status, res.Code, res.Reason, d.lost)
+	}
+	if u, _ := r.sim.UserByUPN("ada_SA@ABC.com"); len(u.AssignedLicenses) != 0 {
+		t.Fatalf("licences left: %v", u.AssignedLicenses)
+	}
+}

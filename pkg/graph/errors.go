@@ -211,6 +211,11 @@ func classifyFault(o op, f fault) *domain.Error {
 				return e(domain.Business, "no free seat for SKU %s", sku)
 			}
 			return e(domain.Business, "no free seat for the requested SKU")
+		case strings.Contains(msg, "does not have a corresponding license"):
+			// A licence to remove is not assigned: most likely an earlier
+			// attempt's assignLicense took effect and its answer was lost.
+			// The caller reads the account again and recomputes.
+			return e(domain.Transient, "a licence to remove is no longer assigned (an earlier attempt may have removed it); the account is read again")
 		case strings.Contains(msg, "invalid usage location"):
 			// Seen right after a successful PATCH of usageLocation:
 			// replication delay (REFERENCE §2 "Licenses").

@@ -42,6 +42,8 @@ func TestClassification(t *testing.T) {
 			domain.Conflict, 0, "already taken"},
 		{"no free seat", assign, fail(400, graphErr("Request_BadRequest",
 			"Subscription with SKU "+sku+" does not have any available licenses.")), domain.Business, 0, "no free seat for SKU " + sku},
+		{"licence to remove not assigned", assign, fail(400, graphErr("Request_BadRequest",
+			"User does not have a corresponding license.")), domain.Transient, 0, "no longer assigned"},
 		{"invalid usage location", assign, fail(400, graphErr("Request_BadRequest",
 			"License assignment cannot be done for user with invalid usage location.")), domain.Transient, 0, "replication"},
 		{"TAP policy 400", tap, fail(400, graphErr("badRequest", "User is not in scope of the policy.")), domain.Business, 0, "Temporary Access Pass policy"},
