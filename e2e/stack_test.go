@@ -38,6 +38,10 @@ type stack struct {
 	handlerURLs []string
 	sim, dev    *process
 	client      *http.Client
+	// devCmd are dev's arguments, for a restart (restartHost); restarts
+	// counts them.
+	devCmd   []string
+	restarts int
 }
 
 // stackOptions tune a stack.
@@ -92,6 +96,7 @@ func startStack(t testing.TB, o stackOptions) *stack {
 		t.Fatal(err)
 	}
 	args := append([]string{"dev", "--addr", "127.0.0.1:0", "--log-level", "info", "--host-json", hostJSON}, o.devArgs...)
+	s.devCmd = args
 	s.dev = s.start("dev", s.env, args...)
 	s.frontDoor = waitMatch(t, s.dev, frontDoorRE)
 	s.handlerURL = waitMatch(t, s.dev, handlerAddrRE)
