@@ -9,13 +9,16 @@ if [[ "${1:-}" == "-h" || "${1:-}" == "--help" ]]; then
 usage: scripts/test.sh [--short]
   Runs gofmt (check only), shellcheck on the scripts, go vet, go test ./...
   and go test -race on the packages with concurrency (queue, journal,
-  sqlitedb, tablejournal). Without shellcheck that step is skipped, unless
+  sqlitedb, tablejournal), and the chaos suite's short run (e2e TestChaos). Without shellcheck that step is skipped, unless
   CI=true, where it fails.
   The Table Storage tests need Azurite: unless VENDORFLOW_TEST_TABLES is
   already set, this installs the pinned Azurite into tools/azurite (npm ci,
   first run only), starts it on 127.0.0.1:${AZURITE_TABLE_PORT:-10102} and
   stops it at the end. Needs Go, Node.js and npm.
-  --short  skip the race pass
+  Then each fuzz target runs briefly (VENDORFLOW_FUZZTIME each, default
+  10s): request decoding, UPN derivation, envelope decoding, OData
+  quoting. A failing input is kept under the package's testdata/fuzz/.
+  --short  skip the race pass and the fuzzing
 example:
   scripts/test.sh
   AZURITE_TABLE_PORT=10202 scripts/test.sh --short
@@ -58,4 +61,11 @@ go test -count=1 ./...
 if [[ "${1:-}" != "--short" ]]; then
   echo "== go test -race (concurrent packages)"
   go test -count=1 -race ./pkg/queue/... ./pkg/journal/... ./pkg/sqlitedb/... ./pkg/tablejournal/...
+
+  echo "== go test -fuzz (each target for ${VENDORFLOW_FUZZTIME:-10s})"
+  for target in "FuzzDecodeRequest ./pkg/domain" "FuzzDeriveUPN ./pkg/domain" \
+    "FuzzDecodeServiceBus ./pkg/funchost" "FuzzODataString ./pkg/tenantsim"; do
+    read -r name pkg <<<"$target"
+    go test -run '^$' -fuzz "^${name}\$" -fuzztime "${VENDORFLOW_FUZZTIME:-10s}" "$pkg"
+  done
 fi

@@ -237,12 +237,34 @@ type paceMiddleware struct {
 	log    *slog.Logger
 }
 
+// delayer is a WriteBudget that can say how long a write would wait
+// without taking a token (both the local pacer and pkg/writebudget can).
+type delayer interface {
+	Delay(ctx context.Context) (time.Duration, error)
+}
+
+// budgetWait is the error of a write whose token would come after the
+// request's deadline: Transient, RetryAfter the wait, domain.ErrBudgetWait.
+func budgetWait(d time.Duration) error {
+	return &domain.Error{Code: domain.Transient, RetryAfter: d, Err: domain.ErrBudgetWait,
+		Message: fmt.Sprintf("graph: the write budget has no token before the run's deadline (next in %s)", d.Round(time.Millisecond))}
+}
+
 // Intercept implements khttp.Middleware.
 func (m paceMiddleware) Intercept(p khttp.Pipeline, index int, req *http.Request) (*http.Response, error) {
 	if req.Method == http.MethodGet || req.Method == http.MethodHead {
 		return p.Next(req, index)
 	}
 	ctx := req.Context()
+	// Before a token is taken, ask whether it would come in time: a token
+	// reserved and then not used is capacity lost to every instance.
+	if q, ok := m.budget.(delayer); ok {
+		if _, has := ctx.Deadline(); has {
+			if d, err := q.Delay(ctx); err == nil && outlasts(ctx, d) {
+				return nil, budgetWait(d)
+			}
+		}
+	}
 	d, err := m.budget.Reserve(ctx)
 	if err != nil {
 		if ctx.Err() != nil {
@@ -253,8 +275,8 @@ func (m paceMiddleware) Intercept(p khttp.Pipeline, index int, req *http.Request
 	}
 	if d > 0 {
 		if outlasts(ctx, d) {
-			return nil, &domain.Error{Code: domain.Transient, RetryAfter: d, Err: domain.ErrBudgetWait,
-				Message: fmt.Sprintf("graph: the write budget has no token before the run's deadline (next in %s)", d.Round(time.Millisecond))}
+			// (the token went to someone else between Delay and Reserve)
+			return nil, budgetWait(d)
 		}
 		m.stats.paced(d)
 		if err := m.clock.Sleep(ctx, d); err != nil {

@@ -211,6 +211,12 @@ func (b *fakeBudget) Reserve(context.Context) (time.Duration, error) {
 	return b.wait, b.err
 }
 
+func (b *fakeBudget) Delay(context.Context) (time.Duration, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.wait, b.err
+}
+
 func (b *fakeBudget) Throttled(_ context.Context, d time.Duration) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -308,7 +314,8 @@ func TestPaceMiddlewareBudgetError(t *testing.T) {
 // A write whose token is due after the request's deadline is not sent and
 // not waited for: it fails as Transient with the wait as its Retry-After,
 // marked domain.ErrBudgetWait through the whole client, so that the run is
-// deferred rather than counted as a failed attempt.
+// deferred rather than counted as a failed attempt; and no token is taken
+// for it (Delay is asked first).
 func TestWriteBudgetWaitPastTheDeadline(t *testing.T) {
 	sent := 0
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -328,8 +335,8 @@ func TestWriteBudgetWaitPastTheDeadline(t *testing.T) {
 	if domain.ErrorCode(err) != domain.Transient || !errors.Is(err, domain.ErrBudgetWait) || domain.RetryAfterOf(err) != time.Hour {
 		t.Fatalf("err = %v (retry after %v); want Transient, ErrBudgetWait, 1h", err, domain.RetryAfterOf(err))
 	}
-	if sent != 0 || len(clk.Sleeps()) != 0 {
-		t.Fatalf("sent %d, waited %v; want neither", sent, clk.Sleeps())
+	if sent != 0 || len(clk.Sleeps()) != 0 || b.reserved != 0 {
+		t.Fatalf("sent %d, waited %v, reserved %d tokens; want none of these (a token taken and not used is capacity lost)", sent, clk.Sleeps(), b.reserved)
 	}
 }
 
