@@ -39,6 +39,11 @@ const (
 // counting an attempt (errors.Is).
 var ErrBudgetWait = errors.New("waiting for the Graph write budget")
 
+// ErrAccountBusy marks a Transient error that is a wait, not a fault:
+// another run holds the account's lease. The request is deferred without
+// counting an attempt (errors.Is).
+var ErrAccountBusy = errors.New("the account is held by another run")
+
 // Problem is one thing wrong with a request, with the path of the field.
 type Problem struct {
 	Field   string `json:"field"`

@@ -170,10 +170,11 @@ type Result struct {
 	// AlreadyDone is set when the request had finished before this run:
 	// nothing was read or written.
 	AlreadyDone bool `json:"alreadyDone,omitempty"`
-	// Deferred marks a "retrying" request that stopped only because a
+	// Deferred marks a "retrying" request that stopped only to wait: a
 	// Graph write would have waited for the write budget past the run's
-	// deadline (domain.ErrBudgetWait): no fault, so the caller runs it
-	// again after RetryAfter without counting an attempt.
+	// deadline (domain.ErrBudgetWait), or another run holds the account
+	// (domain.ErrAccountBusy). No fault, so the caller runs it again after
+	// RetryAfter without counting an attempt.
 	Deferred bool `json:"deferred,omitempty"`
 }
 
@@ -636,7 +637,7 @@ func (e *Engine) stop(ctx context.Context, log *slog.Logger, res Result, st *sta
 	if domain.OutcomeOf(code).Disposition == domain.Retry {
 		status = domain.RequestRetrying
 		res.RetryAfter = max(domain.RetryAfterOf(err), e.cfg.BaseBackoff)
-		res.Deferred = errors.Is(err, domain.ErrBudgetWait)
+		res.Deferred = errors.Is(err, domain.ErrBudgetWait) || errors.Is(err, domain.ErrAccountBusy)
 	}
 	if jerr := e.j.SetStatus(ctx, st.requestID, status, code, reason); jerr != nil {
 		return res, jerr

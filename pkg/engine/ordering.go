@@ -12,9 +12,11 @@ import (
 	"github.com/vendorflow/vendorflow/pkg/domain"
 )
 
-// leaseMargin is how long a sweep holds an account while it warns the
-// sponsor (one mail): a crashed sweep's hold expires soon after.
-const leaseMargin = 2 * time.Minute
+// sweepHold is how long a sweep or the reconciler holds an account while
+// it warns the sponsor (one mail), deletes it past retention or repairs a
+// drift: a run's lease TTL, so that a crashed sweep's hold lapses as soon
+// as a crashed run's does, and no request waits long behind it.
+func (e *Engine) sweepHold() time.Time { return e.clk.Now().Add(e.cfg.LeaseTTL) }
 
 // leasePoll is how often a run waiting for another run of the same request
 // looks at the account lease again.
@@ -74,7 +76,11 @@ func (e *Engine) claim(ctx context.Context, log *slog.Logger, res Result, st *st
 			break
 		}
 		if holderRequest(holder) != st.requestID {
-			wait := &domain.Error{Code: domain.Transient, RetryAfter: e.cfg.BaseBackoff,
+			// Waiting for another run's hold is no fault of this request:
+			// it is deferred (attempt unchanged), and looks again after a
+			// quarter of a lease, by when a crashed holder's has lapsed
+			// or a live one has moved on.
+			wait := &domain.Error{Code: domain.Transient, RetryAfter: max(e.cfg.BaseBackoff, e.cfg.LeaseTTL/4), Err: domain.ErrAccountBusy,
 				Message: fmt.Sprintf("request %s is changing %s now; this request waits its turn", holderRequest(holder), st.upn)}
 			out, err := e.stop(ctx, log, res, st, domain.StepValidate, wait)
 			return out, true, err

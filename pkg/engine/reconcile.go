@@ -223,7 +223,7 @@ func (e *Engine) driftOf(ctx context.Context, a domain.AccountRecord, u domain.U
 func (e *Engine) repair(ctx context.Context, a domain.AccountRecord, u domain.User, skus []domain.SKU, drifts []Drift, now time.Time) (id string, busy bool, err error) {
 	t := e.cfg.Tenant
 	owner := runOwner(KindReconcile)
-	holder, err := e.j.AcquireLease(ctx, a.UPN, owner, e.clk.Now().Add(leaseMargin))
+	holder, err := e.j.AcquireLease(ctx, a.UPN, owner, e.sweepHold())
 	if err != nil {
 		return "", false, err
 	}

@@ -153,7 +153,7 @@ const KindRetention = "retention"
 // contract, since the listing.
 func (e *Engine) retire(ctx context.Context, owner string, u domain.User, cutoff time.Time) (bool, error) {
 	t := e.cfg.Tenant
-	holder, err := e.j.AcquireLease(ctx, u.UPN, owner, e.clk.Now().Add(leaseMargin))
+	holder, err := e.j.AcquireLease(ctx, u.UPN, owner, e.sweepHold())
 	if err != nil {
 		return false, fmt.Errorf("lease %s: %w", u.UPN, err)
 	}

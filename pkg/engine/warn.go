@@ -63,7 +63,7 @@ func (e *Engine) WarnSoon(ctx context.Context, now time.Time, soon []domain.User
 // lease taken skips the account, and whoever comes next sees WarnedFor.
 func (e *Engine) warnOne(ctx context.Context, owner string, u domain.User, now time.Time) (*Warning, error) {
 	t := e.cfg.Tenant
-	holder, err := e.j.AcquireLease(ctx, u.UPN, owner, e.clk.Now().Add(leaseMargin))
+	holder, err := e.j.AcquireLease(ctx, u.UPN, owner, e.sweepHold())
 	if err != nil || holder != "" {
 		return nil, err
 	}

@@ -34,9 +34,9 @@ type sbReply struct {
 //   - its first Graph write would wait longer than MaxHold (Admission):
 //     Bus.Schedule a copy for when the token is due, attempt unchanged,
 //     its MessageID DeferMessageID of the delivered one, 200, no run;
-//   - retrying only because a write waited for the write budget past the
-//     run's deadline (engine.Result.Deferred): as the admission deferral,
-//     for RetryAfter, attempt unchanged, 200;
+//   - retrying only to wait, for the write budget past the run's deadline
+//     or for another run's hold on the account (engine.Result.Deferred):
+//     as the admission deferral, for RetryAfter, attempt unchanged, 200;
 //   - retrying: Bus.Schedule a copy with attempt+1 after the backoff (its
 //     MessageID is RetryMessageID of the delivered message), 200, or
 //     Bus.Park once MaxAttempts reschedules are spent;
@@ -164,10 +164,10 @@ func (h *Handler) retry(ctx context.Context, log *slog.Logger, out OutMessage, r
 	return "scheduled", fmt.Sprintf("%s %s: retrying (%s), attempt %d scheduled in %s: %s", out.Kind, res.RequestID, res.Code, next.Attempt, delay, res.Reason), nil
 }
 
-// deferRun reschedules a request that stopped only to wait for the Graph
-// write budget (engine.Result.Deferred) for when the budget has a token,
-// as an admission deferral does: attempt unchanged, so waiting for the
-// budget never parks a request.
+// deferRun reschedules a request that stopped only to wait
+// (engine.Result.Deferred: for the Graph write budget, or for another run's
+// hold on the account) for after its RetryAfter, as an admission deferral
+// does: attempt unchanged, so waiting never parks a request.
 func (h *Handler) deferRun(ctx context.Context, log *slog.Logger, out OutMessage, res engine.Result) (action, line string, err error) {
 	at := h.cfg.Clock.Now().Add(res.RetryAfter)
 	next := out
@@ -175,9 +175,9 @@ func (h *Handler) deferRun(ctx context.Context, log *slog.Logger, out OutMessage
 	if err := h.cfg.Bus.Schedule(ctx, next, at); err != nil {
 		return "", "", fmt.Errorf("schedule deferral: %w", err)
 	}
-	log.InfoContext(ctx, "run deferred for the write budget", "deferredMessageId", next.MessageID, "at", at)
-	return "deferred", fmt.Sprintf("%s %s: deferred to %s, when the Graph write budget has a token (%s); attempt %d unchanged",
-		out.Kind, res.RequestID, at.UTC().Format(time.RFC3339), next.MessageID, out.Attempt), nil
+	log.InfoContext(ctx, "run deferred", "deferredMessageId", next.MessageID, "at", at, "reason", res.Reason)
+	return "deferred", fmt.Sprintf("%s %s: deferred to %s (%s); attempt %d unchanged: %s",
+		out.Kind, res.RequestID, at.UTC().Format(time.RFC3339), next.MessageID, out.Attempt, res.Reason), nil
 }
 
 func (h *Handler) park(ctx context.Context, p Parked) error {
