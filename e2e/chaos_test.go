@@ -318,6 +318,9 @@ func runChaos(t *testing.T, p chaosPlan) chaosResult {
 			"VENDORFLOW_RETRY_BASE=500ms", "VENDORFLOW_RETRY_MAX=10s",
 			"VENDORFLOW_GRAPH_WRITE_QUOTA=" + strconv.Itoa(chaosWriteQuota), "VENDORFLOW_GRAPH_WRITE_WINDOW=" + chaosWriteWindow.String(),
 			"VENDORFLOW_GRAPH_ATTEMPT_TIMEOUT=2s",
+			// longer than the stack's 5 s: a step is cut at its lease's
+			// edge, and the slow faults and budget waits need room
+			"VENDORFLOW_LEASE_TTL=15s",
 			"AZURE_CLIENT_SECRET=" + canary,
 		},
 	})

@@ -54,5 +54,9 @@ type AccountRecord struct {
 	// end the last warning was sent for.
 	Sponsor   string    `json:"sponsor,omitempty"`
 	WarnedFor time.Time `json:"warnedFor,omitzero"`
-	UpdatedAt time.Time `json:"updatedAt"`
+	// CredentialID is the id (never the value) of the last Temporary
+	// Access Pass vendorflow issued to the account, so that offboarding
+	// removes it even while replication lag hides it from a listing.
+	CredentialID string    `json:"credentialId,omitempty"`
+	UpdatedAt    time.Time `json:"updatedAt"`
 }

@@ -23,21 +23,25 @@ func (stalledDirectory) CreateUser(ctx context.Context, _ domain.User, _ string)
 // passes, and the request is left retrying (the handler reschedules it),
 // instead of the run outliving the invocation. The deadline is RunBudget,
 // or the caller's deadline less engine.SettleReserve when that comes
-// first. It used to bound only the waits between attempts, so a stalled
+// first; a step is also cut before the account lease could lapse under
+// it. It used to bound only the waits between attempts, so a stalled
 // call held the run until the caller's context ended, and the run failed.
 func TestRunBudgetIsADeadline(t *testing.T) {
 	tests := []struct {
-		name   string
-		budget time.Duration
-		caller time.Duration // the caller's deadline, from now
+		name        string
+		budget, ttl time.Duration
+		caller      time.Duration // the caller's deadline, from now
+		cut         string        // what cut the step
 	}{
-		{"RunBudget first", 300 * time.Millisecond, 10 * time.Second},
-		{"caller's deadline first", time.Hour, engine.SettleReserve + 300*time.Millisecond},
+		// the lease is shorter than the run: the step is cut at the
+		// lease's edge, and no second attempt fits before the deadline
+		{"RunBudget first", 300 * time.Millisecond, 250 * time.Millisecond, time.Minute, "outlasted the account lease"},
+		{"caller's deadline first", time.Hour, 30 * time.Minute, engine.SettleReserve + 300*time.Millisecond, "deadline"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := newRig(t)
-			e, err := engine.New(engine.Config{Tenant: r.tenant, Directory: stalledDirectory{r.dir}, Journal: r.journal, Clock: r.clk, RunBudget: tt.budget, LeaseTTL: 100 * time.Millisecond})
+			e, err := engine.New(engine.Config{Tenant: r.tenant, Directory: stalledDirectory{r.dir}, Journal: r.journal, Clock: r.clk, RunBudget: tt.budget, LeaseTTL: tt.ttl})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -50,8 +54,8 @@ func TestRunBudgetIsADeadline(t *testing.T) {
 			if ctx.Err() != nil {
 				t.Fatal("the run lasted until the caller's deadline")
 			}
-			if res.Status != domain.RequestRetrying || res.Code != domain.Transient || !strings.Contains(res.Reason, "deadline") {
-				t.Fatalf("got %s (%s): %s; want retrying (transient) at the run's deadline", res.Status, res.Code, res.Reason)
+			if res.Status != domain.RequestRetrying || res.Code != domain.Transient || !strings.Contains(res.Reason, tt.cut) {
+				t.Fatalf("got %s (%s): %s; want retrying (transient), the step cut: %s", res.Status, res.Code, res.Reason, tt.cut)
 			}
 			steps, err := r.journal.Steps(context.Background(), "on-1")
 			if err != nil {

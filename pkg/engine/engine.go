@@ -450,7 +450,16 @@ func (e *Engine) attempt(ctx, work context.Context, log *slog.Logger, r runner, 
 		}
 		st.attempt = rec.Attempts
 		e.emit(Event{RequestID: st.requestID, Kind: st.kind, UPN: st.upn, Step: s, Status: domain.StepRunning, Attempt: n})
-		out, err := r.step(work, s, st)
+		// A step started in the previous step's transaction (prestart)
+		// has not looked at the lease yet: renew it if due, or learn that
+		// it lapsed, before the step may change the account.
+		if err := e.renewLease(ctx, st, 0); err != nil {
+			return nil, err
+		}
+		stepCtx, cancel := e.withinLease(work, st)
+		out, err := r.step(stepCtx, s, st)
+		leaseEnded := stepCtx.Err() != nil && work.Err() == nil
+		cancel()
 		if err == nil {
 			return out, nil
 		}
@@ -461,8 +470,11 @@ func (e *Engine) attempt(ctx, work context.Context, log *slog.Logger, r runner, 
 			return nil, ctx.Err()
 		}
 		spent := work.Err() != nil
-		if spent {
+		switch {
+		case spent:
 			err = &domain.Error{Code: domain.Transient, Message: fmt.Sprintf("the run's deadline (%s) passed during this step; the request is rescheduled", st.limit.Round(time.Millisecond)), Err: err}
+		case leaseEnded && !errors.Is(err, domain.ErrBudgetWait):
+			err = &domain.Error{Code: domain.Transient, Message: "the step outlasted the account lease; the run renews it and tries again", Err: err}
 		}
 		last = err
 		// What this run knows of the account may be stale now: a write
@@ -492,6 +504,21 @@ func (e *Engine) attempt(ctx, work context.Context, log *slog.Logger, r runner, 
 		}
 	}
 	return nil, last
+}
+
+// withinLease bounds one step attempt by the account lease the run holds:
+// the attempt must end before the lease could lapse, or another run could
+// take the account over while this one still changes it (a long wait for
+// the write budget, a slow Graph). The lease's remaining time is measured
+// on the engine's clock and applied as a context deadline, less a tenth
+// of a lease for the journal to record the step. A run without a lease
+// (validate) gets work as it is.
+func (e *Engine) withinLease(work context.Context, st *state) (context.Context, context.CancelFunc) {
+	if !st.leased {
+		return work, func() {}
+	}
+	left := st.leaseUntil.Sub(e.clk.Now()) - e.cfg.LeaseTTL/10
+	return context.WithTimeout(work, max(left, 0))
 }
 
 // SettleReserve is the part of a caller's deadline a run leaves for

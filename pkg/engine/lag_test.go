@@ -224,3 +224,39 @@ func TestRemoveLicensesAfterALostAnswer(t *testing.T) {
 		t.Fatalf("licences left: %v", u.AssignedLicenses)
 	}
 }
+
+// hiddenTAPs is a Graph whose listing of passes lags: it shows none.
+type hiddenTAPs struct{ engine.Directory }
+
+func (hiddenTAPs) ListTAPs(context.Context, string) ([]domain.TAP, error) { return nil, nil }
+
+// An offboarding right after the onboarding that issued a pass, while
+// replication lag hides the pass from a listing, still removes it: the
+// journal recorded its id. The pass used to stay valid (found by the
+// chaos suite: a racing onboard/offboard pair).
+func TestRemoveTAPsThatAListingHides(t *testing.T) {
+	r := newRig(t)
+	e, err := engine.New(engine.Config{Tenant: r.tenant, Directory: hiddenTAPs{r.dir}, Journal: r.journal, Clock: r.clk})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res := process(t, e, domain.KindOnboard, onboardPayload(t, "on-1", "Vendor1", "ada@vendor1.com")); res.Status != domain.RequestDone {
+		t.Fatalf("onboard: %+v", res)
+	}
+	u, _ := r.sim.UserByUPN("ada_SA@ABC.com")
+	pass := ""
+	for _, m := range r.sim.Outbox() {
+		if _, p, ok := strings.Cut(m.Body, "Temporary Access Pass:  "); ok {
+			pass, _, _ = strings.Cut(p, "\n")
+		}
+	}
+	if !r.sim.TAPValid(u.ID, pass) {
+		t.Fatal("the mailed pass does not sign in before the offboarding; the test checks nothing")
+	}
+	if res := process(t, e, domain.KindOffboard, offboardPayload(t, "off-1", domain.AccountRef{Vendor: "Vendor1", Email: "ada@vendor1.com"})); res.Status != domain.RequestDone {
+		t.Fatalf("offboard: %+v", res)
+	}
+	if r.sim.TAPValid(u.ID, pass) {
+		t.Fatal("the pass is still valid after the offboarding")
+	}
+}

@@ -43,16 +43,7 @@ func (r offboardRunner) step(ctx context.Context, s domain.Step, st *state) (map
 	case domain.StepRevokeSessions:
 		return nil, e.dir.RevokeSessions(ctx, id)
 	case domain.StepRemoveTAPs:
-		taps, err := e.dir.ListTAPs(ctx, id)
-		if err != nil {
-			return nil, err
-		}
-		for _, t := range taps {
-			if err := e.dir.DeleteTAP(ctx, id, t.ID); err != nil {
-				return nil, err
-			}
-		}
-		return nil, nil
+		return nil, e.removeTAPs(ctx, st, id)
 	case domain.StepRemoveLicenses:
 		return e.removeLicenses(ctx, st, id)
 	case domain.StepRemoveSegment:
@@ -71,10 +62,42 @@ func (r offboardRunner) step(ctx context.Context, s domain.Step, st *state) (map
 			return e.saveAccount(ctx, st.upn, func(a *domain.AccountRecord) {
 				a.UserID, a.Email, a.State = id, first(u.OtherMails), domain.AccountOffboarded
 				a.ContractEnd, a.LastRequest, a.IntentAt = u.EmployeeLeaveDateTime, st.requestID, st.intentAt
+				a.CredentialID = "" // removed by remove-taps
 			})
 		})
 	}
 	return nil, domain.Errorf(domain.Internal, "offboarding has no step %q", s)
+}
+
+// removeTAPs deletes every Temporary Access Pass of the account: those a
+// listing shows, and the one the journal recorded as issued last, which a
+// listing right after its creation may not show yet (replication lag,
+// REFERENCE §2); deleting one already gone is success.
+func (e *Engine) removeTAPs(ctx context.Context, st *state, id string) error {
+	taps, err := e.dir.ListTAPs(ctx, id)
+	if err != nil {
+		return err
+	}
+	ids := make([]string, 0, len(taps)+1)
+	for _, t := range taps {
+		ids = append(ids, t.ID)
+	}
+	a, err := e.j.Account(ctx, st.upn)
+	switch domain.ErrorCode(err) {
+	case "":
+		if a.CredentialID != "" && a.UserID == id && !slices.Contains(ids, a.CredentialID) {
+			ids = append(ids, a.CredentialID)
+		}
+	case domain.NotFound:
+	default:
+		return err
+	}
+	for _, t := range ids {
+		if err := e.dir.DeleteTAP(ctx, id, t); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // knownUser is the account as this run last read it, with the run's own

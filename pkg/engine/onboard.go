@@ -82,6 +82,9 @@ func (r onboardRunner) step(ctx context.Context, s domain.Step, st *state) (map[
 			return e.saveAccount(ctx, o.UPN, func(a *domain.AccountRecord) {
 				a.UserID, a.Vendor, a.Email, a.State = st.out(outUserID), o.Vendor.Key, o.Person.Email, domain.AccountActive
 				a.ContractEnd, a.Sponsor, a.LastRequest, a.IntentAt = o.ContractEnd, o.Sponsor, st.requestID, st.intentAt
+				if id := st.out(outTAPID); id != "" {
+					a.CredentialID = id // a kept credential keeps the one on record
+				}
 			})
 		})
 	}

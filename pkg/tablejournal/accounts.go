@@ -29,7 +29,9 @@ type accountEntity struct {
 	IntentAt    string `json:"IntentAt"`
 	Sponsor     string `json:"Sponsor"`
 	WarnedFor   string `json:"WarnedFor"`
-	UpdatedAt   string `json:"UpdatedAt"`
+	// CredentialID: absent in entities written before it existed.
+	CredentialID string `json:"CredentialId,omitempty"`
+	UpdatedAt    string `json:"UpdatedAt"`
 }
 
 // Account returns the journal's record of the account with this UPN,
@@ -50,7 +52,7 @@ func (j *Journal) Account(ctx context.Context, upn string) (domain.AccountRecord
 
 func (e accountEntity) record() (domain.AccountRecord, error) {
 	a := domain.AccountRecord{UPN: e.UPN, UserID: e.UserID, Vendor: e.Vendor, Email: e.Email, State: domain.AccountState(e.State),
-		LastRequest: e.LastRequest, Sponsor: e.Sponsor}
+		LastRequest: e.LastRequest, Sponsor: e.Sponsor, CredentialID: e.CredentialID}
 	for _, t := range []struct {
 		dst *time.Time
 		s   string
@@ -109,7 +111,7 @@ func (j *Journal) PutAccount(ctx context.Context, a domain.AccountRecord) error 
 func (j *Journal) accountEntity(a domain.AccountRecord) accountEntity {
 	return accountEntity{entity: entity{accountPart(a.UPN), accountRow}, UPN: a.UPN, UserID: a.UserID, Vendor: a.Vendor, Email: a.Email,
 		State: string(a.State), ContractEnd: formatTime(a.ContractEnd), LastRequest: a.LastRequest, IntentAt: formatTime(a.IntentAt),
-		Sponsor: a.Sponsor, WarnedFor: formatTime(a.WarnedFor), UpdatedAt: formatTime(j.now())}
+		Sponsor: a.Sponsor, WarnedFor: formatTime(a.WarnedFor), CredentialID: a.CredentialID, UpdatedAt: formatTime(j.now())}
 }
 
 // UpdateAccount applies change to the record of upn (the zero record with
