@@ -324,6 +324,14 @@ func runChaos(t *testing.T, p chaosPlan) chaosResult {
 			"AZURE_CLIENT_SECRET=" + canary,
 		},
 	})
+	if keep := os.Getenv("VENDORFLOW_CHAOS_KEEP"); keep != "" {
+		// the run's logs and queue file, for a look afterwards
+		t.Cleanup(func() {
+			if err := os.CopyFS(keep, os.DirFS(s.dir)); err != nil {
+				t.Logf("keeping the run's files in %s: %v", keep, err)
+			}
+		})
+	}
 	m := generate(p, time.Now().UTC())
 	s.setFaults(chaosFaults(p.seed))
 	res := chaosResult{plan: p, events: len(m.events)}

@@ -20,6 +20,7 @@ usage: scripts/chaos.sh [--events N] [--handler-kills N] [--host-kills N] [--see
   invariant violations, secret hits) and writes the report, by default
   docs/chaos-report.md. Exit status 1 if any invariant was violated.
   Azurite is started (and stopped) unless VENDORFLOW_TEST_TABLES is set.
+  VENDORFLOW_CHAOS_KEEP=DIR keeps the run's logs and queue file in DIR.
   About 5 to 10 minutes on 2 cores, plus the build.
 example:
   scripts/chaos.sh

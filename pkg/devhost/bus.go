@@ -107,7 +107,7 @@ func queueMessage(m handler.OutMessage, at time.Time) queue.Message {
 		Body:                  m.Body,
 		ContentType:           handler.MessageContentType,
 		CorrelationID:         m.CorrelationID,
-		ApplicationProperties: map[string]any{handler.PropAttempt: m.Attempt},
+		ApplicationProperties: m.AppProperties(),
 		ScheduledEnqueueTime:  at,
 	}
 }

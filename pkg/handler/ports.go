@@ -31,6 +31,9 @@ type OutMessage struct {
 	Attempt int
 	// CorrelationID is the requestId.
 	CorrelationID string
+	// IntentAt is when the request was first enqueued (PropIntentAt);
+	// zero on a request's first message, whose enqueue time is its intent.
+	IntentAt time.Time
 }
 
 // Parked is a message set aside for ops with its reason.

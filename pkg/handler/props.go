@@ -7,6 +7,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 )
 
@@ -22,7 +23,30 @@ const (
 	// PropCode and PropReason are a parked message's reason code and text.
 	PropCode   = "vendorflowCode"
 	PropReason = "vendorflowReason"
+	// PropIntentAt is when the request was first put on the queue
+	// (RFC 3339), carried by every copy vendorflow sends of it (a retry,
+	// a deferral): a copy's own enqueue time is when it was sent, and the
+	// request's intent must keep its place among competing requests.
+	PropIntentAt = "vendorflowIntentAt"
 )
+
+// AppProperties are the application properties of m on either adapter.
+func (m OutMessage) AppProperties() map[string]any {
+	props := map[string]any{PropAttempt: m.Attempt, PropKind: m.Kind}
+	if !m.IntentAt.IsZero() {
+		props[PropIntentAt] = m.IntentAt.UTC().Format(time.RFC3339Nano)
+	}
+	return props
+}
+
+// intentOf is when a delivered message's request was first enqueued: its
+// PropIntentAt when a copy carries one, else its own enqueue time.
+func intentOf(props map[string]any, enqueued time.Time) time.Time {
+	if t, err := time.Parse(time.RFC3339Nano, PropString(props, PropIntentAt)); err == nil {
+		return t
+	}
+	return enqueued
+}
 
 // MessageContentType is the ContentType of every request message that
 // vendorflow sends, on either adapter.

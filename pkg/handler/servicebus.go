@@ -58,9 +58,12 @@ func (h *Handler) serveServiceBus(w http.ResponseWriter, r *http.Request, fn fun
 		log.WarnContext(ctx, "attempt count unreadable; counting from 0", "error", err)
 	}
 	log = log.With("attempt", attempt)
+	// The enqueue time orders competing requests for one account (the
+	// newer intent wins); a retry or a deferral carries the original's.
+	intent := intentOf(msg.ApplicationProperties, msg.EnqueuedTime)
 
 	if at, ok := h.deferral(ctx, log); ok {
-		out := OutMessage{MessageID: DeferMessageID(msg.MessageID), Kind: fn.Name, Body: msg.Body, Attempt: attempt, CorrelationID: msg.CorrelationID}
+		out := OutMessage{MessageID: DeferMessageID(msg.MessageID), Kind: fn.Name, Body: msg.Body, Attempt: attempt, CorrelationID: msg.CorrelationID, IntentAt: intent}
 		if err := h.cfg.Bus.Schedule(ctx, out, at); err != nil {
 			log.ErrorContext(ctx, "deferral not scheduled; abandoning for redelivery", "error", err)
 			funchost.WriteResponse(w, http.StatusInternalServerError, funchost.Response{Logs: []string{fn.Name + ": defer: " + err.Error()}})
@@ -73,9 +76,8 @@ func (h *Handler) serveServiceBus(w http.ResponseWriter, r *http.Request, fn fun
 	}
 
 	runCtx, cancel := context.WithTimeout(ctx, h.cfg.RunTimeout)
-	// The enqueue time orders competing requests for one account (the
-	// newer intent wins); the journal keeps the first one it sees.
-	res, err := h.cfg.Processor.ProcessWith(runCtx, fn.Name, msg.Body, engine.ProcessOptions{IntentAt: msg.EnqueuedTime})
+	// The journal keeps the first intent time it sees for a request.
+	res, err := h.cfg.Processor.ProcessWith(runCtx, fn.Name, msg.Body, engine.ProcessOptions{IntentAt: intent})
 	cancel()
 	if err != nil {
 		log.ErrorContext(ctx, "run failed; abandoning for redelivery", "requestId", res.RequestID, "error", err)
@@ -89,6 +91,7 @@ func (h *Handler) serveServiceBus(w http.ResponseWriter, r *http.Request, fn fun
 		Body:          msg.Body,
 		Attempt:       attempt,
 		CorrelationID: res.RequestID,
+		IntentAt:      intent,
 	}
 	reply := sbReply{RequestID: res.RequestID, Status: string(res.Status), Action: "none", Attempt: attempt}
 	var line string

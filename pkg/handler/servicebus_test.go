@@ -36,7 +36,8 @@ func sbEnvelope(t *testing.T, attempt any) []byte {
 
 func TestServiceBus(t *testing.T) {
 	out := func(id string, attempt int) OutMessage {
-		return OutMessage{MessageID: id, Kind: "onboard", Body: []byte(body), Attempt: attempt, CorrelationID: "req-1"}
+		// every copy carries the original's enqueue time as its intent
+		return OutMessage{MessageID: id, Kind: "onboard", Body: []byte(body), Attempt: attempt, CorrelationID: "req-1", IntentAt: t0}
 	}
 	tests := []struct {
 		name      string
@@ -211,6 +212,36 @@ func TestServiceBusPassesIntentTime(t *testing.T) {
 	}
 	if len(r.proc.intents) != 1 || !r.proc.intents[0].Equal(t0) {
 		t.Fatalf("intent times = %v, want [%v]", r.proc.intents, t0)
+	}
+}
+
+// A copy of a request (a retry, a deferral) carries the original's
+// enqueue time, and that, not the copy's own, is the intent the engine
+// is given; a copy it sends carries it on. A deferral made before the
+// journal had seen the request used to give the request the copy's later
+// enqueue time, which could put an older request ahead of a newer one for
+// the same account (found by the long chaos run).
+func TestServiceBusCopiesKeepTheIntentTime(t *testing.T) {
+	r := newRig(t)
+	r.proc.res = engine.Result{RequestID: "req-1", Status: domain.RequestRetrying, Code: domain.Transient}
+	first := t0.Add(-time.Hour)
+	m := funchost.ServiceBusMessage{Body: []byte(body), MessageID: "msg-1", DeliveryCount: 1, EnqueuedTime: t0,
+		ApplicationProperties: map[string]any{PropIntentAt: first.Format(time.RFC3339Nano)}}
+	env, err := funchost.EncodeServiceBus("message", m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if status, _, _ := r.invoke(t, "onboard", env); status != 200 {
+		t.Fatalf("status = %d", status)
+	}
+	if len(r.proc.intents) != 1 || !r.proc.intents[0].Equal(first) {
+		t.Fatalf("intent times = %v, want [%v]", r.proc.intents, first)
+	}
+	if len(r.bus.scheduled) != 1 || !r.bus.scheduled[0].Msg.IntentAt.Equal(first) {
+		t.Fatalf("the retry carries %v, want %v", r.bus.scheduled, first)
+	}
+	if got := r.bus.scheduled[0].Msg.AppProperties()[PropIntentAt]; got != first.UTC().Format(time.RFC3339Nano) {
+		t.Fatalf("the retry's %s property = %v", PropIntentAt, got)
 	}
 }
 

@@ -146,9 +146,7 @@ func (b *Bus) request(m handler.OutMessage) (sender, *azservicebus.Message, erro
 	if err := checkMessageID(m.MessageID); err != nil {
 		return nil, nil, err
 	}
-	return b.senders[q], newMessage(m.MessageID, m.CorrelationID, m.Body, map[string]any{
-		handler.PropAttempt: m.Attempt, handler.PropKind: m.Kind,
-	}), nil
+	return b.senders[q], newMessage(m.MessageID, m.CorrelationID, m.Body, m.AppProperties()), nil
 }
 
 // Park puts p on the parking queue with its kind, attempt, code and reason
