@@ -57,6 +57,13 @@ type AccountRecord struct {
 	// CredentialID is the id (never the value) of the last Temporary
 	// Access Pass vendorflow issued to the account, so that offboarding
 	// removes it even while replication lag hides it from a listing.
-	CredentialID string    `json:"credentialId,omitempty"`
-	UpdatedAt    time.Time `json:"updatedAt"`
+	CredentialID string `json:"credentialId,omitempty"`
+	// ClaimedBy is the request that last took the account, with its
+	// intent time ClaimedAt: recorded by a run when it claims the account,
+	// before it changes anything, so that an older request coming back
+	// part-way is superseded even while the newer one is itself part-way.
+	// A record with only these set (State "") is no account on record.
+	ClaimedBy string    `json:"claimedBy,omitempty"`
+	ClaimedAt time.Time `json:"claimedAt,omitzero"`
+	UpdatedAt time.Time `json:"updatedAt"`
 }

@@ -236,8 +236,10 @@ func TestRenamedAccountSurvivesACrash(t *testing.T) {
 	if err != nil || a.State != domain.AccountActive {
 		t.Fatalf("journal account dana_SA2: %+v %v", a, err)
 	}
-	if _, err := r.journal.Account(ctx, "dana_SA@ABC.com"); domain.ErrorCode(err) != domain.NotFound {
-		t.Errorf("the journal records an account under the other person's name: %v", err)
+	// The run's claim on the first name may stay behind (ClaimedBy, State
+	// ""), which is no account on record; an account record may not.
+	if a, err := r.journal.Account(ctx, "dana_SA@ABC.com"); domain.ErrorCode(err) != domain.NotFound && (err != nil || a.State != "" || a.Email != "") {
+		t.Errorf("the journal records an account under the other person's name: %+v %v", a, err)
 	}
 	if n := r.validMails(t)["dana_SA2@ABC.com"]; n != 1 {
 		t.Errorf("%d valid mails for dana_SA2, want 1", n)

@@ -140,6 +140,10 @@ func (e *Engine) journalName(ctx context.Context, o domain.Onboarding) (upn stri
 	}
 	for _, c := range names {
 		a, err := e.j.Account(ctx, c)
+		if err == nil && a.State == "" {
+			// a claim alone: no account on record under this name
+			err = domain.Errorf(domain.NotFound, "no account %s on record", c)
+		}
 		switch domain.ErrorCode(err) {
 		case domain.NotFound:
 			if upn == "" {

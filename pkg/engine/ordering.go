@@ -115,23 +115,57 @@ func (e *Engine) claim(ctx context.Context, log *slog.Logger, res Result, st *st
 	}
 	a, err := e.j.Account(ctx, st.upn)
 	switch domain.ErrorCode(err) {
-	case domain.NotFound:
-		return res, false, nil
-	case "":
+	case domain.NotFound, "":
 	default:
 		return res, true, err
 	}
-	if a.LastRequest == "" || a.LastRequest == st.requestID || !a.IntentAt.After(st.intentAt) {
-		return res, false, nil
+	by, at := newestIntent(a)
+	if by == "" || by == st.requestID || !at.After(st.intentAt) {
+		return res, false, e.claimIntent(ctx, st, a)
 	}
-	reason := fmt.Sprintf("superseded by the newer request %s (intent %s; this one %s), which left %s %s",
-		a.LastRequest, a.IntentAt.UTC().Format(time.RFC3339), st.intentAt.UTC().Format(time.RFC3339), st.upn, a.State)
+	left := "left " + st.upn + " " + string(a.State)
+	if a.State == "" || by != a.LastRequest {
+		left = "is changing " + st.upn + " or has"
+	}
+	reason := fmt.Sprintf("superseded by the newer request %s (intent %s; this one %s), which %s",
+		by, at.UTC().Format(time.RFC3339), st.intentAt.UTC().Format(time.RFC3339), left)
 	if err := e.j.SetStatus(ctx, st.requestID, domain.RequestSuperseded, "", reason); err != nil {
 		return res, true, err
 	}
-	log.Info("request superseded", "upn", st.upn, "by", a.LastRequest)
+	log.Info("request superseded", "upn", st.upn, "by", by)
 	res.Status, res.Reason, res.UPN = domain.RequestSuperseded, reason, st.upn
 	return res, true, nil
+}
+
+// newestIntent is the newest intent the journal knows for the account:
+// the last request that completed a change (LastRequest, IntentAt) or the
+// last that claimed it (ClaimedBy, ClaimedAt), whichever is newer.
+func newestIntent(a domain.AccountRecord) (string, time.Time) {
+	if a.ClaimedBy != "" && a.ClaimedAt.After(a.IntentAt) {
+		return a.ClaimedBy, a.ClaimedAt
+	}
+	return a.LastRequest, a.IntentAt
+}
+
+// claimIntent records, under the lease, that this request is the newest
+// to take the account (ClaimedBy, ClaimedAt), unless it already is. A run
+// may stop part-way (deferred for the write budget, a crash) and leave the
+// account to another request; recording the claim before changing
+// anything, not only on completion, means an older request that comes
+// back later is superseded instead of undoing the steps of a newer one
+// that is itself part-way (found by the long chaos run: accounts left half
+// onboarded, half offboarded). For an account the journal has no record
+// of yet, the record holds the claim alone (State "").
+func (e *Engine) claimIntent(ctx context.Context, st *state, a domain.AccountRecord) error {
+	if a.ClaimedBy == st.requestID && a.ClaimedAt.Equal(st.intentAt) {
+		return nil
+	}
+	return e.saveAccount(ctx, st.upn, func(r *domain.AccountRecord) {
+		if by, at := newestIntent(*r); by != "" && by != st.requestID && at.After(st.intentAt) {
+			return // (under the lease this does not happen: someone newer came first)
+		}
+		r.ClaimedBy, r.ClaimedAt = st.requestID, st.intentAt
+	})
 }
 
 // loadSteps reads the request's finished steps and their outputs into st.

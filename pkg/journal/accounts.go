@@ -10,7 +10,7 @@ import (
 	"github.com/vendorflow/vendorflow/pkg/sqlitedb"
 )
 
-const accountColumns = `upn, user_id, vendor, email, state, contract_end, last_request, intent_at, updated_at, sponsor, warned_for, credential_id`
+const accountColumns = `upn, user_id, vendor, email, state, contract_end, last_request, intent_at, updated_at, sponsor, warned_for, credential_id, claimed_by, claimed_at`
 
 // Account returns the journal's record of the account with this UPN,
 // compared case-insensitively (as Entra compares UPNs); NotFound if none.
@@ -58,14 +58,15 @@ func (j *Journal) PutAccount(ctx context.Context, a domain.AccountRecord) error 
 		return err
 	}
 	return j.write(ctx, "put account "+a.UPN, func(tx sqlitedb.Querier, now time.Time) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO accounts (`+accountColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		_, err := tx.ExecContext(ctx, `INSERT INTO accounts (`+accountColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (upn) DO UPDATE SET
 				upn = excluded.upn, user_id = excluded.user_id, vendor = excluded.vendor, email = excluded.email,
 				state = excluded.state, contract_end = excluded.contract_end, last_request = excluded.last_request,
 				intent_at = excluded.intent_at, updated_at = excluded.updated_at,
-				sponsor = excluded.sponsor, warned_for = excluded.warned_for, credential_id = excluded.credential_id`,
+				sponsor = excluded.sponsor, warned_for = excluded.warned_for, credential_id = excluded.credential_id,
+				claimed_by = excluded.claimed_by, claimed_at = excluded.claimed_at`,
 			a.UPN, a.UserID, a.Vendor, a.Email, string(a.State), optionalTime(a.ContractEnd), a.LastRequest,
-			optionalTime(a.IntentAt), formatTime(now), a.Sponsor, optionalTime(a.WarnedFor), a.CredentialID)
+			optionalTime(a.IntentAt), formatTime(now), a.Sponsor, optionalTime(a.WarnedFor), a.CredentialID, a.ClaimedBy, optionalTime(a.ClaimedAt))
 		return err
 	})
 }
@@ -96,8 +97,8 @@ func (j *Journal) UpdateAccount(ctx context.Context, upn string, change func(*do
 func scanAccount(s scanner) (domain.AccountRecord, error) {
 	var a domain.AccountRecord
 	var state, updated string
-	var contractEnd, intentAt, warnedFor sql.NullString
-	if err := s.Scan(&a.UPN, &a.UserID, &a.Vendor, &a.Email, &state, &contractEnd, &a.LastRequest, &intentAt, &updated, &a.Sponsor, &warnedFor, &a.CredentialID); err != nil {
+	var contractEnd, intentAt, warnedFor, claimedAt sql.NullString
+	if err := s.Scan(&a.UPN, &a.UserID, &a.Vendor, &a.Email, &state, &contractEnd, &a.LastRequest, &intentAt, &updated, &a.Sponsor, &warnedFor, &a.CredentialID, &a.ClaimedBy, &claimedAt); err != nil {
 		return domain.AccountRecord{}, err
 	}
 	a.State = domain.AccountState(state)
@@ -112,6 +113,9 @@ func scanAccount(s scanner) (domain.AccountRecord, error) {
 		return domain.AccountRecord{}, err
 	}
 	if a.WarnedFor, err = parseOptionalTime(warnedFor); err != nil {
+		return domain.AccountRecord{}, err
+	}
+	if a.ClaimedAt, err = parseOptionalTime(claimedAt); err != nil {
 		return domain.AccountRecord{}, err
 	}
 	return a, nil

@@ -31,6 +31,8 @@ type accountEntity struct {
 	WarnedFor   string `json:"WarnedFor"`
 	// CredentialID: absent in entities written before it existed.
 	CredentialID string `json:"CredentialId,omitempty"`
+	ClaimedBy    string `json:"ClaimedBy,omitempty"`
+	ClaimedAt    string `json:"ClaimedAt,omitempty"`
 	UpdatedAt    string `json:"UpdatedAt"`
 }
 
@@ -52,11 +54,11 @@ func (j *Journal) Account(ctx context.Context, upn string) (domain.AccountRecord
 
 func (e accountEntity) record() (domain.AccountRecord, error) {
 	a := domain.AccountRecord{UPN: e.UPN, UserID: e.UserID, Vendor: e.Vendor, Email: e.Email, State: domain.AccountState(e.State),
-		LastRequest: e.LastRequest, Sponsor: e.Sponsor, CredentialID: e.CredentialID}
+		LastRequest: e.LastRequest, Sponsor: e.Sponsor, CredentialID: e.CredentialID, ClaimedBy: e.ClaimedBy}
 	for _, t := range []struct {
 		dst *time.Time
 		s   string
-	}{{&a.ContractEnd, e.ContractEnd}, {&a.IntentAt, e.IntentAt}, {&a.WarnedFor, e.WarnedFor}, {&a.UpdatedAt, e.UpdatedAt}} {
+	}{{&a.ContractEnd, e.ContractEnd}, {&a.IntentAt, e.IntentAt}, {&a.WarnedFor, e.WarnedFor}, {&a.ClaimedAt, e.ClaimedAt}, {&a.UpdatedAt, e.UpdatedAt}} {
 		var err error
 		if *t.dst, err = parseTime(t.s); err != nil {
 			return domain.AccountRecord{}, err
@@ -111,7 +113,7 @@ func (j *Journal) PutAccount(ctx context.Context, a domain.AccountRecord) error 
 func (j *Journal) accountEntity(a domain.AccountRecord) accountEntity {
 	return accountEntity{entity: entity{accountPart(a.UPN), accountRow}, UPN: a.UPN, UserID: a.UserID, Vendor: a.Vendor, Email: a.Email,
 		State: string(a.State), ContractEnd: formatTime(a.ContractEnd), LastRequest: a.LastRequest, IntentAt: formatTime(a.IntentAt),
-		Sponsor: a.Sponsor, WarnedFor: formatTime(a.WarnedFor), CredentialID: a.CredentialID, UpdatedAt: formatTime(j.now())}
+		Sponsor: a.Sponsor, WarnedFor: formatTime(a.WarnedFor), CredentialID: a.CredentialID, ClaimedBy: a.ClaimedBy, ClaimedAt: formatTime(a.ClaimedAt), UpdatedAt: formatTime(j.now())}
 }
 
 // UpdateAccount applies change to the record of upn (the zero record with

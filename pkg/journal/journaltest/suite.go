@@ -953,6 +953,7 @@ func testAccounts(t *testing.T, open Opener) {
 	first := domain.AccountRecord{
 		UPN: "Vendor1_A@ABC.com", UserID: "u-1", Vendor: "vendor1", Email: "a@vendor1.com",
 		State: domain.AccountActive, ContractEnd: end, LastRequest: "r1", IntentAt: t0.Add(-time.Hour), CredentialID: "tap-1",
+		ClaimedBy: "r1", ClaimedAt: t0.Add(-time.Hour),
 		UpdatedAt: time.Date(1999, 1, 1, 0, 0, 0, 0, time.UTC), // ignored: the clock's time is stored
 	}
 	if err := j.PutAccount(ctx, first); err != nil {
