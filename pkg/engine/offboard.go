@@ -97,7 +97,13 @@ func (e *Engine) removeTAPs(ctx context.Context, st *state, id string) error {
 			return err
 		}
 	}
-	return nil
+	if a.CredentialID == "" {
+		return nil
+	}
+	// the pass is gone: a later onboarding must not keep it (keepsCredential)
+	return e.journalAtFinish(ctx, st, func(ctx context.Context) error {
+		return e.saveAccount(ctx, st.upn, func(r *domain.AccountRecord) { r.CredentialID = "" })
+	})
 }
 
 // knownUser is the account as this run last read it, with the run's own

@@ -322,7 +322,11 @@ func (e *Engine) keepsCredential(ctx context.Context, st *state) (bool, error) {
 	default:
 		return false, err
 	}
-	return a.State == domain.AccountActive && a.LastRequest != "" && a.LastRequest != st.requestID &&
+	// A pass is kept only while the journal knows it is there: an
+	// offboarding that removed it part-way (and was then superseded)
+	// cleared CredentialID, so the person gets a new one.
+	holds := e.cfg.Tenant.Credentials.Kind == domain.CredentialPassword || a.CredentialID != ""
+	return holds && a.State == domain.AccountActive && a.LastRequest != "" && a.LastRequest != st.requestID &&
 		a.UserID == st.out(outUserID) && strings.EqualFold(a.Email, st.onboard.Person.Email), nil
 }
 

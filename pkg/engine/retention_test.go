@@ -2,6 +2,7 @@ package engine_test
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -70,5 +71,34 @@ func TestWaitingForTheAccountIsDeferred(t *testing.T) {
 	res := process(t, e, domain.KindOnboard, onboardPayload(t, "on-1", "Vendor1", "ada@vendor1.com"))
 	if res.Status != domain.RequestRetrying || !res.Deferred || res.RetryAfter != 15*time.Second || !strings.Contains(res.Reason, "waits its turn") {
 		t.Fatalf("got %+v; want retrying, deferred, after 15s (a quarter of the 1m lease)", res)
+	}
+}
+
+// An offboarding that removed the pass and stopped part-way, then lost to
+// a newer re-onboarding, leaves the person without a pass: the
+// re-onboarding must mail a new one rather than keep the one on record.
+// It used to keep it (the account was still "active" on record), so the
+// person had no valid credential (found by the long chaos run).
+func TestReonboardAfterAPartOffboardMailsANewPass(t *testing.T) {
+	r := newRig(t)
+	e := r.engine(engine.Hooks{})
+	if res := processAt(t, e, domain.KindOnboard, onboardPayload(t, "on-1", "Vendor1", "ada@vendor1.com"), t0); res.Status != domain.RequestDone {
+		t.Fatalf("onboard: %+v", res)
+	}
+	crash := r.engine(engine.Hooks{AfterStep: func(id string, s domain.Step) error {
+		if id == "off-1" && s == domain.StepRemoveTAPs {
+			return errors.New("stopped after remove-taps")
+		}
+		return nil
+	}})
+	if _, err := crash.ProcessWith(context.Background(), domain.KindOffboard, offboardPayload(t, "off-1", domain.AccountRef{Vendor: "Vendor1", Email: "ada@vendor1.com"}), engine.ProcessOptions{IntentAt: t0.Add(time.Minute)}); err == nil {
+		t.Fatal("the offboarding did not stop")
+	}
+	r.clk.Advance(2 * time.Minute) // the stopped run's lease lapses
+	if res := processAt(t, e, domain.KindOnboard, onboardPayload(t, "on-2", "Vendor1", "ada@vendor1.com"), t0.Add(2*time.Minute)); res.Status != domain.RequestDone {
+		t.Fatalf("re-onboard: %+v", res)
+	}
+	if n := r.validMails(t)["ada_SA@ABC.com"]; n != 1 {
+		t.Fatalf("%d valid mailed passes after the re-onboarding, want 1", n)
 	}
 }
