@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"net/http"
 	"os"
@@ -226,6 +227,8 @@ type chaosResult struct {
 	violations                 []string
 	secretsChecked, secretHits int
 	requests                   map[domain.RequestStatus]int
+	parkedCodes                map[domain.Code]int
+	distinct                   int
 }
 
 func (r chaosResult) line() string {
@@ -243,11 +246,13 @@ func (r chaosResult) markdown() string {
 	b.WriteString("Written by `scripts/chaos.sh` (`go test ./e2e -run TestChaosLong`); every figure is read back from the run.\n\n")
 	fmt.Fprintf(&b, "```\n%s\n```\n\n", r.line())
 	b.WriteString("| figure | value |\n|---|---|\n")
-	fmt.Fprintf(&b, "| seed | %d |\n| events | %d |\n| requests sent | %d |\n| people | %d |\n", r.plan.seed, r.events, r.sent, r.plan.people)
+	fmt.Fprintf(&b, "| seed | %d |\n| events | %d |\n| messages sent (exact duplicates included) | %d |\n| distinct requests sent | %d |\n| people | %d |\n", r.plan.seed, r.events, r.sent, r.distinct, r.plan.people)
 	fmt.Fprintf(&b, "| Graph calls | %d |\n| faulted | %d (%.1f %%) |\n", r.graphRequests, r.faulted, 100*float64(r.faulted)/float64(max(r.graphRequests, 1)))
-	kinds := make([]string, 0, len(r.faults))
+	kinds := []string{string(tenantsim.FaultWriteQuota)} // shown even at 0: the quota was in force
 	for k := range r.faults {
-		kinds = append(kinds, string(k))
+		if k != tenantsim.FaultWriteQuota {
+			kinds = append(kinds, string(k))
+		}
 	}
 	slices.Sort(kinds)
 	for _, k := range kinds {
@@ -258,6 +263,10 @@ func (r chaosResult) markdown() string {
 		if n := r.requests[s]; n > 0 {
 			fmt.Fprintf(&b, "| requests %s | %d |\n", s, n)
 		}
+	}
+	codes := slices.Sorted(maps.Keys(r.parkedCodes))
+	for _, c := range codes {
+		fmt.Fprintf(&b, "| requests parked %s (allowed by the model) | %d |\n", c, r.parkedCodes[c])
 	}
 	fmt.Fprintf(&b, "| invariant violations | %d |\n| secrets checked / hits | %d / %d |\n| wall time | %s |\n", len(r.violations), r.secretsChecked, r.secretHits, r.took.Round(time.Second))
 	if len(r.violations) > 0 {
@@ -277,7 +286,7 @@ const (
 	chaosWriteWindow = 5 * time.Second
 )
 
-// chaosFaults is the fault mix: about one Graph call in eight is faulted.
+// chaosFaults is the fault mix: about one Graph call in nine is faulted.
 // DELETEs get no replication-lag 404 (a 404 there means "already gone",
 // as the adapter reads it), and sendMail none either (its object is the
 // sender mailbox, which does not lag); sendMail fails with 503 more often.
@@ -385,7 +394,8 @@ func runChaos(t *testing.T, p chaosPlan) chaosResult {
 	for _, n := range st.Faults {
 		res.faulted += n
 	}
-	res.violations, res.requests = s.checkChaos(m)
+	res.violations, res.requests, res.parkedCodes = s.checkChaos(m)
+	res.distinct = len(m.sent)
 	res.secretsChecked, res.secretHits = s.scanSecrets(t, canary, &res.violations)
 	res.took = time.Since(start)
 	return res
@@ -496,7 +506,7 @@ func (s *stack) accountOf(p person) tenantsim.User {
 }
 
 // checkChaos compares the tenant and the journal with the model.
-func (s *stack) checkChaos(m *chaosModel) ([]string, map[domain.RequestStatus]int) {
+func (s *stack) checkChaos(m *chaosModel) ([]string, map[domain.RequestStatus]int, map[domain.Code]int) {
 	s.t.Helper()
 	var v []string
 	bad := func(format string, args ...any) { v = append(v, fmt.Sprintf(format, args...)) }
@@ -507,7 +517,7 @@ func (s *stack) checkChaos(m *chaosModel) ([]string, map[domain.RequestStatus]in
 	// Every request sent ended: done, superseded, or parked with a reason
 	// the model allows (an offboard that found no account; an expiring
 	// onboard held up past its contract's end).
-	statuses := map[domain.RequestStatus]int{}
+	statuses, parked := map[domain.RequestStatus]int{}, map[domain.Code]int{}
 	for id, e := range m.sent {
 		r, err := j.Request(ctx, id)
 		if err != nil {
@@ -515,6 +525,9 @@ func (s *stack) checkChaos(m *chaosModel) ([]string, map[domain.RequestStatus]in
 			continue
 		}
 		statuses[r.Status]++
+		if r.Status == domain.RequestParked {
+			parked[r.ReasonCode]++
+		}
 		switch {
 		case r.Status == domain.RequestDone || r.Status == domain.RequestSuperseded:
 		case r.Status == domain.RequestParked && r.Reason == "":
@@ -618,7 +631,7 @@ func (s *stack) checkChaos(m *chaosModel) ([]string, map[domain.RequestStatus]in
 	if licensed != active {
 		bad("%d chaos accounts hold a Remote Assist seat, the model expects %d", licensed, active)
 	}
-	return v, statuses
+	return v, statuses, parked
 }
 
 // mailedPasses are the Temporary Access Passes mailed to p, oldest first.

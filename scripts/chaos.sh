@@ -13,7 +13,7 @@ usage: scripts/chaos.sh [--events N] [--handler-kills N] [--host-kills N] [--see
   offboards, exact duplicates, re-onboards, racing onboard/offboard pairs,
   extensions, contracts ending during the run, overlapping sweeps) through
   three handler instances sharing the Table journal on Azurite, with about
-  one Graph call in eight faulted (429 with fractional Retry-After, 503,
+  one Graph call in nine faulted (429 with fractional Retry-After, 503,
   504, replication-lag 404s, connection resets, responses slower than the
   client's timeout, sendMail failures, the write quota), 20 handler kills
   and 5 host kills (SIGKILL). It prints one line (events, faults, kills,
