@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/mail"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 )
@@ -114,12 +115,27 @@ func UPNCandidates(t Tenant, v Vendor, p Person) ([]string, error) {
 	}
 	local, _, _ := strings.Cut(base, "@")
 	out := []string{base}
+	seen := map[string]bool{strings.ToLower(local): true}
 	for n := 2; n < 2+MaxUPNAlternatives; n++ {
-		l := local
-		if len(l) >= MaxUPNLocal {
-			l = l[:MaxUPNLocal-1]
+		d := strconv.Itoa(n)
+		// The number is appended; a name at the length limit gives up its
+		// last character for it, or (when that makes a name already in the
+		// list: the name itself ended in that digit) its last two for "_"
+		// or "-" and the number. The first form that is new is taken.
+		var forms []string
+		if len(local)+len(d) <= MaxUPNLocal {
+			forms = append(forms, local+d)
+		} else {
+			forms = append(forms, local[:MaxUPNLocal-len(d)]+d,
+				local[:MaxUPNLocal-len(d)-1]+"_"+d, local[:MaxUPNLocal-len(d)-1]+"-"+d)
 		}
-		out = append(out, fmt.Sprintf("%s%d@%s", l, n, t.Domain))
+		for _, c := range forms {
+			if !seen[strings.ToLower(c)] {
+				seen[strings.ToLower(c)] = true
+				out = append(out, c+"@"+t.Domain)
+				break
+			}
+		}
 	}
 	return out, nil
 }
