@@ -72,6 +72,11 @@ func (c *countingJournal) PutAccount(ctx context.Context, a domain.AccountRecord
 	return c.Journal.PutAccount(ctx, a)
 }
 
+func (c *countingJournal) UpdateAccount(ctx context.Context, upn string, change func(*domain.AccountRecord)) error {
+	c.count(ctx)
+	return c.Journal.UpdateAccount(ctx, upn, change)
+}
+
 func (c *countingJournal) AcquireLease(ctx context.Context, upn, owner string, until time.Time) (string, error) {
 	c.count(ctx)
 	return c.Journal.AcquireLease(ctx, upn, owner, until)
