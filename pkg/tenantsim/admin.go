@@ -27,6 +27,13 @@ import (
 //	POST /_sim/signin           {"userPrincipalName":"…","temporaryAccessPass":"…"}
 //	                            → {"valid":true|false}: would a sign-in with
 //	                            this pass succeed now (TAPValid)
+//	POST /_sim/token            an access token for the emulated app, whose
+//	                            roles claim lists the roles it holds (Token)
+//	GET  /_sim/roles            the application permissions the app holds
+//	PUT  /_sim/roles            replace them: ["User.Read.All", …]; null
+//	                            restores every known role (SetRoles)
+//	GET  /_sim/tap-policy       the Temporary Access Pass policy (TAPPolicy)
+//	PUT  /_sim/tap-policy       replace it (SetTAPPolicy)
 //	POST /_sim/reset?seed=demo|empty  load DemoSeed or EmptySeed for Config.Domain
 //	                            (default demo) and clear the request log
 func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request) {
@@ -48,7 +55,16 @@ func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request) {
 			{http.MethodGet, func(*http.Request) (int, any) { return http.StatusOK, s.Faults() }},
 			{http.MethodPut, s.adminPutFaults},
 		},
-		"/_sim/reset":  {{http.MethodPost, s.adminReset}},
+		"/_sim/reset": {{http.MethodPost, s.adminReset}},
+		"/_sim/token": {{http.MethodPost, func(*http.Request) (int, any) { return http.StatusOK, s.issueToken() }}},
+		"/_sim/roles": {
+			{http.MethodGet, func(*http.Request) (int, any) { return http.StatusOK, s.Roles() }},
+			{http.MethodPut, s.adminPutRoles},
+		},
+		"/_sim/tap-policy": {
+			{http.MethodGet, func(*http.Request) (int, any) { return http.StatusOK, s.TAPPolicy() }},
+			{http.MethodPut, s.adminPutTAPPolicy},
+		},
 		"/_sim/signin": {{http.MethodPost, s.adminSignIn}},
 	}
 	eps, found := routes[r.URL.Path]
@@ -137,4 +153,38 @@ func writeAdmin(w http.ResponseWriter, status int, body any) {
 	w.WriteHeader(status)
 	_, _ = w.Write(b)
 	_, _ = io.WriteString(w, "\n")
+}
+
+// decodeAdmin decodes an admin request body strictly into v.
+func (s *Server) decodeAdmin(r *http.Request, v any) (int, any) {
+	b, gerr := readBody(r, s.cfg.MaxBodyBytes)
+	if gerr != nil {
+		return gerr.status, adminError(gerr.code, gerr.message)
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return http.StatusBadRequest, adminError("BadRequest", fmt.Sprintf("Invalid document: %v", err))
+	}
+	return 0, nil
+}
+
+func (s *Server) adminPutRoles(r *http.Request) (int, any) {
+	var roles []string
+	if status, body := s.decodeAdmin(r, &roles); status != 0 {
+		return status, body
+	}
+	s.SetRoles(roles)
+	return http.StatusOK, s.Roles()
+}
+
+func (s *Server) adminPutTAPPolicy(r *http.Request) (int, any) {
+	var p TAPPolicy
+	if status, body := s.decodeAdmin(r, &p); status != 0 {
+		return status, body
+	}
+	if err := s.SetTAPPolicy(p); err != nil {
+		return http.StatusBadRequest, adminError("BadRequest", err.Error())
+	}
+	return http.StatusOK, s.TAPPolicy()
 }

@@ -84,13 +84,12 @@ func handleCreateTAP(c *call) reply {
 	if err := json.Unmarshal(c.body, &body); err != nil {
 		return failed(newError(http.StatusBadRequest, CodeTAPBadRequest, MsgInvalidJSON))
 	}
-	lifetime := tapDefaultLifetime
+	lifetime := c.st.tapPolicy.DefaultLifetimeInMinutes
 	if body.LifetimeInMinutes != nil {
 		lifetime = *body.LifetimeInMinutes
 	}
-	if lifetime < tapMinLifetime || lifetime > tapMaxLifetime {
-		// Wording of microsoftgraph/microsoft-graph-docs#12187 with this policy's range.
-		return failed(newError(http.StatusBadRequest, CodeTAPBadRequest, fmt.Sprintf("Invalid LifetimeInMinutes specified. The valid range between %d and %d.", tapMinLifetime, tapMaxLifetime)))
+	if gerr := c.st.tapRefusal(u.ID, lifetime, body.IsUsableOnce != nil && *body.IsUsableOnce); gerr != nil {
+		return failed(gerr)
 	}
 	value, gerr := newTAPValue()
 	if gerr != nil {

@@ -9,6 +9,7 @@ import (
 
 func TestTemporaryAccessPass(t *testing.T) {
 	h := newHarness(t)
+	widest(t, h) // the test asks for a 10-minute pass
 	id := h.createUser("Vendor1_A_SA", nil)
 	path := "/users/" + id + "/authentication/temporaryAccessPassMethods"
 
@@ -70,6 +71,7 @@ func TestTemporaryAccessPass(t *testing.T) {
 
 func TestTemporaryAccessPassErrors(t *testing.T) {
 	h := newHarness(t)
+	widest(t, h) // Graph's own range, 10..43200
 	id := h.createUser("Vendor1_A_SA", nil)
 	path := "/users/" + id + "/authentication/temporaryAccessPassMethods"
 	for _, lifetime := range []int{9, 43201, 0, -5} {

@@ -44,6 +44,11 @@ type Config struct {
 	// in $select), nullability (usageLocation: null clears it) and documented
 	// property lengths. The default, strict, is what tests must run against.
 	Lenient bool
+	// Roles are the application permissions the emulated app holds: its
+	// tokens (POST /_sim/token) carry them in the roles claim, and a route
+	// none of them allows answers 403 like Graph. Nil holds every role the
+	// emulator knows (KnownRoles); see Server.SetRoles.
+	Roles []string
 	// Faults are the initial fault settings; see Faults and Server.SetFaults.
 	Faults Faults
 	// MaxBodyBytes caps request bodies after decompression. Default 4 MiB.

@@ -62,6 +62,15 @@ const (
 	MsgMethodNotAllowed = "Specified HTTP method is not allowed for the request target."
 	// MsgInvalidJSON: wording of Graph for an unreadable JSON body.
 	MsgInvalidJSON = "Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format."
+	// CodeAuthorizationRequestDenied and MsgInsufficientPrivileges: Graph's
+	// 403 for a directory call the app's permissions do not allow
+	// (learn.microsoft.com/graph/resolve-auth-errors, "403 Forbidden").
+	CodeAuthorizationRequestDenied = "Authorization_RequestDenied"
+	MsgInsufficientPrivileges      = "Insufficient privileges to complete the operation."
+	// CodeErrorAccessDenied and MsgAccessDenied: Exchange's 403 for a mail
+	// call without Mail.Send.
+	CodeErrorAccessDenied = "ErrorAccessDenied"
+	MsgAccessDenied       = "Access is denied. Check credentials and try again."
 	// MsgTokenEmpty: wording of Graph for a request without a token.
 	MsgTokenEmpty = "Access token is empty."
 )

@@ -207,4 +207,7 @@ type Seed struct {
 	DeletedUsers []User
 	Groups       []Group
 	SKUs         []SKU
+	// TAPPolicy is the Temporary Access Pass policy; nil means
+	// PermissiveTAPPolicy.
+	TAPPolicy *TAPPolicy
 }

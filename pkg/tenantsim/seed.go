@@ -70,12 +70,15 @@ func sku(id, part string, enabled int, plans ...ServicePlan) SKU {
 //   - pat.sponsor@ — department "Procurement", Microsoft 365 E5, the sponsor;
 //   - segment groups IB-Experts, IB-Vendor1, IB-Vendor2, IB-Contractors with
 //     the fixed ids GroupIB*ID;
+//   - the Temporary Access Pass policy with Entra's proposed values
+//     (EntraDefaultTAPPolicy: 1 h to 8 h, all users);
 //   - SKUs MICROSOFT_REMOTE_ASSIST (5 seats, none used; includes TEAMS1),
 //     MICROSOFT_REMOTE_ASSIST_HOLOLENS (2 seats), SPE_E5 (10 seats, 3 used)
 //     and INFORMATION_PROTECTION_COMPLIANCE (5 seats, none used).
 //
 // Service-plan lists are the plans that matter here, not the full SKUs.
 func DemoSeed(domain string) Seed {
+	tapPolicy := EntraDefaultTAPPolicy()
 	created := time.Date(2024, 1, 15, 9, 0, 0, 0, time.UTC)
 	upn := func(local string) string { return local + "@" + domain }
 	e5 := []AssignedLicense{{SkuID: SKUMicrosoft365E5, DisabledPlans: []string{}}}
@@ -122,6 +125,7 @@ func DemoSeed(domain string) Seed {
 			sku(SKUMicrosoft365E5Compliance, PartMicrosoft365E5Compliance, 5,
 				plan(PlanInformationBarriers, "INFORMATION_BARRIERS")),
 		},
+		TAPPolicy: &tapPolicy,
 	}
 }
 

@@ -27,6 +27,9 @@ type Server struct {
 	st     *state
 	faults *faultEngine
 	stats  Stats
+	// roles are the application permissions the app holds (roles.go);
+	// nil means KnownRoles.
+	roles []string
 }
 
 // New returns a server with an empty tenant (EmptySeed); Load a seed to
@@ -45,6 +48,7 @@ func New(cfg Config) (*Server, error) {
 		st:          newState(),
 		faults:      newFaultEngine(cfg.Faults),
 		stats:       newStats(),
+		roles:       slices.Clone(cfg.Roles),
 	}
 	if err := s.Load(EmptySeed(cfg.Domain)); err != nil {
 		return nil, err
@@ -219,6 +223,12 @@ func (s *Server) process(r *http.Request, inner bool, ri requestInfo) (reply, st
 	write := isWrite(r.Method) && !rt.batch
 
 	s.mu.Lock()
+	if !rt.batch {
+		if gerr := s.authorize(rt.key); gerr != nil {
+			s.mu.Unlock()
+			return failed(gerr), rt.key, decision{}
+		}
+	}
 	dec := s.faults.decide(rt.key, write, params["id"] != "", inner, appKey(r), ri.now)
 	if dec.fault != "" {
 		s.mu.Unlock()
@@ -284,6 +294,7 @@ func routeTable() []route {
 		newRoute(http.MethodGet, "/users/{id}/authentication/temporaryAccessPassMethods/{methodId}", handleGetTAP),
 		newRoute(http.MethodDelete, "/users/{id}/authentication/temporaryAccessPassMethods/{methodId}", handleDeleteTAP),
 		newRoute(http.MethodGet, "/subscribedSkus", handleListSKUs),
+		newRoute(http.MethodGet, "/policies/authenticationMethodsPolicy/authenticationMethodConfigurations/{id}", handleGetTAPPolicy),
 		newRoute(http.MethodGet, "/groups", handleListGroups),
 		newRoute(http.MethodGet, "/groups/$count", handleCountGroups),
 		newRoute(http.MethodGet, "/groups/{id}", handleGetGroup),

@@ -49,6 +49,8 @@ type state struct {
 	taps    map[string]*tapRec // by user id
 	outbox  []Mail
 	ids     *rand.Rand // deterministic object ids
+	// tapPolicy is the Temporary Access Pass policy (policy.go).
+	tapPolicy TAPPolicy
 }
 
 // idSeed seeds object ids, so a demo gives the same ids every run.
@@ -56,12 +58,13 @@ const idSeed = 0x76656e646f72
 
 func newState() *state {
 	return &state{
-		users:   map[string]*userRec{},
-		byUPN:   map[string]*userRec{},
-		deleted: map[string]*userRec{},
-		groups:  map[string]*groupRec{},
-		taps:    map[string]*tapRec{},
-		ids:     rand.New(rand.NewPCG(idSeed, idSeed>>7)),
+		users:     map[string]*userRec{},
+		byUPN:     map[string]*userRec{},
+		deleted:   map[string]*userRec{},
+		groups:    map[string]*groupRec{},
+		taps:      map[string]*tapRec{},
+		tapPolicy: PermissiveTAPPolicy(),
+		ids:       rand.New(rand.NewPCG(idSeed, idSeed>>7)),
 	}
 }
 
@@ -213,6 +216,12 @@ func cloneSKU(s SKU) SKU {
 // createdDateTime; seeded objects are visible at once (no replication lag).
 func (st *state) load(seed Seed, domain string, now time.Time) error {
 	fresh := newState()
+	if seed.TAPPolicy != nil {
+		if err := seed.TAPPolicy.Validate(); err != nil {
+			return fmt.Errorf("tenantsim: seed: %w", err)
+		}
+		fresh.tapPolicy = cloneTAPPolicy(*seed.TAPPolicy)
+	}
 	for _, s := range seed.SKUs {
 		if s.SkuID == "" || s.SkuPartNumber == "" {
 			return fmt.Errorf("tenantsim: seed: SKU without skuId or skuPartNumber")
