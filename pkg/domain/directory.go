@@ -27,12 +27,36 @@ type Mail struct {
 	Body secret.Value `json:"-"`
 }
 
+// TAPPolicy is what vendorflow reads of the tenant's Temporary Access Pass
+// policy (Graph's temporaryAccessPassAuthenticationMethodConfiguration).
+type TAPPolicy struct {
+	Enabled                  bool
+	MinLifetime, MaxLifetime time.Duration
+	// UsableOnce: every pass in the tenant is one-time.
+	UsableOnce bool
+	// AllUsers: the include targets hold "all_users"; IncludeGroups and
+	// ExcludeGroups are the group ids of the targets.
+	AllUsers                     bool
+	IncludeGroups, ExcludeGroups []string
+}
+
+// Group is a directory group, as far as vendorflow reads one.
+type Group struct {
+	ID          string `json:"id"`
+	DisplayName string `json:"displayName"`
+}
+
 // UserQuery selects directory users (the adapter turns it into an escaped
 // OData filter; REFERENCE §2 "Queries").
 type UserQuery struct {
 	// MarkerAttribute eq MarkerValue: only accounts vendorflow manages.
 	MarkerAttribute string
 	MarkerValue     string
+	// Attribute (companyName, department or extensionAttribute1..15),
+	// when set: Attribute eq Equals, or, with Equals empty, Attribute ne
+	// null (the attribute is set at all).
+	Attribute string
+	Equals    string
 	// LeaveBefore, when set: employeeLeaveDateTime le this instant.
 	LeaveBefore time.Time
 	// Enabled, when set: accountEnabled eq *Enabled.

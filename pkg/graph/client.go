@@ -12,6 +12,7 @@ import (
 	msgraphsdk "github.com/microsoftgraph/msgraph-sdk-go"
 	core "github.com/microsoftgraph/msgraph-sdk-go-core"
 	graphauth "github.com/microsoftgraph/msgraph-sdk-go-core/authentication"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/microsoftgraph/msgraph-sdk-go/models/odataerrors"
 
 	"github.com/vendorflow/vendorflow/pkg/domain"
@@ -25,6 +26,11 @@ type Client struct {
 	adapter *msgraphsdk.GraphRequestAdapter
 	retry   *retryMiddleware
 	stats   *statsRecorder
+	// roleCred and scopes get the token TokenRoles reads: the
+	// configured credential's, or for the emulator one from its token
+	// endpoint (requests to the emulator carry the static token).
+	roleCred azcore.TokenCredential
+	scopes   []string
 }
 
 // New builds a Client: a kiota Azure-identity token provider (scope
@@ -65,9 +71,16 @@ func New(cfg Config) (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("graph: %w", err)
 	}
-	cred := cfg.Credential
+	var transport http.RoundTripper
+	if cfg.HTTPClient != nil {
+		transport = cfg.HTTPClient.Transport
+	}
+	if transport == nil {
+		transport = defaultTransport()
+	}
+	cred, roleCred := cfg.Credential, cfg.Credential
 	if cred == nil {
-		cred = staticCredential{clock: cfg.Clock}
+		cred, roleCred = staticCredential{clock: cfg.Clock}, newEmulatorCredential(cfg.Clock, base, transport)
 	}
 	// Tokens are attached only for allowed hosts; without the emulator's
 	// host here a loopback request silently goes without Authorization
@@ -108,13 +121,6 @@ func New(cfg Config) (*Client, error) {
 		compressLarge{inner: khttp.NewCompressionHandler(), min: MinCompressBytes},
 		countingMiddleware{stats: stats},
 	)
-	var transport http.RoundTripper
-	if cfg.HTTPClient != nil {
-		transport = cfg.HTTPClient.Transport
-	}
-	if transport == nil {
-		transport = defaultTransport()
-	}
 	httpClient := &http.Client{
 		Transport:     khttp.NewCustomTransportWithParentTransport(transport, chain...),
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
@@ -125,7 +131,7 @@ func New(cfg Config) (*Client, error) {
 	}
 	sdk := msgraphsdk.NewGraphServiceClient(adapter)
 	adapter.SetBaseUrl(cfg.BaseURL)
-	return &Client{cfg: cfg, sdk: sdk, adapter: adapter, retry: retry, stats: stats}, nil
+	return &Client{cfg: cfg, sdk: sdk, adapter: adapter, retry: retry, stats: stats, roleCred: roleCred, scopes: scopes}, nil
 }
 
 // MaxIdleConnsPerHost is how many idle connections to Graph the default

@@ -42,6 +42,8 @@ const (
 	opDeleteTAP       op = "delete Temporary Access Pass"
 	opRevokeSessions  op = "revoke sessions"
 	opSendMail        op = "send mail"
+	opGetGroup        op = "get group"
+	opTAPPolicy       op = "read the Temporary Access Pass policy"
 )
 
 // permission is the least application permission op needs.
@@ -63,6 +65,10 @@ func (o op) permission() string {
 		return "User.RevokeSessions.All"
 	case opSendMail:
 		return "Mail.Send"
+	case opGetGroup:
+		return "GroupMember.Read.All"
+	case opTAPPolicy:
+		return "Policy.Read.AuthenticationMethod"
 	}
 	return "the required Graph permission"
 }

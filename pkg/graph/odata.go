@@ -60,6 +60,17 @@ func usersFilter(q domain.UserQuery) (string, error) {
 		}
 		parts = append(parts, fmt.Sprintf("onPremisesExtensionAttributes/%s eq %s", q.MarkerAttribute, odata.String(q.MarkerValue)))
 	}
+	if q.Attribute != "" {
+		path, ok := attributePath(q.Attribute)
+		if !ok {
+			return "", domain.Errorf(domain.Invalid, "list users: attribute %q is not companyName, department or extensionAttribute1..15", q.Attribute)
+		}
+		if q.Equals == "" {
+			parts = append(parts, path+" ne null")
+		} else {
+			parts = append(parts, path+" eq "+odata.String(q.Equals))
+		}
+	}
 	if !q.LeaveBefore.IsZero() {
 		parts = append(parts, "employeeLeaveDateTime le "+odataTime(q.LeaveBefore))
 	}
@@ -67,4 +78,16 @@ func usersFilter(q domain.UserQuery) (string, error) {
 		parts = append(parts, "accountEnabled eq "+strconv.FormatBool(*q.Enabled))
 	}
 	return strings.Join(parts, " and "), nil
+}
+
+// attributePath is the $filter path of a segment or marker attribute.
+func attributePath(name string) (string, bool) {
+	switch name {
+	case "companyName", "department":
+		return name, true
+	}
+	if _, ok := extensionNumber(name); ok {
+		return "onPremisesExtensionAttributes/" + name, true
+	}
+	return "", false
 }

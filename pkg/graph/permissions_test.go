@@ -11,6 +11,7 @@ import (
 
 	"github.com/vendorflow/vendorflow/pkg/domain"
 	"github.com/vendorflow/vendorflow/pkg/engine"
+	"github.com/vendorflow/vendorflow/pkg/graph"
 	"github.com/vendorflow/vendorflow/pkg/secret"
 	"github.com/vendorflow/vendorflow/pkg/tenantsim"
 )
@@ -34,8 +35,14 @@ func TestGraphCallsMatchPermissionsDoc(t *testing.T) {
 	grants := markdownTable(t, string(md), "## What to grant")
 
 	granted := map[string]bool{}
+	var grantList []string
 	for _, g := range grants {
 		granted[g["Permission"]] = true
+		grantList = append(grantList, g["Permission"])
+	}
+	slices.Sort(grantList)
+	if !slices.Equal(grantList, graph.Permissions()) {
+		t.Errorf("%s grants %v; graph.Permissions() (what doctor checks the token against) is %v", permissionsDoc, grantList, graph.Permissions())
 	}
 	documented := map[string]bool{}
 	used := map[string]bool{}
@@ -162,6 +169,19 @@ func exerciseDirectory(t *testing.T, s *sim) map[string]bool {
 		{"DeleteUser", func() error { return c.DeleteUser(ctx, id) }},
 		{"FindDeletedUser", func() error { _, err := c.FindDeletedUser(ctx, want.UPN); return err }},
 		{"RestoreUser", func() error { _, err := c.RestoreUser(ctx, id); return err }},
+		// The reads of `vendorflow doctor`.
+		{"TAPPolicy", func() error {
+			p, err := c.TAPPolicy(ctx)
+			if err == nil && (!p.Enabled || !p.AllUsers || p.MaxLifetime != 8*time.Hour) {
+				t.Errorf("TAPPolicy = %+v", p)
+			}
+			return err
+		}},
+		{"GetGroup", func() error { _, err := c.GetGroup(ctx, tenantsim.GroupIBVendor1ID); return err }},
+		{"ListUsers", func() error {
+			q := domain.UserQuery{Attribute: "companyName", Equals: "Vendor1"}
+			return c.ListUsers(ctx, q, func(domain.User) error { return nil })
+		}},
 	}
 	ran := map[string]bool{}
 	for i, st := range steps {
@@ -282,4 +302,34 @@ func sortedKeys(m map[string]bool) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// TestGrantedPermissionsSuffice runs the same calls against an emulator
+// whose app holds only graph.Permissions(): the emulator answers 403 for a
+// route that none of the app's roles allows, with the permission lists of
+// the Graph API pages (tenantsim/roles.go), so a call the grant list does
+// not cover fails here.
+func TestGrantedPermissionsSuffice(t *testing.T) {
+	s := newSim(t)
+	s.srv.SetRoles(graph.Permissions())
+	exerciseDirectory(t, s)
+	roles, err := s.c.TokenRoles(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(roles, graph.Permissions()) {
+		t.Errorf("token roles = %v, want %v", roles, graph.Permissions())
+	}
+}
+
+// TestMissingPermissionIs403: without LicenseAssignment.Read.All the
+// emulator refuses subscribedSkus, and the adapter says which permission
+// the app needs.
+func TestMissingPermissionIs403(t *testing.T) {
+	s := newSim(t)
+	s.srv.SetRoles(slices.DeleteFunc(graph.Permissions(), func(p string) bool { return p == "LicenseAssignment.Read.All" }))
+	_, err := s.c.ListSKUs(context.Background())
+	if domain.ErrorCode(err) != domain.Business || !strings.Contains(err.Error(), "LicenseAssignment.Read.All") {
+		t.Errorf("err = %v, want business naming LicenseAssignment.Read.All", err)
+	}
 }
