@@ -75,7 +75,7 @@ Start with the demo, which needs no cloud:
 func (m *Main) loadConfig(g *globals) (config.Config, error) {
 	path := g.configPath
 	if path == "" {
-		path, _ = m.LookupEnv("VENDORFLOW_CONFIG")
+		path, _ = m.LookupEnv(config.FileSetting)
 	}
 	return config.Load(path, m.LookupEnv)
 }

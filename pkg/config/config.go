@@ -47,6 +47,18 @@ const (
 	// ContentSetting is the app setting (environment variable) that may
 	// hold the whole configuration, YAML or JSON, instead of a file.
 	ContentSetting = "VENDORFLOW_CONFIG_CONTENT"
+	// FileSetting names the configuration file (the commands' --config
+	// default); in Azure, vendorflow.yaml at the app root.
+	FileSetting = "VENDORFLOW_CONFIG"
+)
+
+// Environment settings that pkg/app and the deployment (infra/) refer to
+// by name.
+const (
+	TenantIDSetting        = "AZURE_TENANT_ID"
+	ClientIDSetting        = "AZURE_CLIENT_ID"
+	ManagedIdentitySetting = "VENDORFLOW_MANAGED_IDENTITY"
+	TableEndpointSetting   = "VENDORFLOW_JOURNAL_TABLE_ENDPOINT"
 )
 
 // Graph says where Microsoft Graph is and how to authenticate. With
@@ -154,17 +166,17 @@ func envVars() []envVar {
 		{"VENDORFLOW_SENDER", "tenant.sender"},
 		{"VENDORFLOW_USAGE_LOCATION", "tenant.usageLocation"},
 		{"VENDORFLOW_GRAPH_BASE_URL", "graph.baseUrl"},
-		{"AZURE_TENANT_ID", "graph.tenantId"},
-		{"AZURE_CLIENT_ID", "graph.clientId"},
+		{TenantIDSetting, "graph.tenantId"},
+		{ClientIDSetting, "graph.clientId"},
 		{"AZURE_CLIENT_SECRET", "graph client secret (environment only)"},
 		{"AZURE_CLIENT_CERTIFICATE_PATH", "graph.certificatePath"},
-		{"VENDORFLOW_MANAGED_IDENTITY", "graph.managedIdentity (true/false)"},
+		{ManagedIdentitySetting, "graph.managedIdentity (true/false)"},
 		{"VENDORFLOW_GRAPH_WRITE_QUOTA", "graph.writeQuota (writes per window, default 3000)"},
 		{"VENDORFLOW_GRAPH_WRITE_WINDOW", "graph.writeWindow (default 150s)"},
 		{"VENDORFLOW_GRAPH_WRITE_SHARE", "graph.writeShare (0 to 1, default 0.8)"},
 		{"VENDORFLOW_GRAPH_ATTEMPT_TIMEOUT", "graph.attemptTimeout (one HTTP attempt, default 60s)"},
 		{"VENDORFLOW_JOURNAL_PATH", "journal.path"},
-		{"VENDORFLOW_JOURNAL_TABLE_ENDPOINT", "journal.tableEndpoint"},
+		{TableEndpointSetting, "journal.tableEndpoint"},
 		{"VENDORFLOW_JOURNAL_TABLE_CONNECTION_STRING", "journal Table Storage connection string (environment only)"},
 		{"VENDORFLOW_JOURNAL_TABLE_PREFIX", "journal.tablePrefix"},
 		{"VENDORFLOW_LEASE_TTL", "journal.leaseTtl (e.g. 1m)"},
@@ -245,11 +257,11 @@ func (c *Config) apply(lookup func(string) (string, bool)) error {
 	set("VENDORFLOW_SENDER", &c.Tenant.Sender)
 	set("VENDORFLOW_USAGE_LOCATION", &c.Tenant.UsageLocation)
 	set("VENDORFLOW_GRAPH_BASE_URL", &c.Graph.BaseURL)
-	set("AZURE_TENANT_ID", &c.Graph.TenantID)
-	set("AZURE_CLIENT_ID", &c.Graph.ClientID)
+	set(TenantIDSetting, &c.Graph.TenantID)
+	set(ClientIDSetting, &c.Graph.ClientID)
 	set("AZURE_CLIENT_CERTIFICATE_PATH", &c.Graph.CertificatePath)
 	set("VENDORFLOW_JOURNAL_PATH", &c.Journal.Path)
-	set("VENDORFLOW_JOURNAL_TABLE_ENDPOINT", &c.Journal.TableEndpoint)
+	set(TableEndpointSetting, &c.Journal.TableEndpoint)
 	set("VENDORFLOW_JOURNAL_TABLE_PREFIX", &c.Journal.TablePrefix)
 	if v, ok := lookup("VENDORFLOW_GRAPH_WRITE_QUOTA"); ok && v != "" {
 		n, err := strconv.Atoi(v)
@@ -302,7 +314,7 @@ func (c *Config) apply(lookup func(string) (string, bool)) error {
 	if v, ok := lookup("AZURE_CLIENT_SECRET"); ok && v != "" {
 		c.Graph.ClientSecret = secret.New(v)
 	}
-	if v, ok := lookup("VENDORFLOW_MANAGED_IDENTITY"); ok && v != "" {
+	if v, ok := lookup(ManagedIdentitySetting); ok && v != "" {
 		switch strings.ToLower(v) {
 		case "true", "1", "yes":
 			c.Graph.ManagedIdentity = true
