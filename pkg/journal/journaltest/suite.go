@@ -32,7 +32,13 @@ import (
 type Journal interface {
 	engine.Journal
 	statser
+	prober
 	io.Closer
+}
+
+// prober is the preflight of `vendorflow doctor`.
+type prober interface {
+	Probe(ctx context.Context) error
 }
 
 // Impl is one implementation under test.
@@ -93,6 +99,7 @@ func Run(t *testing.T, impl Impl) {
 		{"StepErrors", testStepErrors},
 		{"MessagesAreCut", testMessagesAreCut},
 		{"Accounts", testAccounts},
+		{"Probe", testProbe},
 		{"Leases", testLeases},
 		{"RacingDuplicates", testRacingDuplicates},
 		{"RacingWrites", testRacingWrites},
@@ -1107,5 +1114,38 @@ func testBatch(t *testing.T, open Opener, atomic bool) {
 		}
 	} else if err2 != nil || r1.Status != domain.RequestRunning {
 		t.Errorf("after a failed batch: b2 %v, b1 %s; want the calls before the failure kept", err2, r1.Status)
+	}
+}
+
+// testProbe: Probe succeeds on an empty and on a used journal and leaves
+// nothing behind that the journal would list.
+func testProbe(t *testing.T, open Opener) {
+	ctx := context.Background()
+	j, _ := open(t)
+	p, ok := j.(prober)
+	if !ok {
+		t.Fatalf("%T has no Probe", j)
+	}
+	count := func() int {
+		n := 0
+		if err := j.Accounts(ctx, func(domain.AccountRecord) error { n++; return nil }); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if err := p.Probe(ctx); err != nil {
+		t.Fatalf("Probe on an empty journal: %v", err)
+	}
+	if n := count(); n != 0 {
+		t.Errorf("after Probe: %d accounts, want 0", n)
+	}
+	if err := j.PutAccount(ctx, domain.AccountRecord{UPN: "Vendor1_A@ABC.com", UserID: "u-1", Vendor: "vendor1", State: domain.AccountActive}); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Probe(ctx); err != nil {
+		t.Fatalf("Probe: %v", err)
+	}
+	if n := count(); n != 1 {
+		t.Errorf("after Probe: %d accounts, want 1", n)
 	}
 }
