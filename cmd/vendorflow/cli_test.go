@@ -204,6 +204,7 @@ func TestHelpNamesPurpose(t *testing.T) {
 		{[]string{"deadletters", "replay", "--help"}, "back to their queue"},
 		{[]string{"serve", "--help"}, "custom handler"},
 		{[]string{"dev", "--help"}, "local Functions host"},
+		{[]string{"doctor", "--help"}, "doctor checks, without changing anything"},
 	}
 	for _, tc := range tests {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {

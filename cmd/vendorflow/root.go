@@ -67,6 +67,7 @@ Start with the demo, which needs no cloud:
 		m.deadlettersCommand(g),
 		m.reconcileCommand(g),
 		m.accountsCommand(g),
+		m.doctorCommand(g),
 	)
 	return root
 }

@@ -43,6 +43,8 @@ type Options struct {
 type Journal interface {
 	engine.Journal
 	Stats(ctx context.Context) (map[domain.RequestStatus]int, error)
+	// Probe proves the journal reachable and writable (vendorflow doctor).
+	Probe(ctx context.Context) error
 	io.Closer
 }
 

@@ -6,6 +6,7 @@ import (
 
 	"github.com/microsoftgraph/msgraph-sdk-go/groups"
 	"github.com/microsoftgraph/msgraph-sdk-go/models"
+	"github.com/microsoftgraph/msgraph-sdk-go/users"
 
 	"github.com/vendorflow/vendorflow/pkg/domain"
 )
@@ -67,4 +68,22 @@ func (c *Client) GetGroup(ctx context.Context, id string) (domain.Group, error) 
 		return domain.Group{}, c.classify(opGetGroup, err)
 	}
 	return domain.Group{ID: deref(g.GetId()), DisplayName: deref(g.GetDisplayName())}, nil
+}
+
+// MailAddress reads the primary SMTP address (mail) of the user upn with
+// GET /users/{upn}?$select=id,mail (User.Read.All): Exchange Online sets it
+// when it provisions the user's mailbox, so an empty one means no mailbox
+// to send from. NotFound when there is no such user.
+// (learn.microsoft.com/graph/api/resources/user, "mail")
+func (c *Client) MailAddress(ctx context.Context, upn string) (string, error) {
+	if upn == "" {
+		return "", domain.Errorf(domain.Invalid, "%s: a user principal name is required", opGetUser)
+	}
+	u, err := c.sdk.Users().ByUserId(upn).Get(ctx, &users.UserItemRequestBuilderGetRequestConfiguration{
+		QueryParameters: &users.UserItemRequestBuilderGetQueryParameters{Select: []string{"id", "mail"}},
+	})
+	if err != nil {
+		return "", c.classify(opGetUser, err)
+	}
+	return deref(u.GetMail()), nil
 }

@@ -177,6 +177,13 @@ func exerciseDirectory(t *testing.T, s *sim) map[string]bool {
 			}
 			return err
 		}},
+		{"MailAddress", func() error {
+			mail, err := c.MailAddress(ctx, "vendorflow@"+simDomain)
+			if err == nil && !strings.EqualFold(mail, "vendorflow@"+simDomain) {
+				t.Errorf("MailAddress = %q", mail)
+			}
+			return err
+		}},
 		{"GetGroup", func() error { _, err := c.GetGroup(ctx, tenantsim.GroupIBVendor1ID); return err }},
 		{"ListUsers", func() error {
 			q := domain.UserQuery{Attribute: "companyName", Equals: "Vendor1"}

@@ -154,12 +154,21 @@ func TestRoles(t *testing.T) {
 		t.Errorf("claims = %+v", claims)
 	}
 
+	// employeeLeaveDateTime needs User-LifeCycleInfo.ReadWrite.All on top of User.ReadWrite.All.
+	h.srv.SetRoles([]string{"User.ReadWrite.All"})
+	withEnd := newUserBody("Vendor1_B_SA")
+	withEnd["employeeLeaveDateTime"] = "2027-01-01T00:00:00Z"
+	wantErr(t, h.do(http.MethodPost, "/users", withEnd), http.StatusForbidden, CodeAuthorizationRequestDenied, MsgInsufficientPrivileges)
+	h.do(http.MethodPost, "/users", newUserBody("Vendor1_C_SA")).mustStatus(t, http.StatusCreated)
+	h.srv.SetRoles([]string{"User.ReadWrite.All", "User-LifeCycleInfo.ReadWrite.All"})
+	h.do(http.MethodPost, "/users", withEnd).mustStatus(t, http.StatusCreated)
+
 	h.do(http.MethodPut, "/_sim/roles", []byte(`null`)).mustStatus(t, http.StatusOK)
 	h.do(http.MethodGet, "/subscribedSkus", nil).mustStatus(t, http.StatusOK)
 	if !slices.Equal(h.srv.Roles(), KnownRoles()) {
 		t.Errorf("roles after reset = %v", h.srv.Roles())
 	}
-	for _, r := range []string{"User.ReadWrite.All", "Mail.Send", "Policy.Read.AuthenticationMethod", "GroupMember.Read.All"} {
+	for _, r := range []string{"User.ReadWrite.All", "User-LifeCycleInfo.ReadWrite.All", "Mail.Send", "Policy.Read.AuthenticationMethod", "GroupMember.Read.All"} {
 		if !slices.Contains(KnownRoles(), r) {
 			t.Errorf("KnownRoles lacks %s", r)
 		}

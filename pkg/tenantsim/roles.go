@@ -1,6 +1,7 @@
 package tenantsim
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
@@ -26,7 +27,16 @@ var (
 	revoke      = []string{"User.RevokeSessions.All"}
 	sendMail    = []string{"Mail.Send"}
 	readPolicy  = []string{"Policy.Read.AuthenticationMethod", "Policy.ReadWrite.AuthenticationMethod"}
+	// writeLifecycle is needed in addition to writeUsers to write
+	// employeeLeaveDateTime ("Create User", "Update user": REFERENCE §4).
+	writeLifecycle = []string{"User-LifeCycleInfo.ReadWrite.All"}
 )
+
+// lifecycleWrite reports whether a request of the route writes
+// employeeLeaveDateTime.
+func lifecycleWrite(key string, body []byte) bool {
+	return (key == "POST /users" || key == "PATCH /users/{id}") && bytes.Contains(body, []byte(`"employeeLeaveDateTime"`))
+}
 
 // routeRoles are the permissions any one of which allows a route (by the
 // route's key); routes not listed need none.
@@ -73,6 +83,7 @@ func KnownRoles() []string {
 	for _, r := range routeTable() {
 		all = append(all, routeRoles(r.key)...)
 	}
+	all = append(all, writeLifecycle...)
 	slices.Sort(all)
 	return slices.Compact(all)
 }
@@ -104,14 +115,18 @@ func (s *Server) heldRoles() []string {
 // authorize answers 403 when the app holds none of the permissions that
 // allow the route, with Graph's codes: Authorization_RequestDenied for
 // directory routes, ErrorAccessDenied for Exchange's sendMail. The
-// caller holds s.mu.
-func (s *Server) authorize(key string) *graphError {
+// caller holds s.mu. A write of employeeLeaveDateTime also needs
+// User-LifeCycleInfo.ReadWrite.All.
+func (s *Server) authorize(key string, body []byte) *graphError {
 	need := routeRoles(key)
 	if len(need) == 0 {
 		return nil
 	}
 	held := s.heldRoles()
-	if slices.ContainsFunc(need, func(r string) bool { return slices.Contains(held, r) }) {
+	holds := func(any []string) bool {
+		return slices.ContainsFunc(any, func(r string) bool { return slices.Contains(held, r) })
+	}
+	if holds(need) && (!lifecycleWrite(key, body) || holds(writeLifecycle)) {
 		return nil
 	}
 	if slices.Equal(need, sendMail) {

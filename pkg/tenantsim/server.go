@@ -224,7 +224,7 @@ func (s *Server) process(r *http.Request, inner bool, ri requestInfo) (reply, st
 
 	s.mu.Lock()
 	if !rt.batch {
-		if gerr := s.authorize(rt.key); gerr != nil {
+		if gerr := s.authorize(rt.key, body); gerr != nil {
 			s.mu.Unlock()
 			return failed(gerr), rt.key, decision{}
 		}
