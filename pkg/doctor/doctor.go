@@ -103,6 +103,12 @@ const (
 	CheckJournal      = "journal"
 )
 
+// CheckIDs lists every check id in the order Run reports them.
+func CheckIDs() []string {
+	return []string{CheckToken, CheckSKUs, CheckSender, CheckTAPEnabled, CheckTAPScope, CheckTAPLifetime,
+		CheckTAPUsability, CheckGroups, CheckAttributes, CheckQueues, CheckJournal}
+}
+
 // listed caps how many names a detail lists.
 const listed = 5
 

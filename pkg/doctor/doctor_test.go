@@ -95,3 +95,18 @@ func TestRun(t *testing.T) {
 		t.Errorf("journal = %+v", c)
 	}
 }
+
+// TestCheckIDs: Run reports exactly CheckIDs, in order.
+func TestCheckIDs(t *testing.T) {
+	r := Run(context.Background(), deps(domain.CredentialTAP, fakeDir{roles: []string{"A", "B"}, policy: domain.TAPPolicy{Enabled: true, AllUsers: true, MaxLifetime: 8 * time.Hour}}))
+	var got []string
+	for _, c := range r.Checks {
+		got = append(got, c.ID)
+	}
+	if strings.Join(got, " ") != strings.Join(CheckIDs(), " ") {
+		t.Errorf("Run reports %v, CheckIDs is %v", got, CheckIDs())
+	}
+	if !r.OK {
+		t.Errorf("report: %+v", r)
+	}
+}
