@@ -52,3 +52,11 @@ func TestDoctorCommand(t *testing.T) {
 		t.Errorf("-o yaml: err = %v", err)
 	}
 }
+
+// TestTenantsimRolesFlag: --roles takes only permissions the emulator knows.
+func TestTenantsimRolesFlag(t *testing.T) {
+	_, _, err := run(t, nil, "tenantsim", "--roles", "User.Read.All,Everything.All", "--addr", "127.0.0.1:0")
+	if err == nil || !strings.Contains(err.Error(), `"Everything.All" is not a permission the emulator knows`) {
+		t.Errorf("err = %v", err)
+	}
+}

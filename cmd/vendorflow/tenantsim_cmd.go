@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -25,6 +26,7 @@ func (m *Main) tenantsimCommand(g *globals) *cobra.Command {
 		seats, managed         int
 		expiredShare           float64
 		auth, strict, lenient  bool
+		roles                  []string
 	)
 	c := &cobra.Command{
 		Use:   "tenantsim",
@@ -36,7 +38,7 @@ error JSON, and deterministic fault injection.
 
 Point vendorflow at it with graph.baseUrl (or VENDORFLOW_GRAPH_BASE_URL) set to
 http://ADDR/v1.0. Inspect it under http://ADDR/_sim/ (outbox, stats, users,
-faults, reset).
+faults, reset, roles, tap-policy, token).
 
 It is strict by default: writes need a JSON Content-Type, unknown properties
 (in bodies and $select) are refused, and nullability and documented lengths
@@ -47,7 +49,8 @@ emulator reproduces and what it does not.`,
   vendorflow tenantsim --faults 0.2 --lag 2s
   vendorflow tenantsim --seats 500   # room for a large backlog
   vendorflow tenantsim --managed 100000 --expired-share 0.02   # a large tenant for the expiry sweep
-  vendorflow tenantsim --lenient     # explore with curl, without Content-Type`,
+  vendorflow tenantsim --lenient     # explore with curl, without Content-Type
+  vendorflow tenantsim --roles User.ReadWrite.All,User.Read.All   # an app missing permissions: 403s, and doctor's ✗`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg, err := m.loadConfig(g)
@@ -70,7 +73,17 @@ emulator reproduces and what it does not.`,
 			if err != nil {
 				return err
 			}
-			sim, err := tenantsim.New(tenantsim.Config{Domain: domainName, RequireAuth: auth, Lenient: lenient, Logger: log})
+			simCfg := tenantsim.Config{Domain: domainName, RequireAuth: auth, Lenient: lenient, Logger: log}
+			if cmd.Flags().Changed("roles") {
+				known := tenantsim.KnownRoles()
+				for _, r := range roles {
+					if !slices.Contains(known, r) {
+						return fmt.Errorf("--roles: %q is not a permission the emulator knows (%s)", r, strings.Join(known, ", "))
+					}
+				}
+				simCfg.Roles = append([]string{}, roles...)
+			}
+			sim, err := tenantsim.New(simCfg)
 			if err != nil {
 				return err
 			}
@@ -156,5 +169,6 @@ emulator reproduces and what it does not.`,
 	f.BoolVar(&strict, "strict", true, "check Content-Type, unknown properties, nullability and documented lengths as Graph does")
 	f.BoolVar(&lenient, "lenient", false, "turn the strict checks off (for exploring only; same as --strict=false)")
 	f.BoolVar(&auth, "require-auth", true, "answer 401 to requests without a bearer token, as Graph does")
+	f.StringSliceVar(&roles, "roles", nil, "the Graph application permissions the emulated app holds (default: every one the emulator knows); a call none of them allows answers 403, and tokens from /_sim/token carry them")
 	return c
 }
