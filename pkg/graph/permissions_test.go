@@ -340,3 +340,34 @@ func TestMissingPermissionIs403(t *testing.T) {
 		t.Errorf("err = %v, want business naming LicenseAssignment.Read.All", err)
 	}
 }
+
+// TestTAPPolicyRefusalIsBusiness: a pass the tenant's TAP policy refuses
+// (the method disabled, or a lifetime above its maximum) is a business
+// failure naming the policy, which parks the request with that reason.
+func TestTAPPolicyRefusalIsBusiness(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		policy   func(p *tenantsim.TAPPolicy)
+		lifetime time.Duration
+	}{
+		{"disabled", func(p *tenantsim.TAPPolicy) { p.State = "disabled" }, time.Hour},
+		{"lifetime above the maximum", func(*tenantsim.TAPPolicy) {}, 9 * time.Hour},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newSim(t)
+			p := s.srv.TAPPolicy()
+			tc.policy(&p)
+			if err := s.srv.SetTAPPolicy(p); err != nil {
+				t.Fatal(err)
+			}
+			u, err := s.c.CreateUser(context.Background(), vendorUser(3), pw)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = s.c.CreateTAP(context.Background(), u.ID, tc.lifetime)
+			if domain.ErrorCode(err) != domain.Business || !strings.Contains(err.Error(), "Temporary Access Pass policy") {
+				t.Errorf("err = %v, want business naming the policy", err)
+			}
+		})
+	}
+}
