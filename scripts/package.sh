@@ -6,7 +6,7 @@
 # functions/. This script builds that root in <out>/app and archives it:
 #
 #   <out>/app/host.json
-#   <out>/app/vendorflow                (linux/amd64, static)
+#   <out>/app/vendorflow                (linux/amd64, static, stripped)
 #   <out>/app/<function>/function.json  (one folder per functions/<function>)
 #   <out>/vendorflow-app.zip            (written by tools/zipapp: no zip needed)
 set -euo pipefail
@@ -19,7 +19,8 @@ Assembles the Azure Functions app root in DIR/app and archives it.
 
   --binary PATH  copy a prebuilt vendorflow executable instead of building
                  one (default: GOOS=linux GOARCH=amd64 CGO_ENABLED=0
-                 go build -o DIR/app/vendorflow ./cmd/vendorflow)
+                 go build -trimpath -ldflags '-s -w' -o DIR/app/vendorflow
+                 ./cmd/vendorflow: static and stripped)
   --out DIR      output directory (default: <repo>/dist); DIR/app and the
                  archives in DIR are replaced
   --config FILE  ship FILE (checked with `vendorflow config check`) as
@@ -91,7 +92,9 @@ if [ -n "$binary" ]; then
   cp -- "$binary" "$app/vendorflow"
 else
   command -v go >/dev/null || die "go is not installed (or pass --binary PATH)"
-  (cd "$root" && GOOS=linux GOARCH=amd64 CGO_ENABLED=0 go build -trimpath -o "$app/vendorflow" ./cmd/vendorflow)
+  # -s -w drop the symbol table and DWARF: a smaller package for Flex to
+  # fetch on each cold start (go help link: -s, -w).
+  (cd "$root" && GOOS=linux GOARCH=amd64 CGO_ENABLED=0 go build -trimpath -ldflags '-s -w' -o "$app/vendorflow" ./cmd/vendorflow)
 fi
 chmod 0755 "$app/vendorflow"
 if [ -n "$config" ]; then

@@ -7,7 +7,8 @@ cd "$(dirname "$0")/.."
 if [[ "${1:-}" == "-h" || "${1:-}" == "--help" ]]; then
   cat <<'USAGE'
 usage: scripts/test.sh [--short]
-  Runs gofmt (check only), shellcheck on the scripts, go vet, go test ./...
+  Runs gofmt (check only), bash -n and shellcheck on the scripts
+  (scripts/*.sh, deploy.sh among them), go vet, go test ./...
   and go test -race on the packages with concurrency (queue, journal,
   sqlitedb, tablejournal), and the chaos suite's short run (e2e TestChaos). Without shellcheck that step is skipped, unless
   CI=true, where it fails.
@@ -36,7 +37,8 @@ if [[ -n "$unformatted" ]]; then
   echo "gofmt would change:"; echo "$unformatted"; exit 1
 fi
 
-echo "== shellcheck"
+echo "== bash -n, shellcheck"
+for script in scripts/*.sh .ci/run; do bash -n "$script"; done
 if command -v shellcheck >/dev/null; then
   shellcheck scripts/*.sh .ci/run
 elif [[ "${CI:-}" == "true" ]]; then
