@@ -187,18 +187,14 @@ func Open(ctx context.Context, cfg config.Config, o Options) (*Stack, error) {
 		return nil, err
 	}
 	s := &Stack{Config: cfg, Journal: j}
-	gc := graph.Config{BaseURL: cfg.Graph.BaseURL, Clock: o.Clock, Logger: o.Logger, AttemptTimeout: time.Duration(cfg.Graph.AttemptTimeout)}
+	gc, err := graphConfig(cfg, o.Clock, o.Logger)
+	if err != nil {
+		return nil, errors.Join(err, s.Close())
+	}
 	if gc.WriteBudget, err = WriteBudget(ctx, cfg, o.Clock); err != nil {
 		return nil, errors.Join(err, s.Close())
 	}
 	s.WriteBudget = gc.WriteBudget
-	if !cfg.Graph.UsesEmulator() {
-		cred, err := Credential(cfg)
-		if err != nil {
-			return nil, errors.Join(fmt.Errorf("graph credential: %w", err), s.Close())
-		}
-		gc.Credential = cred
-	}
 	if s.Graph, err = graph.New(gc); err != nil {
 		return nil, errors.Join(err, s.Close())
 	}
@@ -215,6 +211,21 @@ func Open(ctx context.Context, cfg config.Config, o Options) (*Stack, error) {
 		return nil, errors.Join(err, s.Close())
 	}
 	return s, nil
+}
+
+// graphConfig is the Graph client's configuration from cfg: its endpoint,
+// attempt timeout and, unless the endpoint is the loopback emulator, the
+// app's credential.
+func graphConfig(cfg config.Config, clk clock.Clock, log *slog.Logger) (graph.Config, error) {
+	gc := graph.Config{BaseURL: cfg.Graph.BaseURL, Clock: clk, Logger: log, AttemptTimeout: time.Duration(cfg.Graph.AttemptTimeout)}
+	if !cfg.Graph.UsesEmulator() {
+		cred, err := Credential(cfg)
+		if err != nil {
+			return graph.Config{}, fmt.Errorf("graph credential: %w", err)
+		}
+		gc.Credential = cred
+	}
+	return gc, nil
 }
 
 // Close releases what Open opened.

@@ -29,10 +29,10 @@ type DoctorOptions struct {
 	Emulator *tenantsim.Server
 }
 
-// UsesEmbeddedEmulator reports whether doctor checks an emulator of its own:
+// usesEmbeddedEmulator reports whether doctor checks an emulator of its own:
 // the configuration names no Graph endpoint and no identity, which is the
 // default on a machine without Azure settings.
-func UsesEmbeddedEmulator(cfg config.Config) bool {
+func usesEmbeddedEmulator(cfg config.Config) bool {
 	g := cfg.Graph
 	return g.BaseURL == "" && g.TenantID == "" && g.ClientID == "" && !g.ManagedIdentity &&
 		g.CertificatePath == "" && g.ClientSecret.IsZero()
@@ -71,7 +71,7 @@ func OpenDoctor(ctx context.Context, cfg config.Config, o DoctorOptions) (*Docto
 	if cfg.Graph.BaseURL != "" {
 		d.Deps.GraphWhere = "Graph at " + cfg.Graph.BaseURL
 	}
-	if UsesEmbeddedEmulator(cfg) {
+	if usesEmbeddedEmulator(cfg) {
 		url, stop, err := startEmulator(cfg, o)
 		if err != nil {
 			return nil, err
@@ -80,13 +80,9 @@ func OpenDoctor(ctx context.Context, cfg config.Config, o DoctorOptions) (*Docto
 		gcfg.Graph.BaseURL = url
 		d.Deps.GraphWhere = "the embedded emulator of the demo tenant " + cfg.Tenant.Domain + " (no Graph settings given)"
 	}
-	gc := graph.Config{BaseURL: gcfg.Graph.BaseURL, Logger: o.Logger, AttemptTimeout: time.Duration(cfg.Graph.AttemptTimeout)}
-	if !gcfg.Graph.UsesEmulator() {
-		cred, err := Credential(gcfg)
-		if err != nil {
-			return nil, errors.Join(fmt.Errorf("graph credential: %w", err), d.Close())
-		}
-		gc.Credential = cred
+	gc, err := graphConfig(gcfg, nil, o.Logger)
+	if err != nil {
+		return nil, errors.Join(err, d.Close())
 	}
 	dir, err := graph.New(gc)
 	if err != nil {
@@ -95,21 +91,19 @@ func OpenDoctor(ctx context.Context, cfg config.Config, o DoctorOptions) (*Docto
 	d.Deps.Directory = dir
 
 	d.Deps.QueueNames = QueueNames(cfg)
-	switch {
-	case o.QueueAdmin != nil:
-		d.Deps.Queues, d.Deps.QueuesWhere = serviceBusQueues{o.QueueAdmin}, "Service Bus namespace "+cfg.Queue.ServiceBusNamespace
-	case cfg.Queue.ServiceBusNamespace != "":
-		cred, err := Credential(cfg)
-		if err != nil {
-			return nil, errors.Join(fmt.Errorf("service bus %s needs the app's identity: %w", cfg.Queue.ServiceBusNamespace, err), d.Close())
+	d.Deps.Queues, d.Deps.QueuesWhere = embeddedQueues{}, "the embedded queue "+cfg.Queue.Path
+	if ns := cfg.Queue.ServiceBusNamespace; ns != "" || o.QueueAdmin != nil {
+		qa := o.QueueAdmin
+		if qa == nil {
+			cred, err := Credential(cfg)
+			if err != nil {
+				return nil, errors.Join(fmt.Errorf("service bus %s needs the app's identity: %w", ns, err), d.Close())
+			}
+			if qa, err = admin.NewClient(ns, cred, nil); err != nil {
+				return nil, errors.Join(fmt.Errorf("service bus administration client: %w", err), d.Close())
+			}
 		}
-		c, err := admin.NewClient(cfg.Queue.ServiceBusNamespace, cred, nil)
-		if err != nil {
-			return nil, errors.Join(fmt.Errorf("service bus administration client: %w", err), d.Close())
-		}
-		d.Deps.Queues, d.Deps.QueuesWhere = serviceBusQueues{c}, "Service Bus namespace "+cfg.Queue.ServiceBusNamespace
-	default:
-		d.Deps.Queues, d.Deps.QueuesWhere = embeddedQueues{}, "the embedded queue "+cfg.Queue.Path
+		d.Deps.Queues, d.Deps.QueuesWhere = serviceBusQueues{qa}, "Service Bus namespace "+ns
 	}
 
 	d.Deps.JournalWhere = cfg.Journal.Describe()
@@ -164,7 +158,7 @@ func (s serviceBusQueues) Queue(ctx context.Context, name string) (doctor.QueueI
 	}
 	info := doctor.QueueInfo{DuplicateDetection: q.RequiresDuplicateDetection != nil && *q.RequiresDuplicateDetection}
 	if w := q.DuplicateDetectionHistoryTimeWindow; w != nil {
-		info.Window, _ = parseISODuration(*w) // shown only; unparsed stays 0
+		info.Window = *w // ISO 8601, as Service Bus reports it ("PT2H")
 	}
 	return info, nil
 }
@@ -175,43 +169,5 @@ func (s serviceBusQueues) Queue(ctx context.Context, name string) (doctor.QueueI
 type embeddedQueues struct{}
 
 func (embeddedQueues) Queue(context.Context, string) (doctor.QueueInfo, error) {
-	return doctor.QueueInfo{DuplicateDetection: true, Window: queue.DefaultDuplicateDetectionWindow}, nil
-}
-
-// parseISODuration reads the ISO 8601 durations Service Bus reports
-// ("PT10M", "P7D", "PT1H30M", "PT20S").
-func parseISODuration(s string) (time.Duration, error) {
-	bad := fmt.Errorf("duration %q: not an ISO 8601 duration", s)
-	if len(s) < 3 || s[0] != 'P' {
-		return 0, bad
-	}
-	var total time.Duration
-	inTime := false
-	n := 0
-	digits := false
-	for _, r := range s[1:] {
-		switch {
-		case r == 'T':
-			inTime = true
-		case r >= '0' && r <= '9':
-			n, digits = n*10+int(r-'0'), true
-		default:
-			if !digits {
-				return 0, bad
-			}
-			unit := map[bool]map[rune]time.Duration{
-				false: {'D': 24 * time.Hour, 'W': 7 * 24 * time.Hour},
-				true:  {'H': time.Hour, 'M': time.Minute, 'S': time.Second},
-			}[inTime][r]
-			if unit == 0 {
-				return 0, bad
-			}
-			total += time.Duration(n) * unit
-			n, digits = 0, false
-		}
-	}
-	if digits {
-		return 0, bad
-	}
-	return total, nil
+	return doctor.QueueInfo{DuplicateDetection: true, Window: queue.DefaultDuplicateDetectionWindow.String()}, nil
 }

@@ -32,8 +32,9 @@ type Directory interface {
 // QueueInfo is what doctor needs to know of one queue.
 type QueueInfo struct {
 	DuplicateDetection bool
-	// Window is the duplicate-detection window (0 when unknown).
-	Window time.Duration
+	// Window is the duplicate-detection window as the queue reports it
+	// ("PT2H" on Service Bus); empty when unknown.
+	Window string
 }
 
 // Queues reads queue properties: NotFound (domain) when the queue does not
@@ -477,8 +478,8 @@ func checkQueues(ctx context.Context, d Deps) Check {
 			noDedup = append(noDedup, n.name)
 		default:
 			s := n.name
-			if info.Window > 0 {
-				s += " (window " + short(info.Window) + ")"
+			if info.Window != "" {
+				s += " (window " + info.Window + ")"
 			}
 			ok = append(ok, s)
 		}

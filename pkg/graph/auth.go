@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
@@ -40,34 +39,23 @@ func (s staticCredential) GetToken(context.Context, policy.TokenRequestOptions) 
 // /_sim/token), at the root of the emulator's origin.
 const emulatorTokenPath = "/_sim/token"
 
-// emulatorCredential obtains tokens from the loopback emulator's token
+// emulatorCredential obtains a token from the loopback emulator's token
 // endpoint, as a client-credentials flow would from the identity platform:
-// the token's roles claim says which permissions the emulated app holds
-// (TokenRoles). A loopback server without the endpoint (404) gets
-// emulatorToken, which carries no roles.
+// its roles claim says which permissions the emulated app holds
+// (TokenRoles, the only caller, once per doctor run: nothing is cached).
 type emulatorCredential struct {
 	clock    clock.Clock
 	endpoint string
 	client   *http.Client
-
-	mu  sync.Mutex
-	tok azcore.AccessToken
 }
 
-func newEmulatorCredential(c clock.Clock, base *url.URL, transport http.RoundTripper) *emulatorCredential {
+func newEmulatorCredential(c clock.Clock, base *url.URL, transport http.RoundTripper) emulatorCredential {
 	origin := url.URL{Scheme: base.Scheme, Host: base.Host, Path: emulatorTokenPath}
-	return &emulatorCredential{clock: c, endpoint: origin.String(), client: &http.Client{Transport: transport, Timeout: 30 * time.Second}}
+	return emulatorCredential{clock: c, endpoint: origin.String(), client: &http.Client{Transport: transport, Timeout: 30 * time.Second}}
 }
 
-// GetToken implements azcore.TokenCredential, caching the token until five
-// minutes before it expires.
-func (e *emulatorCredential) GetToken(ctx context.Context, _ policy.TokenRequestOptions) (azcore.AccessToken, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	now := e.clock.Now()
-	if e.tok.Token != "" && now.Before(e.tok.ExpiresOn.Add(-5*time.Minute)) {
-		return e.tok, nil
-	}
+// GetToken implements azcore.TokenCredential.
+func (e emulatorCredential) GetToken(ctx context.Context, _ policy.TokenRequestOptions) (azcore.AccessToken, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, e.endpoint, nil)
 	if err != nil {
 		return azcore.AccessToken{}, fmt.Errorf("emulator token: %w", err)
@@ -77,27 +65,17 @@ func (e *emulatorCredential) GetToken(ctx context.Context, _ policy.TokenRequest
 		return azcore.AccessToken{}, fmt.Errorf("emulator token from %s: %w", e.endpoint, err)
 	}
 	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if err != nil {
-		return azcore.AccessToken{}, fmt.Errorf("emulator token from %s: %w", e.endpoint, err)
-	}
-	switch resp.StatusCode {
-	case http.StatusOK:
-	case http.StatusNotFound:
-		e.tok = azcore.AccessToken{Token: emulatorToken, ExpiresOn: now.Add(time.Hour)}
-		return e.tok, nil
-	default:
-		return azcore.AccessToken{}, fmt.Errorf("emulator token from %s: HTTP %d", e.endpoint, resp.StatusCode)
+	if resp.StatusCode != http.StatusOK {
+		return azcore.AccessToken{}, fmt.Errorf("emulator token from %s: HTTP %d (is it vendorflow's tenant emulator?)", e.endpoint, resp.StatusCode)
 	}
 	var t struct {
 		AccessToken string `json:"access_token"`
 		ExpiresIn   int    `json:"expires_in"`
 	}
-	if err := json.Unmarshal(body, &t); err != nil || t.AccessToken == "" || t.ExpiresIn <= 0 {
+	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&t); err != nil || t.AccessToken == "" || t.ExpiresIn <= 0 {
 		return azcore.AccessToken{}, fmt.Errorf("emulator token from %s: not a token answer", e.endpoint)
 	}
-	e.tok = azcore.AccessToken{Token: t.AccessToken, ExpiresOn: now.Add(time.Duration(t.ExpiresIn) * time.Second)}
-	return e.tok, nil
+	return azcore.AccessToken{Token: t.AccessToken, ExpiresOn: e.clock.Now().Add(time.Duration(t.ExpiresIn) * time.Second)}, nil
 }
 
 // TokenRoles acquires an app-only token for Graph with the client's
