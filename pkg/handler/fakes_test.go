@@ -213,7 +213,7 @@ func newRig(t *testing.T, opts ...func(*Config)) *rig {
 	}
 	cfg := Config{
 		Processor: r.proc, Bus: r.bus, DeadLetters: r.dl, Status: r.status, Sweeper: r.sweep, Reconciler: r.recon,
-		Clock:  r.clock,
+		Clock: r.clock,
 		// as the binary builds its loggers (cmd/vendorflow root.go)
 		Logger: slog.New(logctx.NewHandler(slog.NewJSONHandler(r.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))),
 	}
