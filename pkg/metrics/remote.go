@@ -51,10 +51,11 @@ func NewRemote(targets []Target, client *http.Client) *Remote {
 	return &Remote{targets: slices.Clone(targets), client: client}
 }
 
-var handlerUpDesc = struct{ name, help string }{
-	Namespace + "_handler_up",
-	"Whether the last scrape of a handler instance (a vendorflow serve child of vendorflow dev) worked: 1, or 0 when it did not answer.",
-}
+// The gauge Remote adds per target.
+const (
+	handlerUpName = Namespace + "_handler_up"
+	handlerUpHelp = "Whether the last scrape of a handler instance (a vendorflow serve child of vendorflow dev) worked: 1, or 0 when it did not answer."
+)
 
 // Gather implements prometheus.Gatherer. It scrapes every target at once.
 // Its error is nil: a target that fails is reported by
@@ -70,7 +71,7 @@ func (r *Remote) Gather() ([]*dto.MetricFamily, error) {
 		wg.Go(func() { results[i], errs[i] = r.scrape(ctx, t) })
 	}
 	wg.Wait()
-	up := &dto.MetricFamily{Name: ptr(handlerUpDesc.name), Help: ptr(handlerUpDesc.help), Type: dto.MetricType_GAUGE.Enum()}
+	up := &dto.MetricFamily{Name: ptr(handlerUpName), Help: ptr(handlerUpHelp), Type: dto.MetricType_GAUGE.Enum()}
 	var out []*dto.MetricFamily
 	for i, t := range r.targets {
 		v := 1.0
