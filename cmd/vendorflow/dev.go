@@ -7,10 +7,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
+	"net/http"
 	"os"
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -21,6 +24,8 @@ import (
 
 	"github.com/vendorflow/vendorflow/pkg/demo"
 	"github.com/vendorflow/vendorflow/pkg/devhost"
+	"github.com/vendorflow/vendorflow/pkg/metrics"
+	"github.com/vendorflow/vendorflow/pkg/queue"
 )
 
 func (m *Main) devCommand(g *globals) *cobra.Command {
@@ -41,8 +46,9 @@ Without --demo it is the local Functions host: it starts the custom handler
 (` + "`vendorflow serve`" + `) as a child process, feeds it the onboard and offboard
 messages of the embedded queue at queue.path ($VENDORFLOW_QUEUE_PATH) with the
 real host's peek-lock behaviour, fires the expiry sweep on its schedule, and
-serves the HTTP functions (status, deadletters) on a local front door. It runs
-until Ctrl-C. Send requests with ` + "`vendorflow enqueue`" + `, inspect what was set
+serves the HTTP functions (status, deadletters) on a local front door, with
+its Prometheus metrics and every handler's at /metrics (the admin token as a
+bearer token; docs/observability.md). It runs until Ctrl-C. Send requests with ` + "`vendorflow enqueue`" + `, inspect what was set
 aside with ` + "`vendorflow deadletters`" + `. Graph must point somewhere: a real
 tenant, or the emulator started separately with ` + "`vendorflow tenantsim`" + ` and
 VENDORFLOW_GRAPH_BASE_URL=http://ADDR/v1.0; dev does not start one for you.
@@ -248,6 +254,10 @@ func (m *Main) runDevHost(ctx context.Context, g *globals, addr string, schedule
 	if err != nil {
 		return err
 	}
+	met, metricsHandler, err := devMetrics(q, cfg, sups, log)
+	if err != nil {
+		return err
+	}
 	host, err := devhost.New(devhost.Config{
 		Queue:       q,
 		Handlers:    handlers,
@@ -256,6 +266,8 @@ func (m *Main) runDevHost(ctx context.Context, g *globals, addr string, schedule
 		HTTPAddr:    addr,
 		AdminToken:  token,
 		Logger:      log,
+		Observe:     func(inv devhost.Invocation) { met.ObserveInvocation(inv.Function, inv.Outcome, inv.Took) },
+		Metrics:     metricsHandler,
 	})
 	if err != nil {
 		return err
@@ -269,6 +281,7 @@ func (m *Main) runDevHost(ctx context.Context, g *globals, addr string, schedule
 		// printed once, to the terminal only: never logged
 		fmt.Fprintf(out, "  admin token %s (the %s header of the ops routes; %s chooses it)\n", token, devhost.KeyHeader, EnvAdminToken)
 	}
+	fmt.Fprintf(out, "  metrics     %s%s (Prometheus; the admin token as a bearer token)\n", host.FrontDoorURL(), devhost.MetricsPath)
 	fmt.Fprintf(out, "  queue       %s\n", cfg.Queue.Path)
 	for i, sup := range sups {
 		fmt.Fprintf(out, "  handler %-3d %s (vendorflow serve, %d at a time per queue, from %s)\n", i, sup.URL(), o.concurrency, from)
@@ -301,6 +314,22 @@ func (m *Main) runDevHost(ctx context.Context, g *globals, addr string, schedule
 		return fmt.Errorf("handler: %w", supErr)
 	}
 	return nil
+}
+
+// devMetrics are dev's own metrics (its invocations, the embedded queue's
+// gauges) and the handler that serves them at the front door's GET
+// /metrics merged with every handler child's, each child's labelled
+// instance="0", "1", … as its `handler N` line says.
+func devMetrics(q *queue.Queue, cfg config.Config, sups []*devhost.Supervisor, log *slog.Logger) (*metrics.Metrics, http.Handler, error) {
+	met := metrics.New(metrics.RoleHost, log)
+	if err := met.WatchQueues(q, app.QueueNames(cfg)); err != nil {
+		return nil, nil, err
+	}
+	targets := make([]metrics.Target, len(sups))
+	for i, sup := range sups {
+		targets[i] = metrics.Target{Instance: strconv.Itoa(i), URL: sup.URL() + metrics.Path}
+	}
+	return met, met.Handler(metrics.NewRemote(targets, nil)), nil
 }
 
 // EnvAdminToken chooses the token of the local front door's ops routes;

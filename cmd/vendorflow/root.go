@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/vendorflow/vendorflow/pkg/config"
+	"github.com/vendorflow/vendorflow/pkg/logctx"
 )
 
 // Main is the binary: it owns the outputs and the environment so that the
@@ -95,13 +96,15 @@ func (m *Main) setup(g *globals) (config.Config, *slog.Logger, error) {
 	return cfg, log, nil
 }
 
-// logger returns the JSON logger on stderr at the chosen level.
+// logger returns the JSON logger on stderr at the chosen level. A line
+// logged with a context carries the ids the context holds (pkg/logctx:
+// invocationId, messageId, requestId, step, attempt).
 func (m *Main) logger(g *globals) (*slog.Logger, error) {
 	var lvl slog.Level
 	if err := lvl.UnmarshalText([]byte(g.logLevel)); err != nil {
 		return nil, errors.New("--log-level must be debug, info, warn or error")
 	}
-	return slog.New(slog.NewJSONHandler(m.Stderr, &slog.HandlerOptions{Level: lvl})), nil
+	return slog.New(logctx.NewHandler(slog.NewJSONHandler(m.Stderr, &slog.HandlerOptions{Level: lvl}))), nil
 }
 
 // exitError carries an explicit exit code.

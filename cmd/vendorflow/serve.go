@@ -18,6 +18,7 @@ import (
 	"github.com/vendorflow/vendorflow/pkg/config"
 	"github.com/vendorflow/vendorflow/pkg/funchost"
 	"github.com/vendorflow/vendorflow/pkg/handler"
+	"github.com/vendorflow/vendorflow/pkg/metrics"
 )
 
 // serveShutdownGrace bounds how long `serve` waits for invocations in flight
@@ -39,7 +40,8 @@ it, and the host invokes each function with POST /<function> on
 127.0.0.1:$FUNCTIONS_CUSTOMHANDLER_PORT, after polling GET / until it answers.
 It processes onboard and offboard messages (rescheduling with backoff or
 parking what fails), runs the expiry sweep, and answers the deadletters and
-status HTTP functions. It stops gracefully on SIGTERM.
+status HTTP functions. It stops gracefully on SIGTERM. GET /metrics on the same
+loopback address serves its Prometheus metrics (docs/observability.md).
 
 In Azure (WEBSITE_INSTANCE_ID is set, or VENDORFLOW_RUNTIME=azure) it refuses
 to start, naming what to set, unless it has an explicit configuration
@@ -94,7 +96,8 @@ func (m *Main) runServe(ctx context.Context, g *globals, addr string, newBus bus
 			log.Warn("closing the message bus", "err", err)
 		}
 	}()
-	st, err := app.Open(ctx, cfg, app.Options{Logger: log})
+	met := metrics.New(metrics.RoleHandler, log)
+	st, err := app.Open(ctx, cfg, app.Options{Logger: log, Metrics: met})
 	if err != nil {
 		return err
 	}
@@ -114,6 +117,7 @@ func (m *Main) runServe(ctx context.Context, g *globals, addr string, newBus bus
 		Reconciler:  st.Engine,
 		Backoff:     handler.Backoff{Base: time.Duration(cfg.Queue.RetryBase), Max: time.Duration(cfg.Queue.RetryMax)},
 		Logger:      log,
+		Observer:    met.ObserveSettled,
 	})
 	if err != nil {
 		return err
@@ -126,7 +130,8 @@ func (m *Main) runServe(ctx context.Context, g *globals, addr string, newBus bus
 		ln.Close()
 		return fmt.Errorf("%s is not a loopback address; the handler answers the local Functions host only", listen)
 	}
-	return serveUntilDone(ctx, log, ln, h, funchost.DefaultTimeouts())
+	// GET /metrics beside the host's routes (loopback only, like them)
+	return serveUntilDone(ctx, log, ln, met.Wrap(h), funchost.DefaultTimeouts())
 }
 
 // serveAddr is --addr, else 127.0.0.1:$FUNCTIONS_CUSTOMHANDLER_PORT

@@ -36,6 +36,17 @@ type Options struct {
 	Hooks    engine.Hooks
 	// Engine tunes retries; zero values take the engine's defaults.
 	Engine engine.Config
+	// Metrics, when set, is told of the engine's step transitions and
+	// lease claims and of the Graph adapter's traffic (pkg/metrics'
+	// *Metrics), besides Observer.
+	Metrics Metrics
+}
+
+// Metrics is what the stack reports to (pkg/metrics implements it).
+type Metrics interface {
+	graph.Observer
+	ObserveStep(engine.Event)
+	ObserveLease(engine.LeaseClaim)
 }
 
 // Journal is what the commands need of a journal: the engine's port, the
@@ -191,6 +202,9 @@ func Open(ctx context.Context, cfg config.Config, o Options) (*Stack, error) {
 	if err != nil {
 		return nil, errors.Join(err, s.Close())
 	}
+	if o.Metrics != nil {
+		gc.Observer = o.Metrics
+	}
 	if gc.WriteBudget, err = WriteBudget(ctx, cfg, o.Clock); err != nil {
 		return nil, errors.Join(err, s.Close())
 	}
@@ -204,6 +218,15 @@ func Open(ctx context.Context, cfg config.Config, o Options) (*Stack, error) {
 		ec.LeaseTTL = time.Duration(cfg.Journal.LeaseTTL)
 	}
 	ec.Clock, ec.Logger, ec.Observer, ec.Hooks = o.Clock, o.Logger, o.Observer, o.Hooks
+	if m := o.Metrics; m != nil {
+		ec.Observer = func(ev engine.Event) {
+			m.ObserveStep(ev)
+			if o.Observer != nil {
+				o.Observer(ev)
+			}
+		}
+		ec.OnLease = m.ObserveLease
+	}
 	if s.Engine, err = engine.New(ec); err != nil {
 		if cfg.Journal.LeaseTTL != 0 {
 			err = fmt.Errorf("journal.leaseTtl (VENDORFLOW_LEASE_TTL): %w", err)

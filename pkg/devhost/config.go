@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"time"
 
 	"github.com/vendorflow/vendorflow/pkg/clock"
@@ -48,6 +49,9 @@ type Invocation struct {
 	// because the lock expired), "ok" or "failed" (timer).
 	Outcome string
 	Err     error
+	// Took is how long the invocation took on the host's clock, from its
+	// start to its message settled.
+	Took time.Duration
 }
 
 // Outcomes reported in Invocation.Outcome.
@@ -122,6 +126,10 @@ type Config struct {
 	Client HTTPDoer
 	// Observe, when set, is called after every invocation.
 	Observe func(Invocation)
+	// Metrics, when set, is served at GET /metrics on the front door
+	// (pkg/metrics), to requests that carry AdminToken as the ops routes
+	// do: Prometheus sends it as a bearer token.
+	Metrics http.Handler
 }
 
 // Handler is one instance of the custom handler.

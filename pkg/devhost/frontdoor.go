@@ -37,6 +37,10 @@ func (h *Host) httpFunctions() []funcapp.Function {
 // the front door listens on loopback only. No route → 404; a route whose
 // methods exclude the request's → 405 (our choice).
 func (h *Host) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path == MetricsPath && h.cfg.Metrics != nil {
+		h.serveMetrics(w, r)
+		return
+	}
 	path, ok := strings.CutPrefix(r.URL.Path, routePrefix)
 	if !ok {
 		http.NotFound(w, r)
@@ -65,6 +69,25 @@ func (h *Host) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.NotFound(w, r)
+}
+
+// MetricsPath is where the front door serves Config.Metrics.
+const MetricsPath = "/metrics"
+
+// serveMetrics answers GET /metrics with Config.Metrics, for the admin
+// token only: the metrics name the queues and the handlers' traffic.
+func (h *Host) serveMetrics(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET, HEAD")
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		return
+	}
+	if !h.authorized(r) {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="vendorflow ops"`)
+		http.Error(w, "/metrics needs the admin token that `vendorflow dev` printed (or VENDORFLOW_ADMIN_TOKEN): send it as the x-functions-key header or as a bearer token (Prometheus: authorization.credentials)", http.StatusUnauthorized)
+		return
+	}
+	h.cfg.Metrics.ServeHTTP(w, r)
 }
 
 // KeyHeader is the header that carries the admin token (the header of
@@ -108,6 +131,7 @@ func (h *Host) forward(w http.ResponseWriter, r *http.Request, f funcapp.Functio
 	}
 	url := "http://" + r.Host + r.URL.RequestURI()
 	inv := Invocation{Function: f.Name, InvocationID: newInvocationID()}
+	began := h.cfg.Clock.Now()
 	env, err := h.enc.HTTP(f.Name, f.Binding, funchost.HTTPRequest{
 		URL: url, Method: r.Method, Query: query, Headers: headers, Params: params, Body: body,
 	})
@@ -116,7 +140,7 @@ func (h *Host) forward(w http.ResponseWriter, r *http.Request, f funcapp.Functio
 		inv.Instance = h.next()
 		rep, err = h.invoke(r.Context(), inv.Instance, f.Name, inv.InvocationID, env)
 	}
-	inv.Status = rep.status
+	inv.Status, inv.Took = rep.status, h.cfg.Clock.Now().Sub(began)
 	var out funchost.HTTPOutput
 	if err == nil && !ok2xx(rep.status) {
 		err = fmt.Errorf("devhost: %s returned HTTP %d", f.Name, rep.status)

@@ -35,7 +35,7 @@ func New(cfg Config) (*Host, error) {
 		return nil, fmt.Errorf("devhost: %w", err)
 	}
 	h := &Host{cfg: cfg, enc: enc}
-	if len(h.httpFunctions()) > 0 {
+	if len(h.httpFunctions()) > 0 || cfg.Metrics != nil {
 		ln, err := net.Listen("tcp", cfg.HTTPAddr)
 		if err != nil {
 			return nil, fmt.Errorf("devhost: front door: %w", err)
@@ -46,7 +46,8 @@ func New(cfg Config) (*Host, error) {
 }
 
 // FrontDoorURL returns "http://ADDR" of the front door (its routes are under
-// /api/), or "" when no HTTP function is configured.
+// /api/, the metrics at /metrics), or "" when neither an HTTP function nor
+// Metrics is configured.
 func (h *Host) FrontDoorURL() string {
 	if h.ln == nil {
 		return ""

@@ -103,6 +103,7 @@ func (h *Host) dispatch(ctx context.Context, f funcapp.Function, name string) er
 // shutdown does not strand a finished invocation.
 func (h *Host) deliver(ctx context.Context, instance int, f funcapp.Function, name string, m queue.Message) {
 	inv := Invocation{Function: f.Name, InvocationID: newInvocationID(), MessageID: m.MessageID, DeliveryCount: m.DeliveryCount, Instance: instance}
+	began := h.cfg.Clock.Now()
 	env, err := h.enc.ServiceBus(f.Name, f.Binding, funchost.ServiceBusMessage{
 		Body: m.Body, MessageID: m.MessageID, CorrelationID: m.CorrelationID, ContentType: m.ContentType,
 		Subject: m.Subject, LockToken: m.LockToken, DeliveryCount: m.DeliveryCount, SequenceNumber: m.SequenceNumber,
@@ -133,6 +134,7 @@ func (h *Host) deliver(ctx context.Context, instance int, f funcapp.Function, na
 	if errors.Is(inv.Err, queue.ErrLockLost) {
 		inv.Outcome = OutcomeLockLost
 	}
+	inv.Took = h.cfg.Clock.Now().Sub(began)
 	h.cfg.Logger.InfoContext(ctx, "invocation finished", "function", f.Name, "invocationId", inv.InvocationID,
 		"messageId", m.MessageID, "instance", instance, "deliveryCount", m.DeliveryCount, "status", inv.Status, "outcome", inv.Outcome, "err", inv.Err)
 	h.observe(inv)

@@ -36,13 +36,14 @@ func (h *Host) runTimer(ctx context.Context, f funcapp.Function, sched *Schedule
 			info.Last, info.LastUpdated = last, lastUpdated
 		}
 		inv := Invocation{Function: f.Name, InvocationID: newInvocationID()}
+		began := h.cfg.Clock.Now()
 		env, err := h.enc.Timer(f.Name, f.Binding, info)
 		var rep reply
 		if err == nil {
 			inv.Instance = h.next()
 			rep, err = h.invoke(ctx, inv.Instance, f.Name, inv.InvocationID, env)
 		}
-		inv.Status = rep.status
+		inv.Status, inv.Took = rep.status, h.cfg.Clock.Now().Sub(began)
 		switch {
 		case err != nil:
 			inv.Outcome, inv.Err = OutcomeFailed, err

@@ -20,6 +20,7 @@ import (
 
 	"github.com/vendorflow/vendorflow/pkg/clock"
 	"github.com/vendorflow/vendorflow/pkg/domain"
+	"github.com/vendorflow/vendorflow/pkg/logctx"
 )
 
 // Config configures an Engine.
@@ -62,8 +63,12 @@ type Config struct {
 	// (scripts/bench.sh calls); production leaves it off.
 	NaiveCalls bool
 	// Observer, when set, is told of every step transition (the demo prints
-	// them). It must not block.
+	// them, pkg/metrics counts them). It must not block.
 	Observer func(Event)
+	// OnLease, when set, is told how each run's claim on its account's
+	// lease ended and how long the run waited for it (pkg/metrics). It
+	// must not block.
+	OnLease func(LeaseClaim)
 	// Hooks are test points.
 	Hooks Hooks
 }
@@ -155,6 +160,9 @@ type Event struct {
 	Code      domain.Code       `json:"code,omitempty"`
 	Message   string            `json:"message,omitempty"`
 	At        time.Time         `json:"at"`
+	// Took is how long the attempt took on the engine's clock, from its
+	// start to its outcome recorded in the journal (StepDone, StepFailed).
+	Took time.Duration `json:"took,omitempty"`
 }
 
 // Result is the outcome of one run of a request.
@@ -240,8 +248,10 @@ type state struct {
 	outputs    map[string]string
 	// limit is how long the run's steps may take (runLimit).
 	limit time.Duration
-	// attempt is the current step's attempt, counted over every run.
-	attempt int
+	// attempt is the current step's attempt, counted over every run, and
+	// attemptAt when it started (on the engine's clock).
+	attempt   int
+	attemptAt time.Time
 	// known is set when the journal has a record of the account the run
 	// chose: the directory is then asked before anything is created.
 	known bool
@@ -340,7 +350,9 @@ func (e *Engine) run(ctx context.Context, kind, id string, payload []byte, o Pro
 		res.Status, res.AlreadyDone, res.Code, res.Reason = rec.Status, true, rec.ReasonCode, rec.Reason
 		return res, nil
 	}
-	log := e.log.With("requestId", id, "kind", kind)
+	// every line logged with ctx from here on names the request (logctx)
+	ctx = logctx.With(ctx, slog.String(logctx.KeyRequestID, id))
+	log := e.log.With("kind", kind)
 	limit := e.runLimit(ctx)
 	st.limit = limit
 	// work is what the steps' Graph calls run under: it ends at the run's
@@ -353,7 +365,7 @@ func (e *Engine) run(ctx context.Context, kind, id string, payload []byte, o Pro
 		if st.leased && !crashed {
 			// a crash keeps its lease, as a dead process would; it expires
 			if err := e.j.ReleaseLease(context.WithoutCancel(ctx), st.upn, st.owner); err != nil {
-				log.Warn("lease not released; it will expire", "error", err)
+				log.WarnContext(ctx, "lease not released; it will expire", "error", err)
 			}
 		}
 	}()
@@ -391,7 +403,7 @@ func (e *Engine) run(ctx context.Context, kind, id string, payload []byte, o Pro
 			var lost *leaseLostError
 			if errors.As(err, &lost) {
 				if lost.yours(id) {
-					return e.yield(log, res, st, lost.holder), nil
+					return e.yield(ctx, log, res, st, lost.holder), nil
 				}
 				err = &domain.Error{Code: domain.Transient, RetryAfter: e.cfg.BaseBackoff, Message: lost.Error()}
 			}
@@ -408,7 +420,7 @@ func (e *Engine) run(ctx context.Context, kind, id string, payload []byte, o Pro
 		for k, v := range outputs {
 			st.outputs[k] = v
 		}
-		e.emit(Event{RequestID: id, Kind: kind, UPN: st.upn, Step: s, Status: domain.StepDone})
+		e.emit(Event{RequestID: id, Kind: kind, UPN: st.upn, Step: s, Status: domain.StepDone, Took: e.clk.Now().Sub(st.attemptAt)})
 		if err := e.hook(e.cfg.Hooks.AfterStep, id, s); err != nil {
 			crashed = true
 			return res, err
@@ -429,7 +441,7 @@ func (e *Engine) run(ctx context.Context, kind, id string, payload []byte, o Pro
 			return res, err
 		}
 	}
-	log.Info("request done", "upn", st.upn)
+	log.InfoContext(ctx, "request done", "upn", st.upn)
 	res.Status, res.UPN = domain.RequestDone, st.upn
 	return res, nil
 }
@@ -448,7 +460,11 @@ func (e *Engine) attempt(ctx, work context.Context, log *slog.Logger, r runner, 
 		if err != nil {
 			return nil, err
 		}
-		st.attempt = rec.Attempts
+		st.attempt, st.attemptAt = rec.Attempts, e.clk.Now()
+		// what is logged during the attempt, here and below (the Graph
+		// adapter's retries), names the step and its attempt
+		at := []slog.Attr{slog.String(logctx.KeyStep, string(s)), slog.Int(logctx.KeyAttempt, rec.Attempts)}
+		actx, awork := logctx.With(ctx, at...), logctx.With(work, at...)
 		e.emit(Event{RequestID: st.requestID, Kind: st.kind, UPN: st.upn, Step: s, Status: domain.StepRunning, Attempt: n})
 		// A step started in the previous step's transaction (prestart)
 		// has not looked at the lease yet: renew it if due, or learn that
@@ -456,7 +472,7 @@ func (e *Engine) attempt(ctx, work context.Context, log *slog.Logger, r runner, 
 		if err := e.renewLease(ctx, st, 0); err != nil {
 			return nil, err
 		}
-		stepCtx, cancel := e.withinLease(work, st)
+		stepCtx, cancel := e.withinLease(awork, st)
 		out, err := r.step(stepCtx, s, st)
 		leaseEnded := stepCtx.Err() != nil && work.Err() == nil
 		cancel()
@@ -486,8 +502,8 @@ func (e *Engine) attempt(ctx, work context.Context, log *slog.Logger, r runner, 
 		if ferr := e.j.FailStep(ctx, st.requestID, s, code, msg); ferr != nil {
 			return nil, fmt.Errorf("journal fail %s/%s: %w", st.requestID, s, ferr)
 		}
-		e.emit(Event{RequestID: st.requestID, Kind: st.kind, UPN: st.upn, Step: s, Status: domain.StepFailed, Attempt: n, Code: code, Message: msg})
-		log.Warn("step failed", "step", s, "attempt", n, "code", code, "error", msg)
+		e.emit(Event{RequestID: st.requestID, Kind: st.kind, UPN: st.upn, Step: s, Status: domain.StepFailed, Attempt: n, Code: code, Message: msg, Took: e.clk.Now().Sub(st.attemptAt)})
+		log.WarnContext(actx, "step failed", "code", code, "error", msg)
 		if domain.OutcomeOf(code).Disposition != domain.Retry || n == e.cfg.MaxAttempts || spent || errors.Is(err, domain.ErrBudgetWait) {
 			// (a wait for the write budget would outlast the run: defer)
 			break
@@ -669,7 +685,7 @@ func (e *Engine) stop(ctx context.Context, log *slog.Logger, res Result, st *sta
 	if jerr := e.j.SetStatus(ctx, st.requestID, status, code, reason); jerr != nil {
 		return res, jerr
 	}
-	log.Warn("request stopped", "status", status, "code", code, "reason", reason)
+	log.WarnContext(ctx, "request stopped", "status", status, "code", code, "reason", reason)
 	res.Status, res.Code, res.Reason, res.UPN = status, code, reason, st.upn
 	return res, nil
 }

@@ -300,7 +300,7 @@ func (e *Engine) renameAndEnsure(ctx context.Context, st *state) (map[string]str
 	}
 	st.onboard, st.upn, st.leaseUntil, st.known, st.named = st.onboard.WithUPN(named.upn), named.upn, until, true, named
 	if err := e.j.ReleaseLease(ctx, old, st.owner); err != nil {
-		e.log.Warn("lease not released; it will expire", "upn", old, "error", err)
+		e.log.WarnContext(ctx, "lease not released; it will expire", "upn", old, "error", err)
 	}
 	return e.ensureUser(ctx, st)
 }

@@ -65,6 +65,7 @@ func holderRequest(owner string) string {
 // done and changes nothing. A crashed run's lease lapses after LeaseTTL,
 // which is shorter than the budget, so its redelivery takes over.
 func (e *Engine) claim(ctx context.Context, log *slog.Logger, res Result, st *state, budget time.Time) (Result, bool, error) {
+	began := e.clk.Now()
 	for {
 		until := e.clk.Now().Add(e.cfg.LeaseTTL)
 		holder, err := e.j.AcquireLease(ctx, st.upn, st.owner, until)
@@ -73,6 +74,7 @@ func (e *Engine) claim(ctx context.Context, log *slog.Logger, res Result, st *st
 		}
 		if holder == "" {
 			st.leased, st.leaseUntil = true, until
+			e.leaseClaimed(st, LeaseAcquired, began)
 			break
 		}
 		if holderRequest(holder) != st.requestID {
@@ -82,11 +84,13 @@ func (e *Engine) claim(ctx context.Context, log *slog.Logger, res Result, st *st
 			// or a live one has moved on.
 			wait := &domain.Error{Code: domain.Transient, RetryAfter: max(e.cfg.BaseBackoff, e.cfg.LeaseTTL/4), Err: domain.ErrAccountBusy,
 				Message: fmt.Sprintf("request %s is changing %s now; this request waits its turn", holderRequest(holder), st.upn)}
+			e.leaseClaimed(st, LeaseBusy, began)
 			out, err := e.stop(ctx, log, res, st, domain.StepValidate, wait)
 			return out, true, err
 		}
 		if !e.clk.Now().Add(leasePoll).Before(budget) {
-			return e.yield(log, res, st, holder), true, nil
+			e.leaseClaimed(st, LeaseYielded, began)
+			return e.yield(ctx, log, res, st, holder), true, nil
 		}
 		if err := e.clk.Sleep(ctx, leasePoll); err != nil {
 			return res, true, err
@@ -100,7 +104,7 @@ func (e *Engine) claim(ctx context.Context, log *slog.Logger, res Result, st *st
 	}
 	switch rec.Status {
 	case domain.RequestDone, domain.RequestSuperseded:
-		log.Info("another run of this request finished it", "status", rec.Status)
+		log.InfoContext(ctx, "another run of this request finished it", "status", rec.Status)
 		res.Status, res.AlreadyDone, res.Code, res.Reason, res.UPN = rec.Status, true, rec.ReasonCode, rec.Reason, st.upn
 		return res, true, nil
 	case domain.RequestRunning:
@@ -132,9 +136,42 @@ func (e *Engine) claim(ctx context.Context, log *slog.Logger, res Result, st *st
 	if err := e.j.SetStatus(ctx, st.requestID, domain.RequestSuperseded, "", reason); err != nil {
 		return res, true, err
 	}
-	log.Info("request superseded", "upn", st.upn, "by", by)
+	log.InfoContext(ctx, "request superseded", "upn", st.upn, "by", by)
 	res.Status, res.Reason, res.UPN = domain.RequestSuperseded, reason, st.upn
 	return res, true, nil
+}
+
+// LeaseClaim is how one run's claim on its account's lease ended
+// (Config.OnLease).
+type LeaseClaim struct {
+	// Kind is the request's kind.
+	Kind string
+	// Outcome is LeaseAcquired, LeaseBusy or LeaseYielded.
+	Outcome string
+	// Waited is how long the run waited for the lease, on the engine's
+	// clock: for another run of the same request to let go (a duplicate
+	// delivery); a run never waits for another request's hold.
+	Waited time.Duration
+}
+
+// Outcomes of a LeaseClaim.
+const (
+	// LeaseAcquired: the run holds the account.
+	LeaseAcquired = "acquired"
+	// LeaseBusy: another request holds the account; the run was deferred
+	// (domain.ErrAccountBusy) without counting an attempt.
+	LeaseBusy = "busy"
+	// LeaseYielded: another run of the same request kept the account until
+	// this run's budget ran out; this run left the request to it.
+	LeaseYielded = "yielded"
+)
+
+// leaseClaimed tells Config.OnLease how st's claim ended.
+func (e *Engine) leaseClaimed(st *state, outcome string, began time.Time) {
+	if e.cfg.OnLease == nil {
+		return
+	}
+	e.cfg.OnLease(LeaseClaim{Kind: st.kind, Outcome: outcome, Waited: e.clk.Now().Sub(began)})
 }
 
 // newestIntent is the newest intent the journal knows for the account:
@@ -242,8 +279,8 @@ func (l *leaseLostError) yours(requestID string) bool {
 // holds the account lease). The journal is the other run's to update, so
 // nothing is written; the caller reschedules, and the next delivery
 // usually finds the request done.
-func (e *Engine) yield(log *slog.Logger, res Result, st *state, holder string) Result {
-	log.Info("another run of this request holds the account; leaving it that run", "upn", st.upn)
+func (e *Engine) yield(ctx context.Context, log *slog.Logger, res Result, st *state, holder string) Result {
+	log.InfoContext(ctx, "another run of this request holds the account; leaving it that run", "upn", st.upn)
 	res.Status, res.Code, res.UPN = domain.RequestRetrying, domain.Transient, st.upn
 	res.Reason = fmt.Sprintf("another run of %s may be changing %s now", st.requestID, st.upn)
 	if holder != "" {

@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/vendorflow/vendorflow/pkg/clock"
 	"github.com/vendorflow/vendorflow/pkg/domain"
 	"github.com/vendorflow/vendorflow/pkg/engine"
@@ -69,7 +71,12 @@ func TestNewerIntentWins(t *testing.T) {
 // not held up.
 func TestOneRequestPerAccountAtATime(t *testing.T) {
 	r := newRig(t)
-	e := r.engine(engine.Hooks{})
+	var claims []engine.LeaseClaim
+	e, err := engine.New(engine.Config{Tenant: r.tenant, Directory: r.dir, Journal: r.journal, Clock: r.clk,
+		OnLease: func(c engine.LeaseClaim) { claims = append(claims, c) }})
+	if err != nil {
+		t.Fatal(err)
+	}
 	ctx := context.Background()
 	upn := "dee_SA@ABC.com"
 	if h, err := r.journal.AcquireLease(ctx, upn, "other-request", r.clk.Now().Add(time.Hour)); err != nil || h != "" {
@@ -95,6 +102,15 @@ func TestOneRequestPerAccountAtATime(t *testing.T) {
 	// the run released its own lease
 	if h, _ := r.journal.AcquireLease(ctx, upn, "probe", r.clk.Now().Add(time.Minute)); h != "" {
 		t.Fatalf("lease still held by %s after the run", h)
+	}
+	// OnLease was told of each claim: none waited for another request
+	want := []engine.LeaseClaim{
+		{Kind: domain.KindOnboard, Outcome: engine.LeaseBusy},
+		{Kind: domain.KindOnboard, Outcome: engine.LeaseAcquired},
+		{Kind: domain.KindOnboard, Outcome: engine.LeaseAcquired},
+	}
+	if diff := cmp.Diff(want, claims); diff != "" {
+		t.Errorf("lease claims (-want +got)\n%s", diff)
 	}
 }
 
@@ -166,7 +182,9 @@ func TestDuplicateRunsOfOneRequestExcludeEachOther(t *testing.T) {
 		}
 		return nil
 	}})
-	second, err := engine.New(engine.Config{Tenant: r.tenant, Directory: r.dir, Journal: r.journal, Clock: gate})
+	var claims []engine.LeaseClaim
+	second, err := engine.New(engine.Config{Tenant: r.tenant, Directory: r.dir, Journal: r.journal, Clock: gate,
+		OnLease: func(c engine.LeaseClaim) { claims = append(claims, c) }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -189,6 +207,10 @@ func TestDuplicateRunsOfOneRequestExcludeEachOther(t *testing.T) {
 	}
 	if v := r.validMails(t); v["dup_SA@ABC.com"] != 1 {
 		t.Errorf("valid credential mails: %v", v)
+	}
+	// the second run waited at least one lease poll for the first run's lease
+	if len(claims) != 1 || claims[0].Outcome != engine.LeaseAcquired || claims[0].Waited < time.Second {
+		t.Errorf("the second run's lease claims %+v, want one acquired after waiting ≥ 1s", claims)
 	}
 }
 

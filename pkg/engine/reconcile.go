@@ -237,7 +237,7 @@ func (e *Engine) repair(ctx context.Context, a domain.AccountRecord, u domain.Us
 	}
 	defer func() {
 		if rerr := e.j.ReleaseLease(context.WithoutCancel(ctx), a.UPN, owner); rerr != nil {
-			e.log.Warn("lease not released; it will expire", "upn", a.UPN, "error", rerr)
+			e.log.WarnContext(ctx, "lease not released; it will expire", "upn", a.UPN, "error", rerr)
 		}
 	}()
 	// Under the lease, look again: a request may have changed the account
@@ -348,7 +348,7 @@ func (e *Engine) journalRepair(ctx context.Context, a domain.AccountRecord, drif
 	if err := e.j.SetStatus(ctx, id, domain.RequestDone, "", reason); err != nil {
 		return "", err
 	}
-	e.log.Info("drift repaired", "upn", a.UPN, "request", id, "repairs", done)
+	e.log.InfoContext(ctx, "drift repaired", "upn", a.UPN, "request", id, "repairs", done)
 	e.tellDrift(ctx, a, done, id)
 	return id, nil
 }
@@ -373,7 +373,7 @@ func (e *Engine) tellDrift(ctx context.Context, a domain.AccountRecord, done []s
 	fmt.Fprintf(&b, "\nThe repair is journaled as %s (vendorflow status %s).\n", id, id)
 	m := domain.Mail{To: []string{to}, Subject: "vendorflow repaired drift on " + a.UPN, Body: secret.New(b.String())}
 	if err := e.dir.SendMail(ctx, t.Sender, m); err != nil {
-		e.log.Warn("drift repair not mailed", "upn", a.UPN, "to", to, "error", domain.ErrorMessage(err))
+		e.log.WarnContext(ctx, "drift repair not mailed", "upn", a.UPN, "to", to, "error", domain.ErrorMessage(err))
 	}
 }
 

@@ -158,12 +158,12 @@ func (e *Engine) retire(ctx context.Context, owner string, u domain.User, cutoff
 		return false, fmt.Errorf("lease %s: %w", u.UPN, err)
 	}
 	if holder != "" {
-		e.log.Info("account past retention is busy; the next sweep looks again", "upn", u.UPN, "holder", holderRequest(holder))
+		e.log.InfoContext(ctx, "account past retention is busy; the next sweep looks again", "upn", u.UPN, "holder", holderRequest(holder))
 		return false, nil
 	}
 	defer func() {
 		if err := e.j.ReleaseLease(context.WithoutCancel(ctx), u.UPN, owner); err != nil {
-			e.log.Warn("lease not released; it will expire", "upn", u.UPN, "error", err)
+			e.log.WarnContext(ctx, "lease not released; it will expire", "upn", u.UPN, "error", err)
 		}
 	}()
 	cur, err := e.dir.GetUser(ctx, u.ID)
@@ -173,7 +173,7 @@ func (e *Engine) retire(ctx context.Context, owner string, u domain.User, cutoff
 	case err != nil:
 		return false, fmt.Errorf("read %s: %w", u.UPN, err)
 	case !t.Manages(cur) || cur.AccountEnabled || cur.EmployeeLeaveDateTime.IsZero() || cur.EmployeeLeaveDateTime.After(cutoff):
-		e.log.Info("account changed since the listing; kept", "upn", u.UPN)
+		e.log.InfoContext(ctx, "account changed since the listing; kept", "upn", u.UPN)
 		return false, nil
 	default:
 		if err := e.dir.DeleteUser(ctx, u.ID); err != nil && domain.ErrorCode(err) != domain.NotFound {

@@ -69,12 +69,12 @@ func (e *Engine) warnOne(ctx context.Context, owner string, u domain.User, now t
 	}
 	defer func() {
 		if err := e.j.ReleaseLease(context.WithoutCancel(ctx), u.UPN, owner); err != nil {
-			e.log.Warn("lease not released; it will expire", "upn", u.UPN, "error", err)
+			e.log.WarnContext(ctx, "lease not released; it will expire", "upn", u.UPN, "error", err)
 		}
 	}()
 	a, err := e.j.Account(ctx, u.UPN)
 	if domain.ErrorCode(err) == domain.NotFound || (err == nil && a.Sponsor == "") {
-		e.log.Info("no sponsor known; not warned", "upn", u.UPN)
+		e.log.InfoContext(ctx, "no sponsor known; not warned", "upn", u.UPN)
 		return nil, nil
 	}
 	if err != nil {

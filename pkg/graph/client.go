@@ -91,7 +91,7 @@ func New(cfg Config) (*Client, error) {
 		return nil, fmt.Errorf("graph: token provider: %w", err)
 	}
 
-	stats := newStatsRecorder()
+	stats := newStatsRecorder(cfg.Observer)
 	retry := &retryMiddleware{
 		clock:          cfg.Clock,
 		maxRetries:     max(cfg.MaxRetries, 0),

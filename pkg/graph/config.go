@@ -75,6 +75,31 @@ type Config struct {
 	WriteBudget WriteBudget
 	// Logger receives retry and classification diagnostics (never bodies).
 	Logger *slog.Logger
+	// Observer, when set, is told of every attempt on the wire and every
+	// wait the adapter takes (pkg/metrics implements it).
+	Observer Observer
+}
+
+// Observer receives the adapter's traffic as it happens, from the same
+// points that count Stats. Its methods must be quick and safe for
+// concurrent use.
+type Observer interface {
+	// GraphAttempt reports one HTTP attempt: its method, its URL path
+	// (with the ids and UPNs it names: an observer that keeps it must
+	// replace them), the status answered (0 for a transport error) and
+	// how long it took on the wall clock.
+	GraphAttempt(method, path string, status int, took time.Duration)
+	// GraphRetryWait reports a wait of the retry middleware before the
+	// next attempt of a request whose attempt answered status (0: a
+	// transport error): the server's Retry-After, or the backoff.
+	GraphRetryWait(status int, wait time.Duration)
+	// GraphWriteWait reports how long a write waited for its token from
+	// the write budget (0 when one was free).
+	GraphWriteWait(wait time.Duration)
+	// GraphWriteDeferred reports a write not sent because its token would
+	// come after the request's deadline (domain.ErrBudgetWait): the run
+	// is deferred.
+	GraphWriteDeferred()
 }
 
 // SetDefaults fills unset fields.

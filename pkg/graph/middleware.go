@@ -4,6 +4,7 @@ import (
 	"mime"
 	"net/http"
 	"strings"
+	"time"
 
 	khttp "github.com/microsoft/kiota-http-go"
 )
@@ -17,12 +18,13 @@ type countingMiddleware struct{ stats *statsRecorder }
 
 // Intercept implements khttp.Middleware.
 func (m countingMiddleware) Intercept(p khttp.Pipeline, index int, req *http.Request) (*http.Response, error) {
+	start := time.Now() // latency is wall time, whatever Clock the waits use
 	resp, err := p.Next(req, index)
 	status := 0
 	if err == nil && resp != nil {
 		status = resp.StatusCode
 	}
-	m.stats.attempt(status)
+	m.stats.attempt(req.Method, req.URL.Path, status, time.Since(start))
 	return resp, err
 }
 

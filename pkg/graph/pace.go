@@ -261,6 +261,7 @@ func (m paceMiddleware) Intercept(p khttp.Pipeline, index int, req *http.Request
 	if q, ok := m.budget.(delayer); ok {
 		if _, has := ctx.Deadline(); has {
 			if d, err := q.Delay(ctx); err == nil && outlasts(ctx, d) {
+				m.stats.deferred()
 				return nil, budgetWait(d)
 			}
 		}
@@ -273,12 +274,13 @@ func (m paceMiddleware) Intercept(p khttp.Pipeline, index int, req *http.Request
 		m.stats.budgetFailed()
 		return nil, domain.Wrap(domain.Transient, err, "graph: write budget unavailable")
 	}
+	if d > 0 && outlasts(ctx, d) {
+		// (the token went to someone else between Delay and Reserve)
+		m.stats.deferred()
+		return nil, budgetWait(d)
+	}
+	m.stats.reserved(d)
 	if d > 0 {
-		if outlasts(ctx, d) {
-			// (the token went to someone else between Delay and Reserve)
-			return nil, budgetWait(d)
-		}
-		m.stats.paced(d)
 		if err := m.clock.Sleep(ctx, d); err != nil {
 			return nil, err
 		}

@@ -260,7 +260,7 @@ func TestPaceMiddlewareFeedback(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			clk := clock.NewFake(t0)
 			b := &fakeBudget{wait: 250 * time.Millisecond}
-			m := paceMiddleware{budget: b, clock: clk, stats: newStatsRecorder()}
+			m := paceMiddleware{budget: b, clock: clk, stats: newStatsRecorder(nil)}
 			req := httptest.NewRequest(tt.method, "https://graph.microsoft.com/v1.0/users", nil)
 			resp, err := m.Intercept(pipelineFunc(func(*http.Request) (*http.Response, error) {
 				h := http.Header{}
@@ -296,7 +296,7 @@ func TestPaceMiddlewareFeedback(t *testing.T) {
 // sending it.
 func TestPaceMiddlewareBudgetError(t *testing.T) {
 	b := &fakeBudget{err: errors.New("table unreachable")}
-	stats := newStatsRecorder()
+	stats := newStatsRecorder(nil)
 	m := paceMiddleware{budget: b, clock: clock.NewFake(time.Unix(0, 0)), stats: stats}
 	sent := false
 	_, err := m.Intercept(pipelineFunc(func(*http.Request) (*http.Response, error) {

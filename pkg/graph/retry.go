@@ -91,10 +91,10 @@ func (m *retryMiddleware) Intercept(p khttp.Pipeline, index int, req *http.Reque
 			drain(resp)
 		}
 		cancel()
-		m.stats.retried()
+		m.stats.retried(status, wait)
 		m.log.LogAttrs(ctx, slog.LevelDebug, "graph retry",
 			slog.String("method", req.Method), slog.String("path", req.URL.Path),
-			slog.Int("status", status), slog.Int("attempt", attempt+1),
+			slog.Int("status", status), slog.Int("retry", attempt+1),
 			slog.Duration("wait", wait), slog.Any("error", err))
 		if err := m.clock.Sleep(ctx, wait); err != nil {
 			return nil, err

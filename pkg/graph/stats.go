@@ -29,30 +29,40 @@ type Stats struct {
 	WriteThrottles    int `json:"writeThrottles,omitempty"`
 	WritePressure     int `json:"writePressure,omitempty"`
 	WriteBudgetErrors int `json:"writeBudgetErrors,omitempty"`
+	// WriteDeferrals counts writes not sent because the budget's token
+	// would have come after the request's deadline.
+	WriteDeferrals int `json:"writeDeferrals,omitempty"`
 }
 
-// statsRecorder accumulates Stats; it is shared by the middlewares of one
-// Client.
+// statsRecorder accumulates Stats and tells the Observer, if any; it is
+// shared by the middlewares of one Client.
 type statsRecorder struct {
-	mu sync.Mutex
-	s  Stats
+	mu  sync.Mutex
+	s   Stats
+	obs Observer
 }
 
-func newStatsRecorder() *statsRecorder {
-	return &statsRecorder{s: Stats{ByStatus: map[int]int{}}}
+func newStatsRecorder(obs Observer) *statsRecorder {
+	return &statsRecorder{s: Stats{ByStatus: map[int]int{}}, obs: obs}
 }
 
-func (r *statsRecorder) attempt(status int) {
+func (r *statsRecorder) attempt(method, path string, status int, took time.Duration) {
 	r.mu.Lock()
-	defer r.mu.Unlock()
 	r.s.Requests++
 	r.s.ByStatus[status]++
+	r.mu.Unlock()
+	if r.obs != nil {
+		r.obs.GraphAttempt(method, path, status, took)
+	}
 }
 
-func (r *statsRecorder) retried() {
+func (r *statsRecorder) retried(status int, wait time.Duration) {
 	r.mu.Lock()
-	defer r.mu.Unlock()
 	r.s.Retries++
+	r.mu.Unlock()
+	if r.obs != nil {
+		r.obs.GraphRetryWait(status, wait)
+	}
 }
 
 func (r *statsRecorder) lagRetried() {
@@ -61,11 +71,26 @@ func (r *statsRecorder) lagRetried() {
 	r.s.LagRetries++
 }
 
-func (r *statsRecorder) paced(d time.Duration) {
+// reserved records a write's wait for its token (0: none).
+func (r *statsRecorder) reserved(d time.Duration) {
+	if d > 0 {
+		r.mu.Lock()
+		r.s.PacedWrites++
+		r.s.PacedFor += d
+		r.mu.Unlock()
+	}
+	if r.obs != nil {
+		r.obs.GraphWriteWait(d)
+	}
+}
+
+func (r *statsRecorder) deferred() {
 	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.s.PacedWrites++
-	r.s.PacedFor += d
+	r.s.WriteDeferrals++
+	r.mu.Unlock()
+	if r.obs != nil {
+		r.obs.GraphWriteDeferred()
+	}
 }
 
 func (r *statsRecorder) throttled() {

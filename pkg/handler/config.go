@@ -56,6 +56,9 @@ type Config struct {
 	Backoff Backoff
 	// Decoder holds the envelope size caps (funchost defaults).
 	Decoder funchost.Config
+	// Observer, when set, is told what became of each onboard and
+	// offboard invocation (pkg/metrics counts them). It must not block.
+	Observer func(Settled)
 }
 
 // SetDefaults fills unset fields.

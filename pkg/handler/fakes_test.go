@@ -16,6 +16,7 @@ import (
 	"github.com/vendorflow/vendorflow/pkg/domain"
 	"github.com/vendorflow/vendorflow/pkg/engine"
 	"github.com/vendorflow/vendorflow/pkg/funchost"
+	"github.com/vendorflow/vendorflow/pkg/logctx"
 )
 
 var t0 = time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
@@ -212,8 +213,9 @@ func newRig(t *testing.T, opts ...func(*Config)) *rig {
 	}
 	cfg := Config{
 		Processor: r.proc, Bus: r.bus, DeadLetters: r.dl, Status: r.status, Sweeper: r.sweep, Reconciler: r.recon,
-		Clock:  r.clock,
-		Logger: slog.New(slog.NewJSONHandler(r.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Clock: r.clock,
+		// as the binary builds its loggers (cmd/vendorflow root.go)
+		Logger: slog.New(logctx.NewHandler(slog.NewJSONHandler(r.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))),
 	}
 	for _, o := range opts {
 		o(&cfg)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/vendorflow/vendorflow/pkg/funcapp"
 	"github.com/vendorflow/vendorflow/pkg/funchost"
+	"github.com/vendorflow/vendorflow/pkg/logctx"
 )
 
 // Handler serves the Functions host. It is safe for concurrent use.
@@ -43,6 +44,10 @@ func New(cfg Config) (*Handler, error) {
 // is recovered into a 500, so that the host abandons the message instead of
 // losing the connection.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if id := r.Header.Get(funchost.HeaderInvocationID); id != "" {
+		// every line logged while handling the invocation names it
+		r = r.WithContext(logctx.With(r.Context(), slog.String(logctx.KeyInvocationID, id)))
+	}
 	defer func() {
 		if v := recover(); v != nil {
 			h.log.ErrorContext(r.Context(), "handler panic", "path", r.URL.Path, "panic", fmt.Sprint(v))

@@ -60,7 +60,7 @@ func invalid(format string, args ...any) httpReply {
 // the invocation itself (400).
 func (h *Handler) serveHTTPFunc(w http.ResponseWriter, r *http.Request, fn funcapp.Function, serve func(context.Context, *slog.Logger, funchost.HTTPRequest) httpReply) {
 	ctx := r.Context()
-	log := h.log.With("function", fn.Name, "invocationId", r.Header.Get(funchost.HeaderInvocationID))
+	log := h.log.With("function", fn.Name)
 	req, err := h.dec.DecodeHTTP(r, fn.Binding)
 	if err != nil {
 		writeMalformed(ctx, w, log, err)

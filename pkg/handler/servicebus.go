@@ -12,6 +12,7 @@ import (
 	"github.com/vendorflow/vendorflow/pkg/engine"
 	"github.com/vendorflow/vendorflow/pkg/funcapp"
 	"github.com/vendorflow/vendorflow/pkg/funchost"
+	"github.com/vendorflow/vendorflow/pkg/logctx"
 )
 
 // sbReply is the ReturnValue of a Service Bus invocation: what became of
@@ -46,18 +47,28 @@ type sbReply struct {
 // and parks it, so it never loops through redeliveries.
 func (h *Handler) serveServiceBus(w http.ResponseWriter, r *http.Request, fn funcapp.Function) {
 	ctx := r.Context()
-	log := h.log.With("function", fn.Name, "invocationId", r.Header.Get(funchost.HeaderInvocationID))
+	log := h.log.With("function", fn.Name)
 	msg, err := h.dec.DecodeServiceBus(r, fn.Binding)
 	if err != nil {
+		h.settled(fn.Name, SettledMalformed)
 		writeMalformed(ctx, w, log, err)
 		return
 	}
-	log = log.With("messageId", msg.MessageID, "deliveryCount", msg.DeliveryCount)
+	// every line logged with ctx from here on, the engine's and the Graph
+	// adapter's too, names the message and, when the body has a usable
+	// one, the request (logctx)
+	ids := []slog.Attr{slog.String(logctx.KeyMessageID, msg.MessageID)}
+	if id, ok := domain.RequestIDOf(msg.Body); ok {
+		ids = append(ids, slog.String(logctx.KeyRequestID, id))
+	}
+	ctx = logctx.With(ctx, ids...)
+	log = log.With("deliveryCount", msg.DeliveryCount)
 	attempt, err := attemptOf(msg.ApplicationProperties)
 	if err != nil {
 		log.WarnContext(ctx, "attempt count unreadable; counting from 0", "error", err)
 	}
-	log = log.With("attempt", attempt)
+	// (the reschedule count; "attempt" is a step's, set by the engine)
+	log = log.With("reschedules", attempt)
 	// The enqueue time orders competing requests for one account (the
 	// newer intent wins); a retry or a deferral carries the original's.
 	intent := intentOf(msg.ApplicationProperties, msg.EnqueuedTime)
@@ -66,11 +77,13 @@ func (h *Handler) serveServiceBus(w http.ResponseWriter, r *http.Request, fn fun
 		out := OutMessage{MessageID: DeferMessageID(msg.MessageID), Kind: fn.Name, Body: msg.Body, Attempt: attempt, CorrelationID: msg.CorrelationID, IntentAt: intent}
 		if err := h.cfg.Bus.Schedule(ctx, out, at); err != nil {
 			log.ErrorContext(ctx, "deferral not scheduled; abandoning for redelivery", "error", err)
+			h.settled(fn.Name, SettledFailed)
 			funchost.WriteResponse(w, http.StatusInternalServerError, funchost.Response{Logs: []string{fn.Name + ": defer: " + err.Error()}})
 			return
 		}
 		line := fmt.Sprintf("%s %s: deferred to %s, when the Graph write budget has a token (%s)", fn.Name, msg.MessageID, at.UTC().Format(time.RFC3339), out.MessageID)
 		log.InfoContext(ctx, "message deferred", "deferredMessageId", out.MessageID, "at", at)
+		h.observe(Settled{Kind: fn.Name, Outcome: SettledDeferred, Admission: true})
 		funchost.WriteResponse(w, http.StatusOK, funchost.Response{Logs: []string{line}, ReturnValue: sbReply{Status: "deferred", Action: "scheduled", Attempt: attempt}})
 		return
 	}
@@ -80,11 +93,17 @@ func (h *Handler) serveServiceBus(w http.ResponseWriter, r *http.Request, fn fun
 	res, err := h.cfg.Processor.ProcessWith(runCtx, fn.Name, msg.Body, engine.ProcessOptions{IntentAt: intent})
 	cancel()
 	if err != nil {
-		log.ErrorContext(ctx, "run failed; abandoning for redelivery", "requestId", res.RequestID, "error", err)
+		log.ErrorContext(ctx, "run failed; abandoning for redelivery", "error", err)
+		h.settled(fn.Name, SettledFailed)
 		funchost.WriteResponse(w, http.StatusInternalServerError, funchost.Response{Logs: []string{fn.Name + ": run failed: " + domain.ErrorMessage(err)}})
 		return
 	}
-	log = log.With("requestId", res.RequestID, "status", string(res.Status))
+	if res.RequestID != "" {
+		// the engine's id: a body without a usable one is parked as
+		// "invalid-<hash>"
+		ctx = logctx.With(ctx, slog.String(logctx.KeyRequestID, res.RequestID))
+	}
+	log = log.With("status", string(res.Status))
 	out := OutMessage{
 		MessageID:     msg.MessageID,
 		Kind:          fn.Name,
@@ -113,11 +132,62 @@ func (h *Handler) serveServiceBus(w http.ResponseWriter, r *http.Request, fn fun
 	}
 	if err != nil {
 		log.ErrorContext(ctx, "settling failed; abandoning for redelivery", "error", err)
+		h.settled(fn.Name, SettledFailed)
 		funchost.WriteResponse(w, http.StatusInternalServerError, funchost.Response{Logs: []string{fn.Name + " " + res.RequestID + ": " + domain.ErrorMessage(err)}})
 		return
 	}
 	log.InfoContext(ctx, "message handled", "action", reply.Action, "code", string(res.Code))
+	h.settled(fn.Name, settledOutcome(res.Status, reply.Action))
 	funchost.WriteResponse(w, http.StatusOK, funchost.Response{Logs: []string{line}, ReturnValue: reply})
+}
+
+// Settled is what became of one onboard or offboard invocation
+// (Config.Observer).
+type Settled struct {
+	// Kind is the function: "onboard" or "offboard".
+	Kind string
+	// Outcome is one of the Settled* outcomes.
+	Outcome string
+	// Admission is set on a deferral made before the run, because the
+	// run's first Graph write would have waited past MaxHold for the
+	// write budget (Config.Admission).
+	Admission bool
+}
+
+// Outcomes of Settled.
+const (
+	SettledDone       = "done"       // the request is done (now or before)
+	SettledSuperseded = "superseded" // a newer request for the account won
+	SettledParked     = "parked"     // set aside with its reason
+	SettledRetrying   = "retrying"   // rescheduled with backoff, attempt+1
+	SettledDeferred   = "deferred"   // rescheduled to wait (write budget, a busy account), attempt unchanged
+	SettledFailed     = "failed"     // answered 500: the host abandons the message
+	SettledMalformed  = "malformed"  // an envelope that could not be decoded (400, 413)
+)
+
+// settledOutcome is the outcome of a run the handler settled with action.
+func settledOutcome(status domain.RequestStatus, action string) string {
+	switch {
+	case action == "parked":
+		return SettledParked // a retrying request out of reschedules too
+	case action == "deferred":
+		return SettledDeferred
+	case status == domain.RequestRetrying:
+		return SettledRetrying
+	case status == domain.RequestSuperseded:
+		return SettledSuperseded
+	}
+	return SettledDone
+}
+
+func (h *Handler) settled(kind, outcome string) {
+	h.observe(Settled{Kind: kind, Outcome: outcome})
+}
+
+func (h *Handler) observe(s Settled) {
+	if h.cfg.Observer != nil {
+		h.cfg.Observer(s)
+	}
 }
 
 // deferral reports when a message should run instead of now: when its

@@ -49,42 +49,50 @@ func TestServiceBus(t *testing.T) {
 		scheduled []scheduled
 		parked    []Parked
 		action    string
+		outcome   string // told to Config.Observer
 	}{
 		{
-			name:   "done: 200, no bus traffic",
-			res:    engine.Result{RequestID: "req-1", Status: domain.RequestDone},
-			status: 200, action: "none",
+			name:    "done: 200, no bus traffic",
+			outcome: SettledDone,
+			res:     engine.Result{RequestID: "req-1", Status: domain.RequestDone},
+			status:  200, action: "none",
 		},
 		{
-			name:   "already done: 200, no bus traffic",
-			res:    engine.Result{RequestID: "req-1", Status: domain.RequestDone, AlreadyDone: true},
-			status: 200, action: "none",
+			name:    "already done: 200, no bus traffic",
+			outcome: SettledDone,
+			res:     engine.Result{RequestID: "req-1", Status: domain.RequestDone, AlreadyDone: true},
+			status:  200, action: "none",
 		},
 		{
-			name:   "superseded: 200, no bus traffic",
-			res:    engine.Result{RequestID: "req-1", Status: domain.RequestSuperseded},
-			status: 200, action: "none",
+			name:    "superseded: 200, no bus traffic",
+			outcome: SettledSuperseded,
+			res:     engine.Result{RequestID: "req-1", Status: domain.RequestSuperseded},
+			status:  200, action: "none",
 		},
 		{
-			name:   "invalid: parked on the first delivery with its reason",
-			res:    engine.Result{RequestID: "req-1", Status: domain.RequestParked, Code: domain.Invalid, Reason: "vendor: unknown vendor"},
-			status: 200, action: "parked",
+			name:    "invalid: parked on the first delivery with its reason",
+			outcome: SettledParked,
+			res:     engine.Result{RequestID: "req-1", Status: domain.RequestParked, Code: domain.Invalid, Reason: "vendor: unknown vendor"},
+			status:  200, action: "parked",
 			parked: []Parked{{OutMessage: out("msg-1", 0), Code: "invalid", Reason: "vendor: unknown vendor"}},
 		},
 		{
-			name:   "business: parked",
-			res:    engine.Result{RequestID: "req-1", Status: domain.RequestParked, Code: domain.Business, Reason: "no free seat"},
-			status: 200, action: "parked",
+			name:    "business: parked",
+			outcome: SettledParked,
+			res:     engine.Result{RequestID: "req-1", Status: domain.RequestParked, Code: domain.Business, Reason: "no free seat"},
+			status:  200, action: "parked",
 			parked: []Parked{{OutMessage: out("msg-1", 0), Code: "business", Reason: "no free seat"}},
 		},
 		{
-			name:   "transient, first run: scheduled after the base backoff with attempt 1",
-			res:    engine.Result{RequestID: "req-1", Status: domain.RequestRetrying, Code: domain.Transient, Reason: "429"},
-			status: 200, action: "scheduled",
+			name:    "transient, first run: scheduled after the base backoff with attempt 1",
+			outcome: SettledRetrying,
+			res:     engine.Result{RequestID: "req-1", Status: domain.RequestRetrying, Code: domain.Transient, Reason: "429"},
+			status:  200, action: "scheduled",
 			scheduled: []scheduled{{out(RetryMessageID("req-1", "msg-1", 1), 1), t0.Add(30 * time.Second)}},
 		},
 		{
 			name:    "transient, attempt 3 (float64): backoff doubles",
+			outcome: SettledRetrying,
 			attempt: float64(3),
 			res:     engine.Result{RequestID: "req-1", Status: domain.RequestRetrying, Code: domain.Transient},
 			status:  200, action: "scheduled",
@@ -92,6 +100,7 @@ func TestServiceBus(t *testing.T) {
 		},
 		{
 			name:    "transient, attempt as a string; Retry-After longer than the backoff wins",
+			outcome: SettledRetrying,
 			attempt: "2",
 			res:     engine.Result{RequestID: "req-1", Status: domain.RequestRetrying, Code: domain.Transient, RetryAfter: 10 * time.Minute},
 			status:  200, action: "scheduled",
@@ -99,6 +108,7 @@ func TestServiceBus(t *testing.T) {
 		},
 		{
 			name:    "transient, attempt 7: backoff capped at 30m",
+			outcome: SettledRetrying,
 			attempt: json.Number("7"),
 			res:     engine.Result{RequestID: "req-1", Status: domain.RequestRetrying, Code: domain.Transient},
 			status:  200, action: "scheduled",
@@ -106,6 +116,7 @@ func TestServiceBus(t *testing.T) {
 		},
 		{
 			name:    "attempt past max: parked, gave up",
+			outcome: SettledParked,
 			attempt: float64(8),
 			res:     engine.Result{RequestID: "req-1", Status: domain.RequestRetrying, Code: domain.Transient, Reason: "503 from Graph"},
 			status:  200, action: "parked",
@@ -113,6 +124,7 @@ func TestServiceBus(t *testing.T) {
 		},
 		{
 			name:    "waiting for the write budget, even past max: deferred, attempt unchanged",
+			outcome: SettledDeferred,
 			attempt: float64(8),
 			res:     engine.Result{RequestID: "req-1", Status: domain.RequestRetrying, Code: domain.Transient, RetryAfter: 7 * time.Second, Deferred: true},
 			status:  200, action: "deferred",
@@ -120,37 +132,43 @@ func TestServiceBus(t *testing.T) {
 		},
 		{
 			name:    "unreadable attempt counts from 0",
+			outcome: SettledRetrying,
 			attempt: "many",
 			res:     engine.Result{RequestID: "req-1", Status: domain.RequestRetrying, Code: domain.Internal},
 			status:  200, action: "scheduled",
 			scheduled: []scheduled{{out(RetryMessageID("req-1", "msg-1", 1), 1), t0.Add(30 * time.Second)}},
 		},
 		{
-			name:   "processor error: 500 so the host abandons",
-			err:    errJournalDown,
-			status: 500,
+			name:    "processor error: 500 so the host abandons",
+			outcome: SettledFailed,
+			err:     errJournalDown,
+			status:  500,
 		},
 		{
-			name:   "unexpected engine status: 500",
-			res:    engine.Result{RequestID: "req-1", Status: domain.RequestRunning},
-			status: 500,
+			name:    "unexpected engine status: 500",
+			outcome: SettledFailed,
+			res:     engine.Result{RequestID: "req-1", Status: domain.RequestRunning},
+			status:  500,
 		},
 		{
-			name:   "bus down while parking: 500",
-			res:    engine.Result{RequestID: "req-1", Status: domain.RequestParked, Code: domain.Invalid},
-			busErr: fmt.Errorf("amqp: link detached"),
-			status: 500,
+			name:    "bus down while parking: 500",
+			outcome: SettledFailed,
+			res:     engine.Result{RequestID: "req-1", Status: domain.RequestParked, Code: domain.Invalid},
+			busErr:  fmt.Errorf("amqp: link detached"),
+			status:  500,
 		},
 		{
-			name:   "bus down while scheduling: 500",
-			res:    engine.Result{RequestID: "req-1", Status: domain.RequestRetrying, Code: domain.Transient},
-			busErr: fmt.Errorf("amqp: link detached"),
-			status: 500,
+			name:    "bus down while scheduling: 500",
+			outcome: SettledFailed,
+			res:     engine.Result{RequestID: "req-1", Status: domain.RequestRetrying, Code: domain.Transient},
+			busErr:  fmt.Errorf("amqp: link detached"),
+			status:  500,
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := newRig(t)
+			var settled []Settled
+			r := newRig(t, func(c *Config) { c.Observer = func(s Settled) { settled = append(settled, s) } })
 			r.proc.res, r.proc.err = tt.res, tt.err
 			r.bus.err = tt.busErr
 			status, ctype, resp := r.invoke(t, "onboard", sbEnvelope(t, tt.attempt))
@@ -181,11 +199,16 @@ func TestServiceBus(t *testing.T) {
 					t.Errorf("ReturnValue = %v, want action %q", resp.ReturnValue, tt.action)
 				}
 			}
+			if diff := cmp.Diff([]Settled{{Kind: "onboard", Outcome: tt.outcome}}, settled); diff != "" {
+				t.Errorf("settled (-want +got):\n%s", diff)
+			}
 			if strings.Contains(r.logs.String(), "schemaVersion") {
 				t.Error("a message body reached the logs")
 			}
-			if !strings.Contains(r.logs.String(), `"invocationId":"inv-1"`) || !strings.Contains(r.logs.String(), `"messageId":"msg-1"`) {
-				t.Errorf("logs lack correlation: %s", r.logs)
+			for _, line := range strings.Split(strings.TrimSpace(r.logs.String()), "\n") {
+				if !strings.Contains(line, `"invocationId":"inv-1"`) || !strings.Contains(line, `"messageId":"msg-1"`) || !strings.Contains(line, `"requestId":"req-1"`) {
+					t.Errorf("a log line lacks the invocation's ids: %s", line)
+				}
 			}
 		})
 	}
@@ -430,11 +453,22 @@ func TestServiceBusDefersWhenTheWriteBudgetIsFar(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := newRig(t, func(c *Config) { c.Admission = tt.adm })
+			var settled []Settled
+			r := newRig(t, func(c *Config) {
+				c.Admission = tt.adm
+				c.Observer = func(s Settled) { settled = append(settled, s) }
+			})
 			r.proc.res = engine.Result{RequestID: "req-1", Status: domain.RequestDone}
 			status, _, resp := r.invoke(t, "onboard", sbEnvelope(t, 2))
 			if status != 200 {
 				t.Fatalf("status = %d", status)
+			}
+			want := Settled{Kind: "onboard", Outcome: SettledDone}
+			if tt.deferred {
+				want = Settled{Kind: "onboard", Outcome: SettledDeferred, Admission: true}
+			}
+			if diff := cmp.Diff([]Settled{want}, settled); diff != "" {
+				t.Errorf("settled (-want +got):\n%s", diff)
 			}
 			if ran := len(r.proc.calls) == 1; ran == tt.deferred {
 				t.Fatalf("engine runs %d, want deferred %v", len(r.proc.calls), tt.deferred)

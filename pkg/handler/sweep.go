@@ -62,7 +62,7 @@ func (r sweepReply) sentText() string {
 // finds the same expiries, makes up for it).
 func (h *Handler) serveSweep(w http.ResponseWriter, r *http.Request, fn funcapp.Function) {
 	ctx := r.Context()
-	log := h.log.With("function", fn.Name, "invocationId", r.Header.Get(funchost.HeaderInvocationID))
+	log := h.log.With("function", fn.Name)
 	t, err := h.dec.DecodeTimer(r, fn.Binding)
 	if err != nil {
 		writeMalformed(ctx, w, log, err)
@@ -159,7 +159,7 @@ type reconcileReply struct {
 // run finds the same drift.
 func (h *Handler) serveReconcile(w http.ResponseWriter, r *http.Request, fn funcapp.Function) {
 	ctx := r.Context()
-	log := h.log.With("function", fn.Name, "invocationId", r.Header.Get(funchost.HeaderInvocationID))
+	log := h.log.With("function", fn.Name)
 	if _, err := h.dec.DecodeTimer(r, fn.Binding); err != nil {
 		writeMalformed(ctx, w, log, err)
 		return
