@@ -252,18 +252,6 @@ func TestEnqueueRosterErrors(t *testing.T) {
 	}
 }
 
-// The sample roster in docs/ is valid for the demo tenant.
-func TestEnqueueSampleRoster(t *testing.T) {
-	env := rosterEnv(t)
-	rep, err := jsonReport(t, env, "--csv", filepath.Join("..", "..", "docs", "examples", "roster.csv"))
-	if err != nil {
-		t.Fatalf("%v: %+v", err, rep.Rows)
-	}
-	if rep.Summary.Sent != len(rep.Rows) || len(rep.Rows) < 5 {
-		t.Errorf("summary %+v", rep.Summary)
-	}
-}
-
 // The single-request form reports as JSON too.
 func TestEnqueueOneJSON(t *testing.T) {
 	env := rosterEnv(t)

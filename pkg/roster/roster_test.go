@@ -3,6 +3,8 @@ package roster
 import (
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -225,5 +227,30 @@ func TestReadUnnamedColumn(t *testing.T) {
 	ro := read(t, strings.TrimSuffix(csvHeader, "\n")+",\n"+strings.TrimSuffix(person(1), "\n")+",\n"+strings.TrimSuffix(person(2), "\n")+",x\n")
 	if diff := cmp.Diff([]string{"2", "3 row: column 8 has no name in the header, but a value here"}, lineProblems(ro)); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
+
+// The sample roster in docs/ is valid for the demo tenant (on the tests'
+// day: its contracts end from 2027-12-31 on) and names its columns as
+// docs/roster.md does.
+func TestSampleRoster(t *testing.T) {
+	f, err := os.Open(filepath.Join("..", "..", "docs", "examples", "roster.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	ro, err := Read(f, newBuilder(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ro.Rows) < 5 || len(ro.Valid()) != len(ro.Rows) {
+		t.Errorf("sample rows: %v", lineProblems(ro))
+	}
+	vendors := map[string]bool{}
+	for _, r := range ro.Rows {
+		vendors[r.Message.Onboard.Vendor] = true
+	}
+	if len(vendors) != 3 {
+		t.Errorf("the sample has people of %v, want the three demo vendors", vendors)
 	}
 }
