@@ -97,7 +97,7 @@ func OpenDoctor(ctx context.Context, cfg config.Config, o DoctorOptions) (*Docto
 		if qa == nil {
 			cred, err := Credential(cfg)
 			if err != nil {
-				return nil, errors.Join(fmt.Errorf("service bus %s needs the app's identity: %w", ns, err), d.Close())
+				return nil, errors.Join(needsIdentity(serviceBusWhat(cfg), err), d.Close())
 			}
 			if qa, err = admin.NewClient(ns, cred, nil); err != nil {
 				return nil, errors.Join(fmt.Errorf("service bus administration client: %w", err), d.Close())

@@ -190,6 +190,20 @@ func envVars() []envVar {
 	}
 }
 
+// Setting names a configuration key with the environment variable that
+// overrides it, the way an error should name a setting to fix:
+// Setting("journal.path") is "journal.path (VENDORFLOW_JOURNAL_PATH)". A key
+// no variable overrides is returned as it is. (A variable without a key,
+// such as AZURE_CLIENT_SECRET, is described by words, not a dotted key.)
+func Setting(key string) string {
+	for _, e := range envVars() {
+		if k, _, _ := strings.Cut(e.what, " "); k == key && strings.Contains(k, ".") {
+			return key + " (" + e.name + ")"
+		}
+	}
+	return key
+}
+
 // EnvHelp lists the environment overrides, one per line, for --help.
 func EnvHelp() string {
 	var b strings.Builder

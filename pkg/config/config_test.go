@@ -115,6 +115,22 @@ func TestEnvHelpListsEveryOverride(t *testing.T) {
 	}
 }
 
+func TestSetting(t *testing.T) {
+	for _, tc := range []struct{ key, want string }{
+		{"journal.path", "journal.path (VENDORFLOW_JOURNAL_PATH)"},
+		{"journal.tableEndpoint", "journal.tableEndpoint (VENDORFLOW_JOURNAL_TABLE_ENDPOINT)"},
+		{"graph.managedIdentity", "graph.managedIdentity (VENDORFLOW_MANAGED_IDENTITY)"},
+		{"queue.serviceBusNamespace", "queue.serviceBusNamespace (ServiceBusConnection__fullyQualifiedNamespace)"},
+		// "graph client secret (environment only)" names no key
+		{"graph", "graph"},
+		{"tenant.vendors", "tenant.vendors"},
+	} {
+		if got := Setting(tc.key); got != tc.want {
+			t.Errorf("Setting(%q) = %q, want %q", tc.key, got, tc.want)
+		}
+	}
+}
+
 // YAML 1.1 reads unquoted on/off as booleans; both spellings work.
 func TestInformationBarriersOnOff(t *testing.T) {
 	for _, tc := range []struct{ yaml, want string }{
