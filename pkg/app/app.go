@@ -70,6 +70,29 @@ type Stack struct {
 	WriteBudget graph.WriteBudget
 }
 
+// Places says where a configuration puts Graph, the journal and the
+// queue, in words for people (doctor, config check).
+type Places struct {
+	Graph, Journal, Queue string
+}
+
+// PlacesOf describes where cfg puts Graph, the journal and the queue. It
+// opens nothing.
+func PlacesOf(cfg config.Config) Places {
+	p := Places{
+		Graph:   "Microsoft Graph (" + graph.DefaultBaseURL + ")",
+		Journal: cfg.Journal.Describe(),
+		Queue:   "the embedded queue " + cfg.Queue.Path,
+	}
+	if cfg.Graph.BaseURL != "" {
+		p.Graph = "Graph at " + cfg.Graph.BaseURL
+	}
+	if ns := cfg.Queue.ServiceBusNamespace; ns != "" {
+		p.Queue = "Service Bus namespace " + ns
+	}
+	return p
+}
+
 // OpenJournal opens the journal cfg.Journal names: Table Storage when a
 // table endpoint (with the app's credential) or connection string is set,
 // else the SQLite file at cfg.Journal.Path (its directory is created).
@@ -125,7 +148,7 @@ func openTables(cfg config.Config) (*tables.Service, error) {
 	if s.Endpoint != "" {
 		cred, err := Credential(cfg)
 		if err != nil {
-			return nil, needsIdentity("the journal on "+jc.Describe()+" ("+config.Setting("journal.tableEndpoint")+")", err)
+			return nil, needsIdentity("the journal on "+jc.Describe()+", from "+config.Setting("journal.tableEndpoint")+",", err)
 		}
 		s.Credential = cred
 	}
@@ -268,7 +291,7 @@ func graphConfig(cfg config.Config, clk clock.Clock, log *slog.Logger) (graph.Co
 					fmt.Errorf("%w; or, for a dry run, set %s to the emulator's address (vendorflow tenantsim serves one at http://127.0.0.1:8089/v1.0)",
 						err, config.Setting("graph.baseUrl")))
 			}
-			return graph.Config{}, needsIdentity("Graph at "+cfg.Graph.BaseURL+" ("+config.Setting("graph.baseUrl")+")", err)
+			return graph.Config{}, needsIdentity("Graph at "+cfg.Graph.BaseURL+", from "+config.Setting("graph.baseUrl")+",", err)
 		}
 		gc.Credential = cred
 	}

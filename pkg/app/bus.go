@@ -85,7 +85,7 @@ func OpenBus(ctx context.Context, cfg config.Config, log *slog.Logger) (*Bus, er
 
 // serviceBusWhat names cfg's Service Bus namespace and its setting.
 func serviceBusWhat(cfg config.Config) string {
-	return "service bus " + cfg.Queue.ServiceBusNamespace + " (" + config.Setting("queue.serviceBusNamespace") + ")"
+	return "service bus " + cfg.Queue.ServiceBusNamespace + ", from " + config.Setting("queue.serviceBusNamespace") + ","
 }
 
 // OpenQueue opens (creating if needed) the embedded queue file at
