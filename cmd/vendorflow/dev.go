@@ -71,8 +71,10 @@ and an expiry sweep dated after the contractor's one-month contract offboards
 that account. It exits 0 only if all four reached the end.`,
 		Example: `  vendorflow tenantsim --addr 127.0.0.1:8089 &
   VENDORFLOW_GRAPH_BASE_URL=http://127.0.0.1:8089/v1.0 vendorflow dev
+  # three handlers on the Table journal in Azurite (scripts/azurite.sh start;
+  # eval "$(scripts/azurite.sh env)" sets VENDORFLOW_TEST_TABLES)
   VENDORFLOW_GRAPH_BASE_URL=http://127.0.0.1:8089/v1.0 \
-    VENDORFLOW_JOURNAL_TABLE_CONNECTION_STRING="$(scripts/azurite.sh env | cut -d"'" -f2)" \
+    VENDORFLOW_JOURNAL_TABLE_CONNECTION_STRING="$VENDORFLOW_TEST_TABLES" \
     vendorflow dev --instances 3
   vendorflow dev --demo
   vendorflow dev --demo --json

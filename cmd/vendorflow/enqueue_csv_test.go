@@ -235,7 +235,7 @@ func TestEnqueueRosterErrors(t *testing.T) {
 		{"only a header", []string{"--csv", writeFile(t, "e.csv", "vendor,givenName,surname,email,contractStart,contractEnd,sponsor\r\n")}, 2, "a header but no rows"},
 		{"no such file", []string{"--csv", filepath.Join(t.TempDir(), "nope.csv")}, 4, "no such file"},
 		{"a bad --progress", []string{"--csv", good, "--progress", "fancy"}, 2, "--progress must be auto, bar, lines or none"},
-		{"--csv with a kind", []string{"onboard", "--csv", good}, 1, "--csv takes no other arguments"},
+		{"--csv with a kind", []string{"onboard", "--csv", good}, 2, "--csv takes no other arguments"},
 		{"--skip-invalid alone", []string{"onboard", good, "--skip-invalid"}, 2, "go with --csv"},
 		{"a bad -o", []string{"--csv", good, "-o", "yaml"}, 2, "-o must be table or json"},
 	}
