@@ -117,7 +117,7 @@ func openJournal(ctx context.Context, cfg config.Config, clk clock.Clock, readOn
 	if !jc.Shared() {
 		if jc.Path != ":memory:" && !readOnly {
 			if err := os.MkdirAll(filepath.Dir(jc.Path), 0o700); err != nil {
-				return nil, fmt.Errorf("journal directory: %w", err)
+				return nil, domain.Errorf(domain.Invalid, "the journal's directory (%s): %w", config.Setting("journal.path"), err)
 			}
 		}
 		j, err := journal.Open(ctx, journal.Config{Path: jc.Path, Clock: clk, ReadOnly: readOnly})

@@ -94,7 +94,7 @@ func OpenQueue(ctx context.Context, cfg config.Config) (*queue.Queue, error) {
 	path := cfg.Queue.Path
 	if path != ":memory:" {
 		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-			return nil, fmt.Errorf("the queue's directory (%s): %w", config.Setting("queue.path"), err)
+			return nil, domain.Errorf(domain.Invalid, "the queue's directory (%s): %w", config.Setting("queue.path"), err)
 		}
 	}
 	q, err := queue.Open(ctx, queue.Config{Path: path})

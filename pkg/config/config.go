@@ -395,9 +395,14 @@ func (c Config) Validate() error {
 	if c.Journal.TableEndpoint != "" && !c.Journal.TableConnectionString.IsZero() {
 		return domain.Errorf(domain.Invalid, "journal: set journal.tableEndpoint or VENDORFLOW_JOURNAL_TABLE_CONNECTION_STRING, not both")
 	}
+	if strings.ContainsAny(c.Queue.ServiceBusNamespace, ";=") {
+		// Not echoed: a connection string holds a key.
+		return domain.Errorf(domain.Invalid, "%s looks like a connection string (not shown: it may hold a key); "+
+			"give the fully qualified namespace, such as contoso.servicebus.windows.net, and use the app's identity", Setting("queue.serviceBusNamespace"))
+	}
 	g := c.Graph
 	if g.BaseURL != "" && !strings.HasPrefix(g.BaseURL, "https://") && !loopback(g.BaseURL) {
-		return domain.Errorf(domain.Invalid, "graph.baseUrl %q: plain http is allowed only for the local emulator (127.0.0.1, localhost, [::1])", g.BaseURL)
+		return domain.Errorf(domain.Invalid, "%s %q: plain http is allowed only for the local emulator (127.0.0.1, localhost, [::1]); use https", Setting("graph.baseUrl"), g.BaseURL)
 	}
 	return nil
 }
