@@ -42,10 +42,13 @@ dead-lettered (delivered too often, expired).
 }
 
 // withDeadLetters opens the bus (local or Service Bus), runs fn and closes
-// it.
+// it. A local queue must exist: inspecting it never creates one.
 func (m *Main) withDeadLetters(ctx context.Context, g *globals, fn func(handler.DeadLetterStore) error) error {
 	cfg, log, err := m.setup(g)
 	if err != nil {
+		return err
+	}
+	if err := app.CheckQueueExists(cfg); err != nil {
 		return err
 	}
 	bus, err := app.OpenBus(ctx, cfg, log)

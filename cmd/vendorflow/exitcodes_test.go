@@ -1,10 +1,13 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/vendorflow/vendorflow/pkg/queue"
 )
 
 // TestExitCodes: what scripts can rely on, through Main.Run and exitCode
@@ -12,7 +15,7 @@ import (
 // used; what does not exist exits 4; a group run alone prints its help.
 func TestExitCodes(t *testing.T) {
 	env := listJournal(t)
-	env["VENDORFLOW_QUEUE_PATH"] = filepath.Join(t.TempDir(), "queue.db")
+	env["VENDORFLOW_QUEUE_PATH"] = emptyQueue(t)
 	missingJournal := map[string]string{"VENDORFLOW_JOURNAL_PATH": filepath.Join(t.TempDir(), "none.db")}
 	req := writeFile(t, "req.json", validOnboard)
 	tests := []struct {
@@ -78,12 +81,26 @@ func TestExitCodes(t *testing.T) {
 	}
 }
 
+// emptyQueue makes an embedded queue file with nothing in it.
+func emptyQueue(t *testing.T) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "queue.db")
+	q, err := queue.Open(context.Background(), queue.Config{Path: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := q.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
 // TestJSONIsOneDocument: under -o json, stdout holds one JSON document (an
 // object or an array) and nothing else, for every command that reports
 // and can run here without a tenant.
 func TestJSONIsOneDocument(t *testing.T) {
 	env := listJournal(t)
-	env["VENDORFLOW_QUEUE_PATH"] = filepath.Join(t.TempDir(), "queue.db")
+	env["VENDORFLOW_QUEUE_PATH"] = emptyQueue(t)
 	for _, args := range [][]string{
 		{"requests", "list"},
 		{"requests", "show", "on-a"},

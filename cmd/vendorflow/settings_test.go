@@ -36,6 +36,7 @@ func TestMissingSettingsAreNamed(t *testing.T) {
 		azurite   = "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=" + secret + ";TableEndpoint=http://127.0.0.1:10102/devstoreaccount1;"
 	)
 	missingConfig := filepath.Join(dir, "nope.yaml")
+	request := writeFile(t, "req.json", validOnboard)
 	tests := []struct {
 		name string
 		env  map[string]string
@@ -86,9 +87,15 @@ func TestMissingSettingsAreNamed(t *testing.T) {
 			"ServiceBusConnection__fullyQualifiedNamespace": "Endpoint=sb://contoso.servicebus.windows.net/;SharedAccessKeyName=k;SharedAccessKey=" + secret}),
 			[]string{"deadletters", "list"}, 2,
 			"queue.serviceBusNamespace (ServiceBusConnection__fullyQualifiedNamespace) looks like a connection string (not shown: it may hold a key)"},
-		// the embedded queue
+		// the embedded queue: inspecting it never creates it; sending does
+		{"no queue file", local(nil), []string{"deadletters", "list"}, 4,
+			"no queue at " + filepath.Join(dir, "queue.db") + ": set queue.path (VENDORFLOW_QUEUE_PATH) to the queue that vendorflow dev and enqueue use, " +
+				"or queue.serviceBusNamespace (ServiceBusConnection__fullyQualifiedNamespace) to the Service Bus namespace in Azure"},
+		{"a queue path under a file", map[string]string{"VENDORFLOW_QUEUE_PATH": "/dev/null/queue.db"},
+			[]string{"deadletters", "show", "m-1"}, 2,
+			"the queue at /dev/null/queue.db (queue.path (VENDORFLOW_QUEUE_PATH)): stat /dev/null/queue.db: not a directory"},
 		{"a queue path that cannot be made", map[string]string{"VENDORFLOW_QUEUE_PATH": "/dev/null/queue.db"},
-			[]string{"deadletters", "list"}, 2,
+			[]string{"enqueue", "onboard", request}, 2,
 			"the queue's directory (queue.path (VENDORFLOW_QUEUE_PATH)): mkdir /dev/null: not a directory"},
 		// Graph (process, reconcile, barriers check)
 		{"Microsoft Graph without an identity", local(nil), []string{"reconcile", "--dry-run"}, 2,

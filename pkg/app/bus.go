@@ -2,7 +2,9 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -81,6 +83,26 @@ func OpenBus(ctx context.Context, cfg config.Config, log *slog.Logger) (*Bus, er
 			return bus.Close(cctx)
 		},
 	}, nil
+}
+
+// CheckQueueExists refuses, as NotFound naming queue.path, an embedded
+// queue file that does not exist yet: the commands that only inspect the
+// queue (deadletters) would otherwise create an empty one at a mistyped
+// path and report that it holds nothing. Service Bus and ":memory:" pass.
+func CheckQueueExists(cfg config.Config) error {
+	path := cfg.Queue.Path
+	if cfg.Queue.ServiceBusNamespace != "" || path == ":memory:" {
+		return nil
+	}
+	_, err := os.Stat(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return domain.Errorf(domain.NotFound, "no queue at %s: set %s to the queue that vendorflow dev and enqueue use, "+
+			"or %s to the Service Bus namespace in Azure", path, config.Setting("queue.path"), config.Setting("queue.serviceBusNamespace"))
+	case err != nil:
+		return domain.Errorf(domain.Invalid, "the queue at %s (%s): %w", path, config.Setting("queue.path"), err)
+	}
+	return nil
 }
 
 // serviceBusWhat names cfg's Service Bus namespace and its setting.
