@@ -5,7 +5,6 @@ import (
 	"io"
 	"strings"
 	"text/tabwriter"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -39,7 +38,8 @@ func (m *Main) accountsList(g *globals) *cobra.Command {
 		Use:   "list",
 		Short: "List accounts by vendor, state and contracts ending soon",
 		Long: `list prints one line per account the journal knows, by UPN: its vendor,
-state, contract end, and, for an active account, the segment and licences
+state, when its contract ends (UTC; a contract that ends on a date ends at
+the next midnight), and, for an active account, the segment and licences
 its vendor's registry entry gives it, and the sponsor who is warned before
 the contract ends.
 
@@ -93,13 +93,11 @@ func writeAccountRows(w io.Writer, rows []ops.AccountRow, f ops.AccountFilter, w
 		return err
 	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "UPN\tVENDOR\tSTATE\tCONTRACT END\tSEGMENT\tLICENCES\tSPONSOR")
+	// CONTRACT ENDS is the instant access ends (UTC), as every time in the
+	// tables: a contract that ends on a date ends at the next midnight.
+	fmt.Fprintln(tw, "UPN\tVENDOR\tSTATE\tCONTRACT ENDS\tSEGMENT\tLICENCES\tSPONSOR")
 	for _, r := range rows {
-		end := ""
-		if !r.ContractEnd.IsZero() {
-			end = r.ContractEnd.UTC().Format(time.DateOnly)
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.UPN, dash(r.Vendor), r.State, dash(end), dash(r.Segment),
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.UPN, dash(r.Vendor), r.State, dash(formatTime(r.ContractEnd)), dash(r.Segment),
 			dash(strings.Join(r.Licences, ", ")), dash(r.Sponsor))
 	}
 	if err := tw.Flush(); err != nil {

@@ -328,15 +328,15 @@ func TestAccountsListOutputs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := `UPN                VENDOR      STATE   CONTRACT END  SEGMENT      LICENCES                                                    SPONSOR
-Vendor_SA@ABC.com  Contractor  active  2026-12-18    Contractors  MICROSOFT_REMOTE_ASSIST, INFORMATION_PROTECTION_COMPLIANCE  pat.sponsor@ABC.com
+	want := `UPN                VENDOR      STATE   CONTRACT ENDS        SEGMENT      LICENCES                                                    SPONSOR
+Vendor_SA@ABC.com  Contractor  active  2026-12-18 09:00:00  Contractors  MICROSOFT_REMOTE_ASSIST, INFORMATION_PROTECTION_COMPLIANCE  pat.sponsor@ABC.com
 1 account(s); ` + "`vendorflow accounts history UPN`" + ` prints what happened to one
 `
 	if diff := cmp.Diff(want, out); diff != "" {
 		t.Errorf("table (-want +got):\n%s", diff)
 	}
 	out, _, err = runAt(t, listNow, env, "accounts", "list", "--state", "offboarded")
-	if err != nil || !strings.Contains(out, "Vendor1_A_SA@ABC.com  Vendor1  offboarded  2026-12-13    -        -         -\n") {
+	if err != nil || !strings.Contains(out, "Vendor1_A_SA@ABC.com  Vendor1  offboarded  2026-12-13 09:00:00  -        -         -\n") {
 		t.Errorf("an offboarded account shows no segment, licences or sponsor: %v\n%s", err, out)
 	}
 	out, _, err = runAt(t, listNow, env, "accounts", "list", "--state", "deleted", "--expiring-within", "")
