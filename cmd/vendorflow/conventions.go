@@ -98,10 +98,11 @@ func classifyUsage(c *cobra.Command) {
 	case c.Args != nil:
 		check := c.Args
 		c.Args = func(cmd *cobra.Command, args []string) error {
-			if err := check(cmd, args); err != nil {
-				return domain.Errorf(domain.Invalid, "%w; usage: %s", err, cmd.UseLine())
+			err := check(cmd, args)
+			if err == nil || domain.ErrorCode(err) != domain.Internal {
+				return err // nil, or classified by the command itself
 			}
-			return nil
+			return domain.Errorf(domain.Invalid, "%w; usage: %s", err, cmd.UseLine())
 		}
 	}
 	for _, sub := range c.Commands() {

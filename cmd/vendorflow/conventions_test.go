@@ -79,8 +79,9 @@ func walk(c *cobra.Command, fn func(*cobra.Command)) {
 
 // TestEveryCommandFollowsTheConventions walks the whole command tree: every
 // command has a Short and an Example that runs it; every runnable command
-// that is not a group of others reports with -o table|json (outputFlag),
-// unless withoutOutput says why not.
+// that is not a group of others says which arguments it takes (Args) and
+// reports with -o table|json (outputFlag), unless withoutOutput says why
+// not.
 func TestEveryCommandFollowsTheConventions(t *testing.T) {
 	root := NewMain(io.Discard, io.Discard, testEnv(nil)).rootCommand()
 	seen := map[string]bool{}
@@ -98,6 +99,10 @@ func TestEveryCommandFollowsTheConventions(t *testing.T) {
 		}
 		if !c.Runnable() || c.HasSubCommands() {
 			return // a group: it prints its help
+		}
+		// cobra's help takes any topic; every other command says what it takes
+		if c.Args == nil && c.Name() != "help" {
+			t.Errorf("%s has no Args: set it (cobra.NoArgs, cobra.ExactArgs(n), ...), or it takes any arguments silently", path)
 		}
 		out := c.Flags().Lookup("output")
 		why, exempt := withoutOutput[path]
