@@ -1,17 +1,16 @@
 package main
 
 import (
-	"context"
 	"fmt"
+	"io"
 	"os"
-	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/vendorflow/vendorflow/pkg/app"
 	"github.com/vendorflow/vendorflow/pkg/barriers"
 	"github.com/vendorflow/vendorflow/pkg/config"
-	"github.com/vendorflow/vendorflow/pkg/domain"
+	"github.com/vendorflow/vendorflow/pkg/reach"
 )
 
 func (m *Main) barriersCommand(g *globals) *cobra.Command {
@@ -21,22 +20,20 @@ func (m *Main) barriersCommand(g *globals) *cobra.Command {
 		if err != nil {
 			return config.Config{}, barriers.Policy{}, err
 		}
-		p := barriers.DefaultPolicy()
+		var file io.Reader
 		if policyPath != "" {
 			f, err := os.Open(policyPath)
 			if err != nil {
-				return cfg, p, err
+				return cfg, barriers.Policy{}, err
 			}
 			defer f.Close()
-			if p, err = barriers.Read(f); err != nil {
-				return cfg, p, fmt.Errorf("%s: %w", policyPath, err)
-			}
+			file = f
 		}
-		p, err = p.Resolve(cfg.Tenant)
-		if err != nil {
-			return cfg, p, err
+		p, err := reach.Policy(cfg.Tenant, file)
+		if err != nil && policyPath != "" {
+			err = fmt.Errorf("%s: %w", policyPath, err)
 		}
-		return cfg, p, p.Validate()
+		return cfg, p, err
 	}
 	c := &cobra.Command{
 		Use:   "barriers",
@@ -117,70 +114,21 @@ and answers allowed or blocked with the policy that decides it.`,
 				return err
 			}
 			defer st.Close()
-			var segs [2][]string
-			for i, who := range args {
-				if segs[i], err = segmentsOf(cmd.Context(), st, p, who); err != nil {
-					return err
-				}
+			a, err := reach.Checker{Tenant: cfg.Tenant, Policy: p, Directory: st.Graph, Accounts: st.Engine}.Check(cmd.Context(), args[0], args[1])
+			if err != nil {
+				return err
 			}
-			v := p.CheckUsers(segs[0], segs[1])
+			v := a.Verdict
 			verdict := "BLOCKED"
 			if v.Allowed {
 				verdict = "allowed"
 			}
 			out := cmd.OutOrStdout()
-			fmt.Fprintf(out, "%s (%s) → %s (%s): %s\n", args[0], orNone(segs[0]), args[1], orNone(segs[1]), verdict)
+			fmt.Fprintf(out, "%s (%s) → %s (%s): %s\n", args[0], a.From.SegmentsText(), args[1], a.To.SegmentsText(), verdict)
 			fmt.Fprintf(out, "decided by: %s\n%s\n", v.Decider, v.Reason)
 			fmt.Fprintln(out, barriers.EffectiveNotice)
 			return nil
 		},
 	})
 	return c
-}
-
-// segmentsOf resolves a UPN or an external email to the user's segments.
-func segmentsOf(ctx context.Context, st *app.Stack, p barriers.Policy, who string) ([]string, error) {
-	t := st.Config.Tenant
-	var u domain.User
-	if _, err := domain.ParseUPN(who, t.Domain); err == nil {
-		if u, err = st.Graph.FindUser(ctx, who); err != nil {
-			return nil, fmt.Errorf("%s: %w", who, err)
-		}
-	} else {
-		email, perr := domain.ParseEmail(who)
-		if perr != nil {
-			return nil, domain.Errorf(domain.Invalid, "%q is neither a UPN in %s nor an email address", who, t.Domain)
-		}
-		v, ok := vendorForEmail(t, email)
-		if !ok {
-			return nil, domain.Errorf(domain.NotFound, "no vendor allows the domain of %s", email)
-		}
-		if u, err = st.Engine.AccountOf(ctx, v, email); err != nil {
-			return nil, err
-		}
-	}
-	groups, err := st.Graph.MemberOf(ctx, u.ID)
-	if err != nil {
-		return nil, err
-	}
-	return barriers.SegmentFor(p, barriers.UserAttributes(u, groups))
-}
-
-func vendorForEmail(t domain.Tenant, email string) (domain.Vendor, bool) {
-	dom := email[strings.LastIndexByte(email, '@')+1:]
-	for _, v := range t.Vendors {
-		for _, d := range v.EmailDomains {
-			if strings.EqualFold(d, dom) {
-				return v, true
-			}
-		}
-	}
-	return domain.Vendor{}, false
-}
-
-func orNone(s []string) string {
-	if len(s) == 0 {
-		return "no segment"
-	}
-	return strings.Join(s, ", ")
 }
