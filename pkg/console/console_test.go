@@ -159,8 +159,8 @@ func TestPagesRender(t *testing.T) {
 		path string
 		want []string
 	}{
-		{"/api/console/requests", []string{doneID, parkedID, runID, "no free seat of MICROSOFT_REMOTE_ASSIST", "ada@vendor1.com", "bob_SA@ABC.com", "Vendor2", `href="/api/console/requests/` + parkedID + `"`, "3 request(s)"}},
-		{"/api/console/requests/" + parkedID, []string{"parked", "no free seat", "ensure-licenses", "Last error", "validate", `href="/api/console/deadletters/` + parkedID + `"`, "bob@vendor2.com"}},
+		{"/api/console/requests", []string{doneID, parkedID, runID, "no free seat of MICROSOFT_REMOTE_ASSIST", "ada@vendor1.com", "bob_SA@ABC.com", "Vendor2", `href="/api/console/requests/` + parkedID + `" data-request="` + parkedID + `"`, "3 request(s)"}},
+		{"/api/console/requests/" + parkedID, []string{`id="request-status">parked<`, `data-deadletter="` + parkedID + `"`, "no free seat", "ensure-licenses", "Last error", "validate", `href="/api/console/deadletters/` + parkedID + `"`, "bob@vendor2.com"}},
 		{"/api/console/requests/" + doneID, []string{"ensure-user", "took 2.0 s", "None: no message of this request is set aside"}},
 		{"/api/console/deadletters", []string{parkedID, runID + "-retry-1-abc", "MaxDeliveryCountExceeded", `href="/api/console/deadletters/weird%2Fid%3Fx=1%20%232"`, "Replay selected", "Purge all 3…", "3 message(s)"}},
 		{"/api/console/deadletters/" + url.PathEscape(oddMsgID), []string{"not json &lt;b&gt;at all&lt;/b&gt;", "field schemaVersion must be a whole number", `id="replay"`, `value="weird/id?x=1 #2"`}},
