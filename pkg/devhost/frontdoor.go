@@ -35,8 +35,9 @@ func (h *Host) httpFunctions() []funcapp.Function {
 // 500. Unlike Core Tools running locally, authLevel is enforced: a route
 // that is not anonymous needs Config.AdminToken (authorized), else 401,
 // and the token is not passed on; an anonymous route (the console) is
-// forwarded with every header, for the function to authenticate. The
-// front door listens on loopback only. No route → 404; a route whose
+// forwarded with the caller's headers, for the function to authenticate,
+// except the identity headers only App Service authentication may set
+// (spoofable). The front door listens on loopback only. No route → 404; a route whose
 // methods exclude the request's → 405 (our choice).
 func (h *Host) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Path == MetricsPath && h.cfg.Metrics != nil {
@@ -133,6 +134,9 @@ func (h *Host) forward(w http.ResponseWriter, r *http.Request, f funcapp.Functio
 			// callers itself and gets their headers as the host passes them.
 			continue
 		}
+		if spoofable(k) {
+			continue
+		}
 		headers[k] = v
 	}
 	url := "http://" + r.Host + r.URL.RequestURI()
@@ -171,6 +175,19 @@ func (h *Host) forward(w http.ResponseWriter, r *http.Request, f funcapp.Functio
 	w.Header().Set(InstanceHeader, strconv.Itoa(inv.Instance))
 	w.WriteHeader(out.StatusCode)
 	_, _ = io.WriteString(w, out.Body) // the client hung up
+}
+
+// spoofable reports whether a request header is one that App Service
+// authentication sets for the app and never takes from a client (the
+// X-MS-CLIENT-PRINCIPAL* identity headers and the X-MS-TOKEN-* provider
+// tokens: learn.microsoft.com/azure/app-service/
+// configure-authentication-user-identities, "External requests aren't
+// allowed to set these headers"). The front door has no App Service
+// authentication, so it drops them as App Service would, and a console
+// in appservice mode cannot be handed a name a client made up.
+func spoofable(name string) bool {
+	n := strings.ToLower(name)
+	return strings.HasPrefix(n, "x-ms-client-principal") || strings.HasPrefix(n, "x-ms-token-")
 }
 
 // InstanceHeader names the instance (index of Config.Handlers) that

@@ -232,6 +232,11 @@ func TestFrontDoorForwardsTheConsole(t *testing.T) {
 		if tt.header != "" {
 			req.Header.Set(tt.header, tt.value)
 		}
+		// headers only App Service authentication sets never get through
+		req.Header.Set("X-MS-CLIENT-PRINCIPAL-NAME", "mallory@example.com")
+		req.Header.Set("X-Ms-Client-Principal-Id", "made-up")
+		req.Header.Set("X-MS-CLIENT-PRINCIPAL", "e30=")
+		req.Header.Set("X-MS-TOKEN-AAD-ID-TOKEN", "made-up")
 		resp, err := client.Do(req)
 		if err != nil {
 			t.Fatal(err)
@@ -253,6 +258,11 @@ func TestFrontDoorForwardsTheConsole(t *testing.T) {
 		}
 		if tt.header != "" && got.Header(tt.header) != tt.value {
 			t.Errorf("%s %s: the console was not given the caller's %s header", tt.method, tt.path, tt.header)
+		}
+		for k := range got.Headers {
+			if strings.HasPrefix(strings.ToLower(k), "x-ms-") {
+				t.Errorf("%s %s: the console was given the client's %s header", tt.method, tt.path, k)
+			}
 		}
 	}
 	resp, err := send(http.MethodDelete, h.FrontDoorURL()+"/api/console/requests", nil, "", "")
