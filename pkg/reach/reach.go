@@ -140,3 +140,13 @@ func Policy(t domain.Tenant, r io.Reader) (barriers.Policy, error) {
 	}
 	return p, p.Validate()
 }
+
+// Unavailable answers every question with Err's reason: what the console
+// is given when the barrier policy cannot be built from the vendor
+// registry, so that the rest of the app runs on.
+type Unavailable struct{ Err error }
+
+// Check implements the console's ReachChecker.
+func (u Unavailable) Check(context.Context, string, string) (Answer, error) {
+	return Answer{}, domain.Errorf(domain.Invalid, "the barrier policy cannot be built from the vendor registry, so no reachability can be answered: %s; `vendorflow barriers validate` says the same", domain.ErrorMessage(u.Err))
+}

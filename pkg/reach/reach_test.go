@@ -101,3 +101,10 @@ func TestPolicyRefusesABadFile(t *testing.T) {
 		t.Errorf("SegmentsText of no segment = %q", got)
 	}
 }
+
+func TestUnavailable(t *testing.T) {
+	_, err := reach.Unavailable{Err: domain.Errorf(domain.Invalid, "vendor %q has no segment", "V")}.Check(context.Background(), "a", "b")
+	if domain.ErrorCode(err) != domain.Invalid || !strings.Contains(err.Error(), `vendor "V" has no segment`) || !strings.Contains(err.Error(), "barriers validate") {
+		t.Fatalf("Unavailable: %v", err)
+	}
+}
