@@ -1,6 +1,9 @@
 package console_test
 
 import (
+	"errors"
+	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/vendorflow/vendorflow/pkg/console"
@@ -27,5 +30,31 @@ func TestAuthFromEnv(t *testing.T) {
 				t.Errorf("AuthFromEnv = mode %q, token %t, enabled %v; want %q, %t, %v", a.Mode, !a.Token.IsZero(), a.AppServiceAuthEnabled, tt.mode, tt.token != "", tt.enabled)
 			}
 		})
+	}
+}
+
+func TestNewNeedsItsDependencies(t *testing.T) {
+	_, err := console.New(console.Config{BasePath: "/"})
+	for _, want := range []string{"Journal is required", "DeadLetters is required", "Sweep is required", "Reach is required", "BasePath must not be the root"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("New without dependencies: %v; want it to say %q", err, want)
+		}
+	}
+}
+
+// A store that cannot be read: the list answers 500 without the error's
+// detail (it is logged), and the request page still shows the request,
+// saying the messages could not be read.
+func TestStoreDown(t *testing.T) {
+	f := newFixture(t, console.Auth{})
+	ck := f.signIn()
+	f.store.err = errors.New("queue: database is locked at /var/secret/path")
+	r := f.get(ck, "/api/console/deadletters")
+	if r.code != http.StatusInternalServerError || strings.Contains(r.body, "/var/secret/path") || !strings.Contains(r.body, "console: request failed") {
+		t.Errorf("list with the store down: %d:\n%s", r.code, r.body)
+	}
+	r = f.get(ck, "/api/console/requests/"+parkedID)
+	if r.code != http.StatusOK || !strings.Contains(r.body, "could not be read just now") || !strings.Contains(r.body, "no free seat") {
+		t.Errorf("request page with the store down: %d:\n%s", r.code, r.body)
 	}
 }

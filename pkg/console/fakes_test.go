@@ -81,7 +81,9 @@ func (j *journal) Accounts(_ context.Context, fn func(domain.AccountRecord) erro
 
 // store is a fake dead-letter store that records every replay and purge.
 type store struct {
-	mu       sync.Mutex
+	mu sync.Mutex
+	// err, when set, is every call's answer
+	err      error
 	items    []handler.DeadLetter
 	replayed []handler.Filter
 	purged   []handler.Filter
@@ -90,6 +92,9 @@ type store struct {
 func (s *store) List(_ context.Context, f handler.Filter) ([]handler.DeadLetter, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.err != nil {
+		return nil, s.err
+	}
 	var out []handler.DeadLetter
 	for _, d := range s.items {
 		if f.Matches(d) {
