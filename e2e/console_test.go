@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
 	"github.com/vendorflow/vendorflow/pkg/domain"
@@ -55,6 +56,7 @@ func TestConsoleReplayInBrowser(t *testing.T) {
 		chromedp.SetValue(chromedp.CSS("#token"), adminToken),
 		chromedp.Click(chromedp.CSS("#signin")))
 	waitLocation(t, ctx, console+"/requests")
+	session := sessionCookie(t, ctx, s.frontDoor+"/api/console/requests")
 
 	// The requests page lists both; open the parked one by its link.
 	step(t, ctx, "load the requests page", chromedp.Navigate(console+"/requests"))
@@ -112,6 +114,30 @@ func TestConsoleReplayInBrowser(t *testing.T) {
 	t.Logf("the request page showed %s after the replay", strings.Join(seen, " → "))
 
 	// The journal agrees: a second run finished it, and nothing is set aside.
+	step(t, ctx, "open the accounts page", chromedp.Navigate(console+"/accounts"), chromedp.WaitVisible(chromedp.CSS("main table")))
+	shots.take(ctx, "accounts")
+	if !strings.Contains(shots.pages["accounts"], second.upn()) {
+		t.Errorf("the accounts page does not list %s", second.upn())
+	}
+
+	// No page showed a secret: not the admin token, not the session, not
+	// a Temporary Access Pass the emulator mailed.
+	passes := append(s.mailedPasses(first), s.mailedPasses(second)...)
+	if len(passes) < 2 {
+		t.Fatalf("the emulator mailed %d passes to the two people, want one each", len(passes))
+	}
+	secrets := append([]string{adminToken, session}, passes...)
+	for name, html := range shots.pages {
+		for _, secret := range secrets {
+			if strings.Contains(html, secret) {
+				t.Errorf("the %s page shows a secret (%d characters)", name, len(secret))
+			}
+		}
+	}
+	if js, err := chromedp.Run(ctx, chromedp.Evaluate[string]("document.cookie")); err != nil || js != "" {
+		t.Errorf("the page's script sees the cookies %q (%v); the session cookie must be HttpOnly", js, err)
+	}
+
 	st = s.waitRun(parkedID, domain.RequestDone, 2, 20*time.Second)
 	if st.Request.Attempts != 2 {
 		t.Errorf("the replayed request has %d runs, want 2 (the parked run and the replay)", st.Request.Attempts)
@@ -280,11 +306,31 @@ func (s *stack) parkedMessageOf(requestID string) string {
 	return items[0].MessageID
 }
 
-// shooter saves numbered full-page screenshots into the artefact directory.
+// sessionCookie is the value of the console's session cookie for url,
+// which must be HttpOnly, SameSite=Strict and for /api/console only.
+func sessionCookie(t *testing.T, ctx context.Context, url string) string {
+	t.Helper()
+	res, err := chromedp.Call(ctx, network.GetCookies, network.GetCookiesParams{URLs: []string{url}})
+	if err != nil {
+		t.Fatalf("read the browser's cookies: %v", err)
+	}
+	if len(res.Cookies) != 1 {
+		t.Fatalf("after sign-in the browser holds %d cookies for %s, want the session's", len(res.Cookies), url)
+	}
+	c := res.Cookies[0]
+	if !c.HTTPOnly || c.SameSite != network.CookieSameSiteStrict || c.Path != "/api/console" || c.Value == "" {
+		t.Errorf("session cookie %s: HttpOnly %t, SameSite %q, Path %q; want HttpOnly, Strict, /api/console", c.Name, c.HTTPOnly, c.SameSite, c.Path)
+	}
+	return c.Value
+}
+
+// shooter saves numbered full-page screenshots into the artefact directory,
+// and keeps each page's HTML.
 type shooter struct {
-	t   *testing.T
-	dir string
-	n   int
+	t     *testing.T
+	dir   string
+	n     int
+	pages map[string]string
 }
 
 // newShooter makes the artefact directory: $VENDORFLOW_ARTIFACTS, else
@@ -304,15 +350,20 @@ func newShooter(t *testing.T) *shooter {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatalf("artefact directory: %v", err)
 	}
-	return &shooter{t: t, dir: dir}
+	return &shooter{t: t, dir: dir, pages: map[string]string{}}
 }
 
-// take saves the page as NN-name.png and logs its path.
+// take saves the page as NN-name.png, logs its path and keeps its HTML.
 func (s *shooter) take(ctx context.Context, name string) {
 	s.t.Helper()
 	s.n++
 	sctx, cancel := context.WithTimeout(ctx, stepTimeout)
 	defer cancel()
+	html, err := chromedp.Run(sctx, chromedp.OuterHTML(chromedp.CSS("html")))
+	if err != nil {
+		s.t.Errorf("the HTML of %s: %v", name, err)
+	}
+	s.pages[name] = html
 	png, err := chromedp.Run(sctx, chromedp.FullScreenshot(100))
 	if err != nil {
 		s.t.Errorf("screenshot %s: %v", name, err)
