@@ -189,6 +189,7 @@ func newBrowser(t *testing.T, path string) context.Context {
 		chromedp.NoDefaultBrowserCheck,
 		chromedp.WindowSize(1280, 900),
 		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-dev-shm-usage", true), // a container's small /dev/shm crashes tabs
 		chromedp.Flag("disable-background-networking", true),
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true),
