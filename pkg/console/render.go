@@ -56,11 +56,14 @@ var funcs = template.FuncMap{
 		}
 		return t.UTC().Format("2006-01-02 15:04:05 UTC")
 	},
-	"date": func(t time.Time) string {
+	// minute is a contract end: a date-only end is stored as the next
+	// midnight, so the time is shown too (2027-03-09 00:00 is the end of
+	// 2027-03-08), never a date alone that reads a day late
+	"minute": func(t time.Time) string {
 		if t.IsZero() {
 			return "—"
 		}
-		return t.UTC().Format(time.DateOnly)
+		return t.UTC().Format("2006-01-02 15:04")
 	},
 	"took": func(from, to time.Time) string {
 		if from.IsZero() || to.IsZero() || to.Before(from) {
