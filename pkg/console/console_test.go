@@ -165,6 +165,7 @@ func TestPagesRender(t *testing.T) {
 		{"/api/console/deadletters", []string{parkedID, runID + "-retry-1-abc", "MaxDeliveryCountExceeded", `href="/api/console/deadletters/weird%2Fid%3Fx=1%20%232"`, "Replay selected", "Purge all 3…", "3 message(s)"}},
 		{"/api/console/deadletters/" + url.PathEscape(oddMsgID), []string{"not json &lt;b&gt;at all&lt;/b&gt;", "field schemaVersion must be a whole number", `id="replay"`, `value="weird/id?x=1 #2"`}},
 		{"/api/console/deadletters/" + parkedID, []string{"&#34;requestId&#34;: &#34;" + parkedID + "&#34;", "\n  &#34;vendor&#34;: &#34;Vendor2&#34;", "Reschedules"}},
+		{"/api/console/deadletters/" + runID + "-retry-1-abc", []string{"Deliveries", "10 <span", "MaxDeliveryCountExceeded", `href="/api/console/requests/` + runID + `"`}},
 		{"/api/console/accounts", []string{"ada_SA@ABC.com", "cy_SA@ABC.com", "2027-03-25 09:00", "MICROSOFT_REMOTE_ASSIST", "pat.sponsor@ABC.com", "offboarded", "3 account(s)"}},
 		{"/api/console/expiry", []string{"old_SA@ABC.com", "expiry-0123abcd", "pat.sponsor@ABC.com", "no sponsor known", "gone_SA@ABC.com", "14 days", "30 days"}},
 		{"/api/console/reach", []string{`name="a"`, `name="b"`}},
