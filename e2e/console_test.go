@@ -26,7 +26,8 @@ import (
 // signs in, finds on the requests page the onboarding parked for want of a
 // seat, opens it, goes to its parked message, replays it once a seat has
 // been bought, and watches the request page until it says done. Each step
-// leaves a screenshot in the artefact directory (consoleArtifacts).
+// leaves a screenshot in the artefact directory (newShooter), and no page
+// shows a secret.
 func TestConsoleReplayInBrowser(t *testing.T) {
 	browser := chromiumPath(t)
 	// one seat of Remote Assist and of the barrier licence: the second
@@ -113,7 +114,7 @@ func TestConsoleReplayInBrowser(t *testing.T) {
 	shots.take(ctx, "request-done")
 	t.Logf("the request page showed %s after the replay", strings.Join(seen, " → "))
 
-	// The journal agrees: a second run finished it, and nothing is set aside.
+	// The accounts page lists the account.
 	step(t, ctx, "open the accounts page", chromedp.Navigate(console+"/accounts"), chromedp.WaitVisible(chromedp.CSS("main table")))
 	shots.take(ctx, "accounts")
 	if !strings.Contains(shots.pages["accounts"], second.upn()) {
@@ -138,6 +139,7 @@ func TestConsoleReplayInBrowser(t *testing.T) {
 		t.Errorf("the page's script sees the cookies %q (%v); the session cookie must be HttpOnly", js, err)
 	}
 
+	// The journal agrees: a second run finished it, and nothing is set aside.
 	st = s.waitRun(parkedID, domain.RequestDone, 2, 20*time.Second)
 	if st.Request.Attempts != 2 {
 		t.Errorf("the replayed request has %d runs, want 2 (the parked run and the replay)", st.Request.Attempts)
