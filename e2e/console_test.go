@@ -59,6 +59,11 @@ func TestConsoleReplayInBrowser(t *testing.T) {
 	waitLocation(t, ctx, console+"/requests")
 	session := sessionCookie(t, ctx, s.frontDoor+"/api/console/requests")
 
+	// The dead letters list the parked message.
+	step(t, ctx, "load the dead letters", chromedp.Navigate(console+"/deadletters"),
+		chromedp.WaitVisible(chromedp.CSS(fmt.Sprintf(`main a[href$="/deadletters/%s"]`, url.PathEscape(msgID)))))
+	shots.take(ctx, "deadletters")
+
 	// The requests page lists both; open the parked one by its link.
 	step(t, ctx, "load the requests page", chromedp.Navigate(console+"/requests"))
 	parkedLink := chromedp.CSS(fmt.Sprintf(`a[data-request=%q]`, parkedID))
@@ -119,6 +124,18 @@ func TestConsoleReplayInBrowser(t *testing.T) {
 	shots.take(ctx, "accounts")
 	if !strings.Contains(shots.pages["accounts"], second.upn()) {
 		t.Errorf("the accounts page does not list %s", second.upn())
+	}
+
+	// The expiry preview and "can A reach B": two vendors' people are
+	// kept apart by the vendor-isolation preset.
+	step(t, ctx, "open the expiry preview", chromedp.Navigate(console+"/expiry"), chromedp.WaitVisible(chromedp.CSS("main h2")))
+	shots.take(ctx, "expiry")
+	step(t, ctx, "ask whether the two can reach each other",
+		chromedp.Navigate(console+"/reach?a="+url.QueryEscape(first.upn())+"&b="+url.QueryEscape(second.email())),
+		chromedp.WaitVisible(chromedp.CSS("main .verdict")))
+	shots.take(ctx, "reach")
+	if verdict, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("main .verdict strong"))); err != nil || verdict != "blocked" {
+		t.Errorf("reach %s → %s: %q (%v), want blocked (Vendor1 and Vendor2 are kept apart)", first.upn(), second.email(), verdict, err)
 	}
 
 	// No page showed a secret: not the admin token, not the session, not
@@ -337,7 +354,7 @@ type shooter struct {
 }
 
 // newShooter makes the artefact directory: $VENDORFLOW_ARTIFACTS, else
-// artifacts/console/ at the module root (ignored by git).
+// artifacts/console/ at the module root (ignored by git), emptied first.
 func newShooter(t *testing.T) *shooter {
 	t.Helper()
 	dir := os.Getenv("VENDORFLOW_ARTIFACTS")
@@ -349,6 +366,11 @@ func newShooter(t *testing.T) *shooter {
 			t.Fatal(err)
 		}
 		dir = filepath.Join(root, "artifacts", "console")
+		// the default directory is this test's own: no screenshot of an
+		// earlier run is left to be mistaken for this one's
+		if err := os.RemoveAll(dir); err != nil {
+			t.Fatalf("artefact directory: %v", err)
+		}
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatalf("artefact directory: %v", err)
