@@ -1,11 +1,9 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"os"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -13,6 +11,7 @@ import (
 	"github.com/vendorflow/vendorflow/pkg/barriers"
 	"github.com/vendorflow/vendorflow/pkg/config"
 	"github.com/vendorflow/vendorflow/pkg/domain"
+	"github.com/vendorflow/vendorflow/pkg/reach"
 )
 
 func (m *Main) barriersCommand(g *globals) *cobra.Command {
@@ -22,22 +21,20 @@ func (m *Main) barriersCommand(g *globals) *cobra.Command {
 		if err != nil {
 			return config.Config{}, barriers.Policy{}, err
 		}
-		p := barriers.DefaultPolicy()
+		var file io.Reader
 		if policyPath != "" {
 			f, err := os.Open(policyPath)
 			if err != nil {
-				return cfg, p, domain.Errorf(domain.Invalid, "--policy: %w", err)
+				return cfg, barriers.Policy{}, domain.Errorf(domain.Invalid, "--policy: %w", err)
 			}
 			defer f.Close()
-			if p, err = barriers.Read(f); err != nil {
-				return cfg, p, domain.Errorf(domain.Invalid, "--policy %s: %w", policyPath, err)
-			}
+			file = f
 		}
-		p, err = p.Resolve(cfg.Tenant)
-		if err != nil {
-			return cfg, p, err
+		p, err := reach.Policy(cfg.Tenant, file)
+		if err != nil && policyPath != "" {
+			err = domain.Errorf(domain.Invalid, "--policy %s: %w", policyPath, err)
 		}
-		return cfg, p, p.Validate()
+		return cfg, p, err
 	})
 	c := &cobra.Command{
 		Use:   "barriers",
@@ -174,8 +171,8 @@ cells[i][j] is the verdict for segments[i] reaching segments[j].`,
 	return c
 }
 
-// reach is what check reports: who, their segments, and the verdict.
-type reach struct {
+// reachAnswer is what check reports: who, their segments, and the verdict.
+type reachAnswer struct {
 	From         string   `json:"from"`
 	FromSegments []string `json:"fromSegments"`
 	To           string   `json:"to"`
@@ -210,70 +207,21 @@ and answers allowed or blocked with the policy that decides it.`,
 			return err
 		}
 		defer st.Close()
-		var segs [2][]string
-		for i, who := range args {
-			if segs[i], err = segmentsOf(cmd.Context(), st, p, who); err != nil {
-				return err
-			}
+		a, err := reach.Checker{Tenant: cfg.Tenant, Policy: p, Directory: st.Graph, Accounts: st.Engine}.Check(cmd.Context(), args[0], args[1])
+		if err != nil {
+			return err
 		}
-		r := reach{From: args[0], FromSegments: nonNil(segs[0]), To: args[1], ToSegments: nonNil(segs[1]),
-			Verdict: p.CheckUsers(segs[0], segs[1]), Notice: barriers.EffectiveNotice}
+		r := reachAnswer{From: args[0], FromSegments: nonNil(a.From.Segments), To: args[1], ToSegments: nonNil(a.To.Segments),
+			Verdict: a.Verdict, Notice: barriers.EffectiveNotice}
 		return o.write(cmd.OutOrStdout(), r, func(out io.Writer) error {
 			verdict := "BLOCKED"
 			if r.Allowed {
 				verdict = "allowed"
 			}
-			fmt.Fprintf(out, "%s (%s) → %s (%s): %s\n", r.From, orNone(r.FromSegments), r.To, orNone(r.ToSegments), verdict)
+			fmt.Fprintf(out, "%s (%s) → %s (%s): %s\n", r.From, a.From.SegmentsText(), r.To, a.To.SegmentsText(), verdict)
 			_, err := fmt.Fprintf(out, "decided by: %s\n%s\n%s\n", r.Decider, r.Reason, r.Notice)
 			return err
 		})
 	}
 	return c
-}
-
-// segmentsOf resolves a UPN or an external email to the user's segments.
-func segmentsOf(ctx context.Context, st *app.Stack, p barriers.Policy, who string) ([]string, error) {
-	t := st.Config.Tenant
-	var u domain.User
-	if _, err := domain.ParseUPN(who, t.Domain); err == nil {
-		if u, err = st.Graph.FindUser(ctx, who); err != nil {
-			return nil, fmt.Errorf("%s: %w", who, err)
-		}
-	} else {
-		email, perr := domain.ParseEmail(who)
-		if perr != nil {
-			return nil, domain.Errorf(domain.Invalid, "%q is neither a UPN in %s nor an email address", who, t.Domain)
-		}
-		v, ok := vendorForEmail(t, email)
-		if !ok {
-			return nil, domain.Errorf(domain.NotFound, "no vendor allows the domain of %s", email)
-		}
-		if u, err = st.Engine.AccountOf(ctx, v, email); err != nil {
-			return nil, err
-		}
-	}
-	groups, err := st.Graph.MemberOf(ctx, u.ID)
-	if err != nil {
-		return nil, err
-	}
-	return barriers.SegmentFor(p, barriers.UserAttributes(u, groups))
-}
-
-func vendorForEmail(t domain.Tenant, email string) (domain.Vendor, bool) {
-	dom := email[strings.LastIndexByte(email, '@')+1:]
-	for _, v := range t.Vendors {
-		for _, d := range v.EmailDomains {
-			if strings.EqualFold(d, dom) {
-				return v, true
-			}
-		}
-	}
-	return domain.Vendor{}, false
-}
-
-func orNone(s []string) string {
-	if len(s) == 0 {
-		return "no segment"
-	}
-	return strings.Join(s, ", ")
 }

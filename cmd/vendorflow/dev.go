@@ -46,7 +46,8 @@ Without --demo it is the local Functions host: it starts the custom handler
 (` + "`vendorflow serve`" + `) as a child process, feeds it the onboard and offboard
 messages of the embedded queue at queue.path ($VENDORFLOW_QUEUE_PATH) with the
 real host's peek-lock behaviour, fires the expiry sweep on its schedule, and
-serves the HTTP functions (status, deadletters) on a local front door, with
+serves the HTTP functions (status, deadletters, the ops console at
+/api/console/: docs/console.md) on a local front door, with
 its Prometheus metrics and every handler's at /metrics (the admin token as a
 bearer token; docs/observability.md). It runs until Ctrl-C. Send requests with ` + "`vendorflow enqueue`" + `, inspect what was set
 aside with ` + "`vendorflow deadletters`" + `. Graph must point somewhere: a real
@@ -218,6 +219,12 @@ func (m *Main) runDevHost(ctx context.Context, g *globals, addr string, schedule
 	if o.instances > 1 && !cfg.Journal.Shared() && cfg.Journal.Path == ":memory:" {
 		return domain.Errorf(domain.Invalid, "--instances needs a journal the instances can share: a file (journal.path) or Table Storage, not :memory:")
 	}
+	// the handlers' console signs its operators in with the front door's
+	// token, so the token is made up (or taken) before they start
+	token, chosen, err := m.adminToken()
+	if err != nil {
+		return err
+	}
 	exe, err := os.Executable()
 	if err != nil {
 		return fmt.Errorf("locate the vendorflow binary for the handler: %w", err)
@@ -233,7 +240,7 @@ func (m *Main) runDevHost(ctx context.Context, g *globals, addr string, schedule
 		sup, err := devhost.NewSupervisor(devhost.SupervisorConfig{
 			Command: exe,
 			Args:    args,
-			Env:     devChildEnv(cfg),
+			Env:     devChildEnv(cfg, token),
 			Logger:  log.With("instance", i),
 		})
 		if err != nil {
@@ -251,10 +258,6 @@ func (m *Main) runDevHost(ctx context.Context, g *globals, addr string, schedule
 		if v != "" {
 			settings[k] = v
 		}
-	}
-	token, chosen, err := m.adminToken()
-	if err != nil {
-		return err
 	}
 	met, metricsHandler, err := devMetrics(q, cfg, sups, log)
 	if err != nil {
@@ -283,6 +286,7 @@ func (m *Main) runDevHost(ctx context.Context, g *globals, addr string, schedule
 		// printed once, to the terminal only: never logged
 		fmt.Fprintf(out, "  admin token %s (the %s header of the ops routes; %s chooses it)\n", token, devhost.KeyHeader, EnvAdminToken)
 	}
+	fmt.Fprintf(out, "  console     %s/api/console/ (sign in with the admin token)\n", host.FrontDoorURL())
 	fmt.Fprintf(out, "  metrics     %s%s (Prometheus; the admin token as a bearer token)\n", host.FrontDoorURL(), devhost.MetricsPath)
 	fmt.Fprintf(out, "  queue       %s\n", cfg.Queue.Path)
 	for i, sup := range sups {
@@ -355,15 +359,17 @@ func (m *Main) adminToken() (token string, chosen bool, err error) {
 }
 
 // devChildEnv is the handler's environment: ours (VENDORFLOW_* and the
-// Azure variables pass through, the Table journal's among them, the admin
-// token does not), with the
-// Graph endpoint, queue and journal files and queue names the host
-// resolved, so that handlers and host agree.
-func devChildEnv(cfg config.Config) []string {
+// Azure variables pass through, the Table journal's among them), with the
+// admin token the front door uses (the handlers' ops console signs its
+// operators in with it, as the app setting does in Azure), and the Graph
+// endpoint, queue and journal files and queue names the host resolved, so
+// that handlers and host agree.
+func devChildEnv(cfg config.Config, adminToken string) []string {
 	env := slices.DeleteFunc(os.Environ(), func(kv string) bool {
-		return strings.HasPrefix(kv, EnvAdminToken+"=") // the front door's, not the handlers'
+		return strings.HasPrefix(kv, EnvAdminToken+"=") // set below, made up or not
 	})
 	return append(env,
+		EnvAdminToken+"="+adminToken,
 		"VENDORFLOW_QUEUE_PATH="+cfg.Queue.Path,
 		"VENDORFLOW_JOURNAL_PATH="+cfg.Journal.Path,
 		"VENDORFLOW_GRAPH_BASE_URL="+cfg.Graph.BaseURL,

@@ -41,7 +41,8 @@ it, and the host invokes each function with POST /<function> on
 127.0.0.1:$FUNCTIONS_CUSTOMHANDLER_PORT, after polling GET / until it answers.
 It processes onboard and offboard messages (rescheduling with backoff or
 parking what fails), runs the expiry sweep, and answers the deadletters and
-status HTTP functions. It stops gracefully on SIGTERM. GET /metrics on the same
+status HTTP functions and the ops console (/api/console/, signed in with
+VENDORFLOW_ADMIN_TOKEN; docs/console.md). It stops gracefully on SIGTERM. GET /metrics on the same
 loopback address serves its Prometheus metrics (docs/observability.md).
 
 In Azure (WEBSITE_INSTANCE_ID is set, or VENDORFLOW_RUNTIME=azure) it refuses
@@ -106,7 +107,14 @@ func (m *Main) runServe(ctx context.Context, g *globals, addr string, newBus bus
 	// A run whose first Graph write would wait long is rescheduled for
 	// then instead of holding its message's lock.
 	admission, _ := st.WriteBudget.(handler.WriteAdmission)
+	// the ops console (the console function): its sign-in and forms use
+	// the admin token of the environment (VENDORFLOW_ADMIN_TOKEN)
+	con, err := st.Console(bus, m.LookupEnv, log)
+	if err != nil {
+		return err
+	}
 	h, err := handler.New(handler.Config{
+		Console:   con,
 		Admission: admission,
 		Processor: st.Engine,
 		// the adapter itself, not the app.Bus around it, so that the sweep

@@ -33,8 +33,11 @@ func (h *Host) httpFunctions() []funcapp.Function {
 // Params, Identities, Body}, REFERENCE.md §1); the handler's http output
 // (Outputs[<HTTPOutput>]) becomes the response. A failed invocation answers
 // 500. Unlike Core Tools running locally, authLevel is enforced: a route
-// that is not anonymous needs Config.AdminToken (authorized), else 401;
-// the front door listens on loopback only. No route → 404; a route whose
+// that is not anonymous needs Config.AdminToken (authorized), else 401,
+// and the token is not passed on; an anonymous route (the console) is
+// forwarded with the caller's headers, for the function to authenticate,
+// except the identity headers only App Service authentication may set
+// (spoofable). The front door listens on loopback only. No route → 404; a route whose
 // methods exclude the request's → 405 (our choice).
 func (h *Host) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Path == MetricsPath && h.cfg.Metrics != nil {
@@ -123,9 +126,16 @@ func (h *Host) forward(w http.ResponseWriter, r *http.Request, f funcapp.Functio
 		query[k] = strings.Join(v, ",")
 	}
 	headers := map[string][]string{}
+	anonymous := strings.EqualFold(f.AuthLevel, "anonymous")
 	for k, v := range r.Header {
-		if strings.EqualFold(k, KeyHeader) || strings.EqualFold(k, "Authorization") {
-			continue // the token stops here: the handler neither needs nor logs it
+		if !anonymous && (strings.EqualFold(k, KeyHeader) || strings.EqualFold(k, "Authorization")) {
+			// the token stops here: the handler neither needs nor logs
+			// it. An anonymous function (the console) authenticates its
+			// callers itself and gets their headers as the host passes them.
+			continue
+		}
+		if spoofable(k) {
+			continue
 		}
 		headers[k] = v
 	}
@@ -167,6 +177,19 @@ func (h *Host) forward(w http.ResponseWriter, r *http.Request, f funcapp.Functio
 	_, _ = io.WriteString(w, out.Body) // the client hung up
 }
 
+// spoofable reports whether a request header is one that App Service
+// authentication sets for the app and never takes from a client (the
+// X-MS-CLIENT-PRINCIPAL* identity headers and the X-MS-TOKEN-* provider
+// tokens: learn.microsoft.com/azure/app-service/
+// configure-authentication-user-identities, "External requests aren't
+// allowed to set these headers"). The front door has no App Service
+// authentication, so it drops them as App Service would, and a console
+// in appservice mode cannot be handed a name a client made up.
+func spoofable(name string) bool {
+	n := strings.ToLower(name)
+	return strings.HasPrefix(n, "x-ms-client-principal") || strings.HasPrefix(n, "x-ms-token-")
+}
+
 // InstanceHeader names the instance (index of Config.Handlers) that
 // answered a front-door request.
 const InstanceHeader = "X-Vendorflow-Dev-Instance"
@@ -187,21 +210,28 @@ func httpOutput(body []byte, name string) (funchost.HTTPOutput, error) {
 
 // matchRoute matches path (without /api/) against a function.json route
 // template: literal segments compare case-insensitively, {name} takes one
-// segment, {name?} is optional (trailing only), and a ":constraint" suffix
-// in a parameter is ignored.
+// segment, {name?} is optional (trailing only), a ":constraint" suffix in
+// a parameter is ignored, and a last {*name} (or {**name}) is a catch-all:
+// it takes the rest of the path, slashes included, or nothing, as ASP.NET
+// Core's routing, which the Functions host uses, does.
 func matchRoute(route, path string) (map[string]string, bool) {
 	tmpl := strings.Split(strings.Trim(route, "/"), "/")
 	segs := strings.Split(strings.Trim(path, "/"), "/")
 	if len(segs) == 1 && segs[0] == "" {
 		segs = nil
 	}
-	if len(segs) > len(tmpl) {
-		return nil, false
-	}
 	params := map[string]string{}
 	for i, t := range tmpl {
 		if name, ok := strings.CutPrefix(t, "{"); ok && strings.HasSuffix(name, "}") {
 			name = strings.TrimSuffix(name, "}")
+			if rest, ok := strings.CutPrefix(name, "*"); ok && i == len(tmpl)-1 {
+				rest = strings.TrimPrefix(rest, "*")
+				rest, _, _ = strings.Cut(strings.TrimSuffix(rest, "?"), ":")
+				if i < len(segs) {
+					params[rest] = strings.Join(segs[i:], "/")
+				}
+				return params, true
+			}
 			optional := strings.HasSuffix(name, "?")
 			name = strings.TrimSuffix(name, "?")
 			name, _, _ = strings.Cut(name, ":")
@@ -217,6 +247,9 @@ func matchRoute(route, path string) (map[string]string, bool) {
 		if i >= len(segs) || !strings.EqualFold(t, segs[i]) {
 			return nil, false
 		}
+	}
+	if len(segs) > len(tmpl) {
+		return nil, false
 	}
 	return params, true
 }

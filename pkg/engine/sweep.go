@@ -112,21 +112,9 @@ func expiryRequestID(upn string, end time.Time) string {
 // under its account lease (retire), and returns their UPNs. Deleted accounts stay restorable for 30 days
 // (REFERENCE §2), so a re-onboarding restores rather than collides.
 func (e *Engine) DeletePastRetention(ctx context.Context, now time.Time) ([]string, error) {
-	t := e.cfg.Tenant
-	disabled := false
-	cutoff := now.Add(-time.Duration(t.Retention))
-	var victims []domain.User
-	err := e.dir.ListUsers(ctx, domain.UserQuery{
-		MarkerAttribute: t.MarkerAttribute, MarkerValue: t.MarkerValue,
-		LeaveBefore: cutoff, Enabled: &disabled, Brief: true,
-	}, func(u domain.User) error {
-		if t.Manages(u) && !u.AccountEnabled && !u.EmployeeLeaveDateTime.IsZero() && !u.EmployeeLeaveDateTime.After(cutoff) {
-			victims = append(victims, u)
-		}
-		return nil
-	})
+	victims, cutoff, err := e.pastRetention(ctx, now)
 	if err != nil {
-		return nil, fmt.Errorf("list accounts past retention: %w", err)
+		return nil, err
 	}
 	owner := runOwner(KindRetention)
 	var deleted []string
@@ -140,6 +128,37 @@ func (e *Engine) DeletePastRetention(ctx context.Context, now time.Time) ([]stri
 		}
 	}
 	return deleted, nil
+}
+
+// pastRetention lists the accounts the retention pass deletes at now, and
+// the cutoff: a contract that ended at or before it is past retention. It
+// only reads.
+func (e *Engine) pastRetention(ctx context.Context, now time.Time) ([]domain.User, time.Time, error) {
+	t := e.cfg.Tenant
+	disabled := false
+	cutoff := now.Add(-time.Duration(t.Retention))
+	var victims []domain.User
+	err := e.dir.ListUsers(ctx, domain.UserQuery{
+		MarkerAttribute: t.MarkerAttribute, MarkerValue: t.MarkerValue,
+		LeaveBefore: cutoff, Enabled: &disabled, Brief: true,
+	}, func(u domain.User) error {
+		if deletable(t, u, cutoff) {
+			victims = append(victims, u)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, cutoff, fmt.Errorf("list accounts past retention: %w", err)
+	}
+	return victims, cutoff, nil
+}
+
+// deletable is the retention rule: an account vendorflow manages, disabled,
+// whose contract ended at or before cutoff. The listing applies it, and
+// retire again under the lease, since a request may have changed the
+// account in between.
+func deletable(t domain.Tenant, u domain.User, cutoff time.Time) bool {
+	return t.Manages(u) && !u.AccountEnabled && !u.EmployeeLeaveDateTime.IsZero() && !u.EmployeeLeaveDateTime.After(cutoff)
 }
 
 // KindRetention names the retention pass on the account leases it takes.
@@ -172,7 +191,7 @@ func (e *Engine) retire(ctx context.Context, owner string, u domain.User, cutoff
 		// deleted already (by an overlapping sweep): record it as such
 	case err != nil:
 		return false, fmt.Errorf("read %s: %w", u.UPN, err)
-	case !t.Manages(cur) || cur.AccountEnabled || cur.EmployeeLeaveDateTime.IsZero() || cur.EmployeeLeaveDateTime.After(cutoff):
+	case !deletable(t, cur, cutoff):
 		e.log.InfoContext(ctx, "account changed since the listing; kept", "upn", u.UPN)
 		return false, nil
 	default:

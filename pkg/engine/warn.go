@@ -72,25 +72,61 @@ func (e *Engine) warnOne(ctx context.Context, owner string, u domain.User, now t
 			e.log.WarnContext(ctx, "lease not released; it will expire", "upn", u.UPN, "error", err)
 		}
 	}()
-	a, err := e.j.Account(ctx, u.UPN)
-	if domain.ErrorCode(err) == domain.NotFound || (err == nil && a.Sponsor == "") {
-		e.log.InfoContext(ctx, "no sponsor known; not warned", "upn", u.UPN)
-		return nil, nil
-	}
+	d, err := e.warnDecision(ctx, u)
 	if err != nil {
 		return nil, err
 	}
-	end := u.EmployeeLeaveDateTime.UTC()
-	if a.WarnedFor.Equal(end) {
+	if d.skip == SkipNoSponsor {
+		e.log.InfoContext(ctx, "no sponsor known; not warned", "upn", u.UPN)
+	}
+	if d.skip != "" {
 		return nil, nil
 	}
-	if err := e.dir.SendMail(ctx, t.Sender, expiryMail(t, u, a.Sponsor, now)); err != nil {
-		return nil, fmt.Errorf("warn %s about %s: %w", a.Sponsor, u.UPN, err)
+	w := d.warning
+	if err := e.dir.SendMail(ctx, t.Sender, expiryMail(t, u, w.Sponsor, now)); err != nil {
+		return nil, fmt.Errorf("warn %s about %s: %w", w.Sponsor, u.UPN, err)
 	}
-	if err := e.saveAccount(ctx, u.UPN, func(r *domain.AccountRecord) { r.WarnedFor = end }); err != nil {
+	if err := e.saveAccount(ctx, u.UPN, func(r *domain.AccountRecord) { r.WarnedFor = w.ContractEnd }); err != nil {
 		return nil, err
 	}
-	return &Warning{UPN: u.UPN, Sponsor: a.Sponsor, ContractEnd: end}, nil
+	return &w, nil
+}
+
+// Why a sweep warns no sponsor about an account whose contract ends soon
+// (SweepPreview.NotWarned).
+const (
+	// SkipNoSponsor: the journal knows no sponsor for the account.
+	SkipNoSponsor = "no sponsor known"
+	// SkipWarned: the sponsor was warned for this contract end already.
+	SkipWarned = "sponsor already warned for this contract end"
+)
+
+// warnOutcome is what the sweep would do about one account ending soon:
+// warn (skip empty) or not, and why.
+type warnOutcome struct {
+	warning Warning
+	skip    string
+}
+
+// warnDecision reads u's journal record and decides whether its sponsor is
+// due a warning for u's contract end: the one rule warnOne (under the
+// account's lease) and PreviewSweep (without it) share. It only reads.
+func (e *Engine) warnDecision(ctx context.Context, u domain.User) (warnOutcome, error) {
+	end := u.EmployeeLeaveDateTime.UTC()
+	out := warnOutcome{warning: Warning{UPN: u.UPN, ContractEnd: end}}
+	a, err := e.j.Account(ctx, u.UPN)
+	switch {
+	case domain.ErrorCode(err) == domain.NotFound || (err == nil && a.Sponsor == ""):
+		out.skip = SkipNoSponsor
+		return out, nil
+	case err != nil:
+		return warnOutcome{}, err
+	}
+	out.warning.Sponsor = a.Sponsor
+	if a.WarnedFor.Equal(end) {
+		out.skip = SkipWarned
+	}
+	return out, nil
 }
 
 // sweepOwner names one sweep's leases.

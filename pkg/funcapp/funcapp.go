@@ -30,6 +30,7 @@ const (
 	Reconcile   = "reconcile"
 	DeadLetters = "deadletters"
 	Status      = "status"
+	Console     = "console"
 )
 
 // ServiceBusConnection is the connection-setting prefix of the Service Bus
@@ -71,6 +72,14 @@ func Functions() []Function {
 		{
 			Name: Status, Trigger: TriggerHTTP, Binding: "req", HTTPOutput: "res",
 			AuthLevel: "function", Methods: []string{"get"}, Route: "status/{requestId}",
+		},
+		{
+			// The ops console (pkg/console) authenticates every request
+			// itself: a browser cannot send a function key with each
+			// request, and a key in every link would put a secret in the
+			// page (docs/console.md).
+			Name: Console, Trigger: TriggerHTTP, Binding: "req", HTTPOutput: "res",
+			AuthLevel: "anonymous", Methods: []string{"get", "post"}, Route: "console/{*path}",
 		},
 	}
 }

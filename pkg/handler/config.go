@@ -3,6 +3,7 @@ package handler
 import (
 	"errors"
 	"log/slog"
+	"net/http"
 	"time"
 
 	"github.com/vendorflow/vendorflow/pkg/clock"
@@ -59,6 +60,9 @@ type Config struct {
 	// Observer, when set, is told what became of each onboard and
 	// offboard invocation (pkg/metrics counts them). It must not block.
 	Observer func(Settled)
+	// Console serves the ops console's pages (pkg/console) for the
+	// console function; nil answers that function 404.
+	Console http.Handler
 }
 
 // SetDefaults fills unset fields.

@@ -38,7 +38,9 @@ func New(cfg Config) (*Handler, error) {
 //   - POST /onboard and /offboard (Service Bus, binding "message");
 //   - POST /expiry-sweep (timer, binding "timer");
 //   - POST /deadletters and /status (HTTP, binding "req", reply in
-//     Outputs["res"]).
+//     Outputs["res"]);
+//   - POST /console (HTTP, binding "req"): the ops console's pages, the
+//     reply in Outputs["res"] as Config.Console answered.
 //
 // Every reply is funchost.WriteResponse JSON, errors included. A panic below
 // is recovered into a 500, so that the host abandons the message instead of
@@ -83,6 +85,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.serveHTTPFunc(w, r, fn, h.deadLetters)
 	case funcapp.Status:
 		h.serveHTTPFunc(w, r, fn, h.status)
+	case funcapp.Console:
+		h.serveConsole(w, r, fn)
 	default:
 		funchost.WriteResponse(w, http.StatusNotFound, funchost.Response{Logs: []string{"function " + fn.Name + " is not served"}})
 	}

@@ -15,6 +15,9 @@ import (
 //	GET  /_sim/deleted          soft-deleted users (DeletedUsers)
 //	GET  /_sim/groups           groups (Groups)
 //	GET  /_sim/skus             SKUs with consumedUnits (SKUs)
+//	PUT  /_sim/seats            set seats by skuPartNumber, e.g.
+//	                            {"MICROSOFT_REMOTE_ASSIST":6} → the SKUs
+//	                            (SetSeats: all or none)
 //	GET  /_sim/outbox           captured mail, oldest first (Outbox)
 //	GET  /_sim/stats            request log (Stats)
 //	DELETE /_sim/stats          clear the request log (ResetStats)
@@ -46,6 +49,7 @@ func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request) {
 		"/_sim/deleted": {{http.MethodGet, func(*http.Request) (int, any) { return http.StatusOK, s.DeletedUsers() }}},
 		"/_sim/groups":  {{http.MethodGet, func(*http.Request) (int, any) { return http.StatusOK, s.Groups() }}},
 		"/_sim/skus":    {{http.MethodGet, func(*http.Request) (int, any) { return http.StatusOK, s.SKUs() }}},
+		"/_sim/seats":   {{http.MethodPut, s.adminPutSeats}},
 		"/_sim/outbox":  {{http.MethodGet, func(*http.Request) (int, any) { return http.StatusOK, s.Outbox() }}},
 		"/_sim/stats": {
 			{http.MethodGet, func(*http.Request) (int, any) { return http.StatusOK, s.Stats() }},
@@ -96,6 +100,21 @@ func (s *Server) adminPutFaults(r *http.Request) (int, any) {
 	}
 	s.SetFaults(f)
 	return http.StatusOK, s.Faults()
+}
+
+func (s *Server) adminPutSeats(r *http.Request) (int, any) {
+	b, gerr := readBody(r, s.cfg.MaxBodyBytes)
+	if gerr != nil {
+		return gerr.status, adminError(gerr.code, gerr.message)
+	}
+	var seats map[string]int
+	if err := json.Unmarshal(b, &seats); err != nil || len(seats) == 0 {
+		return http.StatusBadRequest, adminError("BadRequest", fmt.Sprintf("Want {\"<skuPartNumber>\": seats, …}: %v", err))
+	}
+	if err := s.SetSeats(seats); err != nil {
+		return http.StatusBadRequest, adminError("BadRequest", err.Error())
+	}
+	return http.StatusOK, s.SKUs()
 }
 
 // SignInCheck is the body of POST /_sim/signin.

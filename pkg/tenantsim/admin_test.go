@@ -104,3 +104,48 @@ func TestAdminSignIn(t *testing.T) {
 		})
 	}
 }
+
+// PUT /_sim/seats changes seat counts by part number, all or none.
+func TestAdminSeats(t *testing.T) {
+	h := newHarness(t)
+	seats := func() map[string]int {
+		out := map[string]int{}
+		for _, k := range h.srv.SKUs() {
+			out[k.SkuPartNumber] = k.PrepaidUnits.Enabled
+		}
+		return out
+	}
+	before := seats()
+	tests := []struct {
+		name   string
+		body   string
+		status int
+		want   map[string]int // changed parts
+	}{
+		{"two parts", `{"MICROSOFT_REMOTE_ASSIST":7,"information_protection_compliance":1}`, http.StatusOK,
+			map[string]int{PartRemoteAssist: 7, PartMicrosoft365E5Compliance: 1}},
+		{"unknown part changes nothing", `{"MICROSOFT_REMOTE_ASSIST":9,"NO_SUCH_SKU":1}`, http.StatusBadRequest, nil},
+		{"negative", `{"MICROSOFT_REMOTE_ASSIST":-1}`, http.StatusBadRequest, nil},
+		{"named twice", `{"MICROSOFT_REMOTE_ASSIST":2,"microsoft_remote_assist":3}`, http.StatusBadRequest, nil},
+		{"empty", `{}`, http.StatusBadRequest, nil},
+		{"not an object", `[1]`, http.StatusBadRequest, nil},
+	}
+	want := before
+	for _, tt := range tests {
+		resp := h.do(http.MethodPut, "/_sim/seats", []byte(tt.body)).mustStatus(t, tt.status)
+		for part, n := range tt.want {
+			want[part] = n
+		}
+		if diff := cmp.Diff(want, seats()); diff != "" {
+			t.Errorf("%s: seats (-want +got):\n%s", tt.name, diff)
+		}
+		if tt.status == http.StatusOK {
+			var skus []SKU
+			mustJSON(t, resp.body, &skus)
+			if len(skus) != len(before) {
+				t.Errorf("%s: answered %d SKUs, want %d", tt.name, len(skus), len(before))
+			}
+		}
+	}
+	h.do(http.MethodGet, "/_sim/seats", nil).mustStatus(t, http.StatusMethodNotAllowed)
+}

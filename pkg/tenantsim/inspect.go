@@ -1,6 +1,8 @@
 package tenantsim
 
 import (
+	"fmt"
+	"maps"
 	"slices"
 	"strings"
 )
@@ -50,6 +52,34 @@ func (s *Server) SKUs() []SKU {
 		out = append(out, c)
 	}
 	return out
+}
+
+// SetSeats sets the seats (prepaidUnits.enabled) of SKUs by
+// skuPartNumber (case-insensitive), as buying or releasing licences
+// would: all of them, or none when a part number is unknown or a count
+// negative. Assigned licences stay assigned, so a SKU may end up with
+// fewer seats than it has consumed, as a tenant whose licences lapsed.
+func (s *Server) SetSeats(seats map[string]int) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var found []*SKU
+	for _, part := range slices.Sorted(maps.Keys(seats)) {
+		if n := seats[part]; n < 0 {
+			return fmt.Errorf("seats for %s: %d is negative", part, n)
+		}
+		i := slices.IndexFunc(s.st.skus, func(k *SKU) bool { return strings.EqualFold(k.SkuPartNumber, part) })
+		if i < 0 {
+			return fmt.Errorf("seats for %s: the tenant has no SKU with that skuPartNumber", part)
+		}
+		if slices.Contains(found, s.st.skus[i]) {
+			return fmt.Errorf("seats for %s: the SKU is named twice", part)
+		}
+		found = append(found, s.st.skus[i])
+	}
+	for i, part := range slices.Sorted(maps.Keys(seats)) {
+		found[i].PrepaidUnits.Enabled = seats[part]
+	}
+	return nil
 }
 
 // Stats returns a copy of the request log.
