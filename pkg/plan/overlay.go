@@ -346,6 +346,13 @@ func (o *overlay) RestoreUser(ctx context.Context, id string) (domain.User, erro
 		}
 	}
 	e.u.SKUIDs, e.deleted = kept, false
+	if !e.groupsKnown || !e.tapsKnown {
+		// Graph answers 404 for a deleted user's memberships and passes,
+		// which a restore brings back.
+		e.groups, e.groupsKnown, e.taps, e.tapsKnown = nil, true, nil, true
+		o.notes = append(o.notes, e.u.UPN+" would be restored: its group memberships and passes cannot be read while it is deleted, "+
+			"and are taken to be none (its offboarding removed vendorflow's; the run removes any other it finds)")
+	}
 	delete(o.gone, key(e.u.UPN))
 	o.live[key(e.u.UPN)] = id
 	c := Change{Action: ActionRestoreUser, Account: e.u.UPN, LicensesAdded: o.parts(kept)}
@@ -402,7 +409,9 @@ func (o *overlay) AssignLicenses(ctx context.Context, userID string, add, remove
 	if err != nil {
 		return err
 	}
-	held := func(id string) bool { return slices.ContainsFunc(e.u.SKUIDs, func(s string) bool { return strings.EqualFold(s, id) }) }
+	held := func(id string) bool {
+		return slices.ContainsFunc(e.u.SKUIDs, func(s string) bool { return strings.EqualFold(s, id) })
+	}
 	var added []string
 	for _, id := range add {
 		if held(id) {

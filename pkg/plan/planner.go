@@ -333,8 +333,12 @@ func (r *planRun) outcome(res engine.Result) Outcome {
 	return o
 }
 
-// journalOnly are the steps that make no Graph write of their own.
-var journalOnly = map[domain.Step]bool{domain.StepValidate: true, domain.StepFindAccount: true, domain.StepComplete: true}
+// journalOnly are the steps that record in the journal and make no Graph
+// write of their own (mark-offboarded's PATCH is usually made by
+// disable-sign-in already).
+var journalOnly = map[domain.Step]bool{
+	domain.StepValidate: true, domain.StepFindAccount: true, domain.StepComplete: true, domain.StepMarkOffboarded: true,
+}
 
 // steps is the plan of every step of kind, from the events of this run,
 // the recorded changes and the steps done before.
@@ -368,7 +372,7 @@ func (r *planRun) steps(kind string, acct *entry, before map[domain.Step]bool) [
 			sp.Status = StepNotReached
 		}
 		if ran && ev.Status == domain.StepDone {
-			sp.Notes = r.notes(kind, s, sp.Changes, acct)
+			sp.Notes = r.notes(s, sp.Changes, acct)
 		}
 		out = append(out, sp)
 	}
@@ -376,8 +380,7 @@ func (r *planRun) steps(kind string, acct *entry, before map[domain.Step]bool) [
 }
 
 // notes say what a step that ran decided besides its writes.
-func (r *planRun) notes(kind string, s domain.Step, changes []Change, acct *entry) []string {
-	t := r.p.cfg.Tenant
+func (r *planRun) notes(s domain.Step, changes []Change, acct *entry) []string {
 	has := func(action string) *Change {
 		for i := range changes {
 			if changes[i].Action == action {
@@ -422,10 +425,6 @@ func (r *planRun) notes(kind string, s domain.Step, changes []Change, acct *entr
 		}
 	case domain.StepMarkOffboarded:
 		return []string{"records the account as offboarded in the journal"}
-	case domain.StepEnsureSegment:
-		if kind == domain.KindOnboard && acct != nil && len(changes) > 0 {
-			return []string{"segment " + t.SegmentOf(acct.u) + ": " + barriers.EffectiveNotice}
-		}
 	}
 	return nil
 }

@@ -13,8 +13,8 @@ import (
 // and the totals over all of them.
 type Report struct {
 	// Directory and Journal say what the plan read (the Planner's Config).
-	Directory string `json:"directory,omitempty"`
-	Journal   string `json:"journal,omitempty"`
+	Directory string        `json:"directory,omitempty"`
+	Journal   string        `json:"journal,omitempty"`
 	Requests  []RequestPlan `json:"requests"`
 	Totals    Totals        `json:"totals"`
 	// Notes say what the plan could not check (a read the directory
@@ -184,9 +184,11 @@ type Totals struct {
 	ByCode map[domain.Code]int `json:"byCode,omitempty"`
 	// Seats is per SKU the plan touched or wanted, in the tenant's order.
 	Seats []SeatTotal `json:"seats,omitempty"`
-	// GraphReads is how many reads the plan made; GraphWrites how many
-	// writes the run would make (the recorded changes; a real run may add
-	// retries). The plan itself makes no write.
+	// GraphReads is how many directory reads the plan made (calls of the
+	// adapter: one may be more than one request, as a deleted-user lookup
+	// is two queries); GraphWrites how many writes the run would make (the
+	// recorded changes; a real run may add retries). The plan itself makes
+	// no write.
 	GraphReads  int `json:"graphReads"`
 	GraphWrites int `json:"graphWrites"`
 }
@@ -198,8 +200,8 @@ type SeatTotal struct {
 	// FreeBefore is prepaid enabled minus consumed, as read.
 	FreeBefore int `json:"freeBefore"`
 	// Assigned and Released are the seats the plan takes and frees.
-	Assigned int `json:"assigned"`
-	Released int `json:"released"`
+	Assigned  int `json:"assigned"`
+	Released  int `json:"released"`
 	FreeAfter int `json:"freeAfter"`
 	// Needed is every seat the requests want: Assigned plus Short, the
 	// seats of requests that would fail for want of a free one.
