@@ -69,6 +69,7 @@ Start with the demo, which needs no cloud:
 		m.reconcileCommand(g),
 		m.accountsCommand(g),
 		m.doctorCommand(g),
+		m.planCommand(g),
 	)
 	return root
 }
