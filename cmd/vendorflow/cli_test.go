@@ -104,7 +104,7 @@ func TestCommandErrors(t *testing.T) {
 	noID := writeFile(t, "noid.json", `{"schemaVersion":1,"vendor":"Vendor1"}`)
 	badHost := writeFile(t, "host.json", `{"version":"2.0","extensions":{"serviceBus":{"maxConcurrentCalls":0}}}`)
 	req := writeFile(t, "req.json", validOnboard)
-	const noIdentity = "service bus contoso.servicebus.windows.net needs the app's identity"
+	const noIdentity = "service bus contoso.servicebus.windows.net, from queue.serviceBusNamespace (ServiceBusConnection__fullyQualifiedNamespace), needs the app's identity: no identity is configured"
 	tests := []struct {
 		name    string
 		env     map[string]string // nil = env
@@ -200,7 +200,7 @@ func TestHelpNamesPurpose(t *testing.T) {
 	}{
 		{[]string{"enqueue", "--help"}, "sends one onboard or offboard request"},
 		{[]string{"deadletters", "--help"}, "inspects the messages set aside"},
-		{[]string{"deadletters", "purge", "--help"}, "Delete parked or dead-lettered messages for good"},
+		{[]string{"deadletters", "purge", "--help"}, "purge deletes the selected messages for good"},
 		{[]string{"deadletters", "replay", "--help"}, "back to their queue"},
 		{[]string{"serve", "--help"}, "custom handler"},
 		{[]string{"dev", "--help"}, "local Functions host"},

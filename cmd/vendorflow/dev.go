@@ -20,10 +20,10 @@ import (
 
 	"github.com/vendorflow/vendorflow/pkg/app"
 	"github.com/vendorflow/vendorflow/pkg/config"
-	"github.com/vendorflow/vendorflow/pkg/funcapp"
-
 	"github.com/vendorflow/vendorflow/pkg/demo"
 	"github.com/vendorflow/vendorflow/pkg/devhost"
+	"github.com/vendorflow/vendorflow/pkg/domain"
+	"github.com/vendorflow/vendorflow/pkg/funcapp"
 	"github.com/vendorflow/vendorflow/pkg/metrics"
 	"github.com/vendorflow/vendorflow/pkg/queue"
 )
@@ -71,8 +71,10 @@ and an expiry sweep dated after the contractor's one-month contract offboards
 that account. It exits 0 only if all four reached the end.`,
 		Example: `  vendorflow tenantsim --addr 127.0.0.1:8089 &
   VENDORFLOW_GRAPH_BASE_URL=http://127.0.0.1:8089/v1.0 vendorflow dev
+  # three handlers on the Table journal in Azurite (scripts/azurite.sh start;
+  # eval "$(scripts/azurite.sh env)" sets VENDORFLOW_TEST_TABLES)
   VENDORFLOW_GRAPH_BASE_URL=http://127.0.0.1:8089/v1.0 \
-    VENDORFLOW_JOURNAL_TABLE_CONNECTION_STRING="$(scripts/azurite.sh env | cut -d"'" -f2)" \
+    VENDORFLOW_JOURNAL_TABLE_CONNECTION_STRING="$VENDORFLOW_TEST_TABLES" \
     vendorflow dev --instances 3
   vendorflow dev --demo
   vendorflow dev --demo --json
@@ -82,7 +84,7 @@ that account. It exits 0 only if all four reached the end.`,
 			if !runDemo {
 				for _, name := range []string{"json", "faults", "lag", "seed", "state"} {
 					if cmd.Flags().Changed(name) {
-						return fmt.Errorf("--%s applies to --demo only", name)
+						return domain.Errorf(domain.Invalid, "--%s applies to --demo only", name)
 					}
 				}
 				return m.runDevHost(cmd.Context(), g, addr, map[string]string{
@@ -91,11 +93,11 @@ that account. It exits 0 only if all four reached the end.`,
 			}
 			for _, name := range []string{"addr", "sweep-schedule", "reconcile-schedule", "instances", "concurrency", "host-json"} {
 				if cmd.Flags().Changed(name) {
-					return fmt.Errorf("--%s applies to the local host only, not to --demo", name)
+					return domain.Errorf(domain.Invalid, "--%s applies to the local host only, not to --demo", name)
 				}
 			}
 			if o.FaultRate < 0 || o.FaultRate > 0.9 {
-				return errors.New("--faults must be between 0 and 0.9")
+				return domain.Errorf(domain.Invalid, "--faults must be between 0 and 0.9")
 			}
 			cfg, err := m.loadConfig(g)
 			if err != nil {
@@ -136,16 +138,16 @@ that account. It exits 0 only if all four reached the end.`,
 
 // errDevNoGraph is why `dev` without --demo refuses to start when Graph points
 // nowhere: it does not start an emulator implicitly.
-var errDevNoGraph = errors.New("graph.baseUrl is not set, so the handler has no Graph to talk to; " +
-	"start the emulator with `vendorflow tenantsim --addr 127.0.0.1:8089` and set " +
-	"VENDORFLOW_GRAPH_BASE_URL=http://127.0.0.1:8089/v1.0 (or point graph.baseUrl at a tenant), " +
+var errDevNoGraph = domain.Errorf(domain.Invalid, "graph.baseUrl is not set, so the handler has no Graph to talk to; "+
+	"start the emulator with `vendorflow tenantsim --addr 127.0.0.1:8089` and set "+
+	"VENDORFLOW_GRAPH_BASE_URL=http://127.0.0.1:8089/v1.0 (or point graph.baseUrl at a tenant), "+
 	"or run `vendorflow dev --demo`, which needs nothing")
 
 // errDevServiceBus is why `dev` without --demo refuses a Service Bus
 // namespace: the local host feeds the handler from the embedded queue, and a
 // handler on Service Bus would send its retries and parked messages there.
-var errDevServiceBus = errors.New("queue.serviceBusNamespace (" + funcapp.SettingServiceBusNamespace + ") is set, " +
-	"but `vendorflow dev` feeds the handler from the embedded queue; unset it to run locally " +
+var errDevServiceBus = domain.Errorf(domain.Invalid, "queue.serviceBusNamespace ("+funcapp.SettingServiceBusNamespace+") is set, "+
+	"but `vendorflow dev` feeds the handler from the embedded queue; unset it to run locally "+
 	"(in Azure, the Functions host feeds `vendorflow serve` from Service Bus)")
 
 // devOptions tune the local host.
@@ -168,7 +170,7 @@ const maxDevInstances = 16
 // ReconcileSchedule); an empty value keeps the setting's default.
 func (m *Main) runDevHost(ctx context.Context, g *globals, addr string, schedules map[string]string, o devOptions) error {
 	if o.instances < 1 || o.instances > maxDevInstances {
-		return fmt.Errorf("--instances must be between 1 and %d", maxDevInstances)
+		return domain.Errorf(domain.Invalid, "--instances must be between 1 and %d", maxDevInstances)
 	}
 	from := "--concurrency"
 	if o.concurrency == 0 {
@@ -188,7 +190,7 @@ func (m *Main) runDevHost(ctx context.Context, g *globals, addr string, schedule
 		}
 	}
 	if o.concurrency < 1 || o.concurrency > maxDevConcurrency {
-		return fmt.Errorf("concurrency %d (%s) must be between 1 and %d", o.concurrency, from, maxDevConcurrency)
+		return domain.Errorf(domain.Invalid, "concurrency %d (%s) must be between 1 and %d", o.concurrency, from, maxDevConcurrency)
 	}
 	cfg, err := m.loadConfig(g)
 	if err != nil {
@@ -214,7 +216,7 @@ func (m *Main) runDevHost(ctx context.Context, g *globals, addr string, schedule
 		}
 	}
 	if o.instances > 1 && !cfg.Journal.Shared() && cfg.Journal.Path == ":memory:" {
-		return errors.New("--instances needs a journal the instances can share: a file (journal.path) or Table Storage, not :memory:")
+		return domain.Errorf(domain.Invalid, "--instances needs a journal the instances can share: a file (journal.path) or Table Storage, not :memory:")
 	}
 	exe, err := os.Executable()
 	if err != nil {
@@ -341,7 +343,7 @@ const EnvAdminToken = "VENDORFLOW_ADMIN_TOKEN"
 func (m *Main) adminToken() (token string, chosen bool, err error) {
 	if v, ok := m.LookupEnv(EnvAdminToken); ok {
 		if len(v) < 16 {
-			return "", false, fmt.Errorf("%s must be at least 16 characters long", EnvAdminToken)
+			return "", false, domain.Errorf(domain.Invalid, "%s must be at least 16 characters long", EnvAdminToken)
 		}
 		return v, true, nil
 	}

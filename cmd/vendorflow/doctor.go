@@ -18,7 +18,6 @@ import (
 var doctorFailedExit = domain.OutcomeOf(domain.Business).ExitCode
 
 func (m *Main) doctorCommand(g *globals) *cobra.Command {
-	var output string
 	c := &cobra.Command{
 		Use:   "doctor",
 		Short: "Read-only preflight: could a first request succeed against the configured tenant and Azure resources?",
@@ -49,34 +48,27 @@ invalid; others as for every command. docs/deploy.md explains every ✗.`,
   vendorflow doctor -o json | jq '.checks[] | select(.ok | not)'
   VENDORFLOW_CONFIG=vendorflow.yaml AZURE_TENANT_ID=… AZURE_CLIENT_ID=… AZURE_CLIENT_SECRET=… vendorflow doctor`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if output != "table" && output != "json" {
-				return domain.Errorf(domain.Invalid, "-o must be table or json, not %q", output)
-			}
-			cfg, log, err := m.setup(g)
-			if err != nil {
-				return err
-			}
-			d, err := app.OpenDoctor(cmd.Context(), cfg, app.DoctorOptions{Logger: log})
-			if err != nil {
-				return err
-			}
-			defer d.Close()
-			r := doctor.Run(cmd.Context(), d.Deps)
-			if output == "json" {
-				if err := writeJSON(cmd.OutOrStdout(), r); err != nil {
-					return err
-				}
-			} else if err := writeDoctor(cmd.OutOrStdout(), d.Deps, r); err != nil {
-				return err
-			}
-			if !r.OK {
-				return &exitError{code: doctorFailedExit, err: fmt.Errorf("doctor: %d of %d checks failed", r.Failed, len(r.Checks))}
-			}
-			return nil
-		},
 	}
-	c.Flags().StringVarP(&output, "output", "o", "table", "table or json")
+	o := outputFlag(c)
+	c.RunE = func(cmd *cobra.Command, _ []string) error {
+		cfg, log, err := m.setup(g)
+		if err != nil {
+			return err
+		}
+		d, err := app.OpenDoctor(cmd.Context(), cfg, app.DoctorOptions{Logger: log})
+		if err != nil {
+			return err
+		}
+		defer d.Close()
+		r := doctor.Run(cmd.Context(), d.Deps)
+		if err := o.write(cmd.OutOrStdout(), r, func(w io.Writer) error { return writeDoctor(w, d.Deps, r) }); err != nil {
+			return err
+		}
+		if !r.OK {
+			return &exitError{code: doctorFailedExit, err: fmt.Errorf("doctor: %d of %d checks failed", r.Failed, len(r.Checks))}
+		}
+		return nil
+	}
 	return c
 }
 

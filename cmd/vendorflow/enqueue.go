@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 
 	"github.com/spf13/cobra"
 
@@ -13,9 +14,11 @@ import (
 )
 
 func (m *Main) enqueueCommand(g *globals) *cobra.Command {
-	return &cobra.Command{
-		Use:   "enqueue onboard|offboard FILE",
-		Short: "Send one request to the onboard or offboard queue (local, or Service Bus)",
+	var f rosterFlags
+	var out *output
+	c := &cobra.Command{
+		Use:   "enqueue onboard|offboard FILE | enqueue --csv ROSTER",
+		Short: "Send a request, or a CSV roster of people to onboard, to the queue (local, or Service Bus)",
 		Long: `enqueue sends one onboard or offboard request (JSON; "-" reads stdin) to the
 embedded queue at queue.path ($VENDORFLOW_QUEUE_PATH), the queue that
 ` + "`vendorflow dev`" + ` feeds to the handler — or, when queue.serviceBusNamespace
@@ -24,11 +27,56 @@ Bus namespace with the app's identity. The request's requestId becomes the
 message's MessageID and CorrelationID, so sending the same request again within
 the duplicate-detection window is dropped, as Service Bus does. The request
 itself is validated by the handler when it is delivered; one that is invalid
-is parked (see ` + "`vendorflow deadletters`" + `).`,
+is parked (see ` + "`vendorflow deadletters`" + `).
+
+With --csv, enqueue reads a roster: one person to onboard per row, columns
+named by the header (docs/roster.md; a sample is docs/examples/roster.csv).
+The whole file is validated first, with the handler's rules. If any row is
+invalid, nothing is sent and every bad row is reported with its line and
+reasons (exit code 2) — unless --skip-invalid is given: then the valid rows
+are sent, the invalid ones are listed in the report, and the exit code is 0.
+Each row's request id is derived from its content (or taken from a requestId
+column), so running the same roster again enqueues nothing new: requests the
+journal already knows are not sent ("known", with their status), and the
+queue drops the ones it has seen within its duplicate-detection window
+("duplicate"). Progress goes to stderr: a bar with rate and time left on a
+terminal, plain lines otherwise (--progress). The report on stdout lists
+every row with its line, request id and outcome: sent, invalid, known,
+duplicate, repeat (the same request as an earlier row), valid (not sent,
+since invalid rows stopped the run) or not sent (a send failed; run the
+same roster again).
+
+Exit codes with --csv: 0 every valid row was sent or was known already —
+with --skip-invalid also when some rows were invalid (the report lists
+them); 2 invalid rows without --skip-invalid (nothing was sent), or a roster
+that cannot be used as a whole (its header, its size, not CSV); 4 no such
+file; 1 or 6 a send or the journal failed (running the same roster again
+sends only what was not sent).`,
 		Example: `  vendorflow enqueue onboard request.json
-  vendorflow enqueue offboard - < offboard.json`,
-		Args: cobra.ExactArgs(2),
+  vendorflow enqueue offboard - < offboard.json
+  vendorflow enqueue --csv roster.csv
+  vendorflow enqueue --csv roster.csv --skip-invalid
+  vendorflow enqueue --csv roster.csv -o json | jq '.rows[] | select(.outcome == "invalid")'
+  vendorflow enqueue --csv roster.csv --progress lines 2> progress.log`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if f.csv != "" {
+				if len(args) > 0 {
+					return fmt.Errorf("--csv takes no other arguments (got %q): a roster is only onboardings", args)
+				}
+				return nil
+			}
+			return cobra.ExactArgs(2)(cmd, args)
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := out.check(); err != nil {
+				return err
+			}
+			if f.csv != "" {
+				return m.enqueueRoster(cmd, g, f, out)
+			}
+			if cmd.Flags().Changed("skip-invalid") || cmd.Flags().Changed("progress") {
+				return domain.Errorf(domain.Invalid, "--skip-invalid and --progress go with --csv")
+			}
 			kind := args[0]
 			if kind != domain.KindOnboard && kind != domain.KindOffboard {
 				return fmt.Errorf("first argument must be onboard or offboard, not %q", kind)
@@ -66,10 +114,21 @@ is parked (see ` + "`vendorflow deadletters`" + `).`,
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "enqueued %s request %s on queue %s in %s\n", kind, id, name, bus.Where)
-			return nil
+			v := struct {
+				Kind      string `json:"kind"`
+				RequestID string `json:"requestId"`
+				Queue     string `json:"queue"`
+				Where     string `json:"where"`
+			}{kind, id, name, bus.Where}
+			return out.write(cmd.OutOrStdout(), v, func(w io.Writer) error {
+				_, err := fmt.Fprintf(w, "enqueued %s request %s on queue %s in %s\n", kind, id, name, bus.Where)
+				return err
+			})
 		},
 	}
+	f.register(c)
+	out = outputFlag(c)
+	return c
 }
 
 // requestIDOf returns the requestId of a request body, refusing a body that

@@ -22,13 +22,13 @@ const maxManaged = 1_000_000
 // --managed N --expired-share X`).
 func managedAccounts(t domain.Tenant, n int, expiredShare float64, now time.Time) ([]tenantsim.User, error) {
 	if n < 0 || n > maxManaged {
-		return nil, fmt.Errorf("--managed %d outside 0..%d", n, maxManaged)
+		return nil, domain.Errorf(domain.Invalid, "--managed %d outside 0..%d", n, maxManaged)
 	}
 	if !(expiredShare >= 0 && expiredShare <= 1) {
-		return nil, fmt.Errorf("--expired-share %v outside 0..1", expiredShare)
+		return nil, domain.Errorf(domain.Invalid, "--expired-share %v outside 0..1", expiredShare)
 	}
 	if len(t.Vendors) == 0 {
-		return nil, fmt.Errorf("the tenant has no vendors to make accounts for")
+		return nil, domain.Errorf(domain.Invalid, "the tenant has no vendors to make accounts for")
 	}
 	expired := int(float64(n)*expiredShare + 0.5)
 	end := now.Add(90 * 24 * time.Hour).UTC()

@@ -1,21 +1,18 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
+	"io"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
 	"github.com/vendorflow/vendorflow/pkg/app"
-	"github.com/vendorflow/vendorflow/pkg/clock"
+	"github.com/vendorflow/vendorflow/pkg/engine"
 )
 
 func (m *Main) reconcileCommand(g *globals) *cobra.Command {
-	var (
-		dryRun bool
-		output string
-	)
+	var dryRun bool
 	c := &cobra.Command{
 		Use:   "reconcile",
 		Short: "Compare every account the journal knows with the tenant, and repair drift",
@@ -36,69 +33,66 @@ marked account no request made. Each account is repaired under its lease
 journaled as a request of kind "reconcile" (vendorflow status ID shows it).
 --dry-run prints the drift and writes nothing, to the tenant or the journal.
 
-Exit codes: 0 (drift found or not), 1 when the tenant or journal could not
-be read.`,
+It exits 0 whether it found drift or not; when the tenant or the journal
+could not be read, with the code of the failure, as every command does
+(` + "`vendorflow --help`" + ` lists them).`,
 		Example: `  vendorflow reconcile --dry-run --config vendorflow.yaml
   vendorflow reconcile -o json`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if output != "table" && output != "json" {
-				return fmt.Errorf("-o must be table or json, not %q", output)
-			}
-			cfg, log, err := m.setup(g)
-			if err != nil {
-				return err
-			}
-			st, err := app.Open(cmd.Context(), cfg, app.Options{Logger: log})
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			rep, err := st.Engine.Reconcile(cmd.Context(), clock.Real{}.Now(), dryRun)
-			if err != nil {
-				return err
-			}
-			out := cmd.OutOrStdout()
-			if output == "json" {
-				enc := json.NewEncoder(out)
-				enc.SetIndent("", "  ")
-				return enc.Encode(rep)
-			}
-			mode := "repaired"
-			if dryRun {
-				mode = "dry run: nothing written"
-			}
-			fmt.Fprintf(out, "%d accounts checked, %d drifts (%s)\n", rep.Checked, len(rep.Drifts), mode)
-			if len(rep.Drifts) == 0 {
-				return nil
-			}
-			tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "ACCOUNT\tWHAT\tWANT\tHAVE\tACTION")
-			for _, d := range rep.Drifts {
-				action := d.Repair
-				switch {
-				case d.Repair == "":
-					action = "left: " + d.Report
-				case d.Repaired:
-					action = "repaired: " + d.Repair
-				case dryRun:
-					action = "would " + d.Repair
-				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", d.UPN, d.What, d.Want, d.Have, action)
-			}
-			if err := tw.Flush(); err != nil {
-				return err
-			}
-			for _, id := range rep.Requests {
-				fmt.Fprintf(out, "journaled as %s\n", id)
-			}
-			for _, upn := range rep.Busy {
-				fmt.Fprintf(out, "%s was held by a request; the next run looks again\n", upn)
-			}
-			return nil
-		},
 	}
 	c.Flags().BoolVar(&dryRun, "dry-run", false, "print the drift and write nothing")
-	c.Flags().StringVarP(&output, "output", "o", "table", "table or json")
+	o := outputFlag(c)
+	c.RunE = func(cmd *cobra.Command, _ []string) error {
+		cfg, log, err := m.setup(g)
+		if err != nil {
+			return err
+		}
+		st, err := app.Open(cmd.Context(), cfg, app.Options{Logger: log})
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		rep, err := st.Engine.Reconcile(cmd.Context(), m.Clock.Now(), dryRun)
+		if err != nil {
+			return err
+		}
+		return o.write(cmd.OutOrStdout(), rep, func(out io.Writer) error { return writeReconcile(out, rep, dryRun) })
+	}
 	return c
+}
+
+// writeReconcile prints what reconcile found and did.
+func writeReconcile(out io.Writer, rep engine.Reconciliation, dryRun bool) error {
+	mode := "repaired"
+	if dryRun {
+		mode = "dry run: nothing written"
+	}
+	fmt.Fprintf(out, "%d accounts checked, %d drifts (%s)\n", rep.Checked, len(rep.Drifts), mode)
+	if len(rep.Drifts) == 0 {
+		return nil
+	}
+	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ACCOUNT\tWHAT\tWANT\tHAVE\tACTION")
+	for _, d := range rep.Drifts {
+		action := d.Repair
+		switch {
+		case d.Repair == "":
+			action = "left: " + d.Report
+		case d.Repaired:
+			action = "repaired: " + d.Repair
+		case dryRun:
+			action = "would " + d.Repair
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", d.UPN, d.What, d.Want, d.Have, action)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	for _, id := range rep.Requests {
+		fmt.Fprintf(out, "journaled as %s\n", id)
+	}
+	for _, upn := range rep.Busy {
+		fmt.Fprintf(out, "%s was held by a request; the next run looks again\n", upn)
+	}
+	return nil
 }

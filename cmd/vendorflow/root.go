@@ -3,25 +3,31 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 
 	"github.com/spf13/cobra"
 
+	"github.com/vendorflow/vendorflow/pkg/clock"
 	"github.com/vendorflow/vendorflow/pkg/config"
+	"github.com/vendorflow/vendorflow/pkg/domain"
 	"github.com/vendorflow/vendorflow/pkg/logctx"
 )
 
-// Main is the binary: it owns the outputs and the environment so that the
-// tests run it exactly as a user would.
+// Main is the binary: it owns the outputs, the environment and the clock
+// so that the tests run it exactly as a user would.
 type Main struct {
 	Stdout, Stderr io.Writer
 	LookupEnv      func(string) (string, bool)
+	// Clock is "now" for the commands that read time relative to it
+	// (--since 7d, --expiring-within 14d, reconcile).
+	Clock clock.Clock
 }
 
-// NewMain returns a Main.
+// NewMain returns a Main on the real clock.
 func NewMain(stdout, stderr io.Writer, lookup func(string) (string, bool)) *Main {
-	return &Main{Stdout: stdout, Stderr: stderr, LookupEnv: lookup}
+	return &Main{Stdout: stdout, Stderr: stderr, LookupEnv: lookup, Clock: clock.Real{}}
 }
 
 // globals are the persistent flags.
@@ -48,7 +54,20 @@ segment, assign the Remote Assist license, deliver credentials to the vendor, an
 offboard it when the contract ends. Every step is idempotent and retriable.
 
 Start with the demo, which needs no cloud:
-  vendorflow dev --demo`,
+  vendorflow dev --demo
+
+The same commands work on this machine (the SQLite journal, the embedded
+queue, the emulator or a tenant) and against Azure (the Table Storage
+journal, Service Bus, Microsoft Graph), chosen by the configuration:
+` + "`vendorflow config --help`" + ` lists the settings and
+` + "`vendorflow config check`" + ` shows which are in use. Every command that
+reports has -o table|json; under -o json stdout holds one JSON document.
+
+` + exitCodeHelp(),
+		Example: `  vendorflow dev --demo
+  vendorflow requests list --state parked --since 7d
+  vendorflow accounts list --expiring-within 14d -o json
+  vendorflow deadletters list`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
@@ -69,18 +88,33 @@ Start with the demo, which needs no cloud:
 		m.reconcileCommand(g),
 		m.accountsCommand(g),
 		m.doctorCommand(g),
+		m.requestsCommand(g),
 		m.planCommand(g),
 	)
+	applyConventions(root)
 	return root
 }
 
 // loadConfig reads the configuration named by --config or VENDORFLOW_CONFIG.
+// Its errors are Invalid (exit code 2) and name where the file was named.
 func (m *Main) loadConfig(g *globals) (config.Config, error) {
-	path := g.configPath
+	path, from := g.configPath, "--config"
 	if path == "" {
 		path, _ = m.LookupEnv(config.FileSetting)
+		from = config.FileSetting
 	}
-	return config.Load(path, m.LookupEnv)
+	cfg, err := config.Load(path, m.LookupEnv)
+	switch {
+	case err == nil:
+		return cfg, nil
+	case path == "" && domain.ErrorCode(err) != domain.Internal:
+		return cfg, err
+	case path == "":
+		return cfg, domain.Errorf(domain.Invalid, "%w", err)
+	case domain.ErrorCode(err) != domain.Internal:
+		return cfg, fmt.Errorf("%s %s: %w", from, path, err)
+	}
+	return cfg, domain.Errorf(domain.Invalid, "%s: %w", from, err)
 }
 
 // setup loads the configuration and builds the logger, which most commands
@@ -103,7 +137,7 @@ func (m *Main) setup(g *globals) (config.Config, *slog.Logger, error) {
 func (m *Main) logger(g *globals) (*slog.Logger, error) {
 	var lvl slog.Level
 	if err := lvl.UnmarshalText([]byte(g.logLevel)); err != nil {
-		return nil, errors.New("--log-level must be debug, info, warn or error")
+		return nil, domain.Errorf(domain.Invalid, "--log-level must be debug, info, warn or error, not %q", g.logLevel)
 	}
 	return slog.New(logctx.NewHandler(slog.NewJSONHandler(m.Stderr, &slog.HandlerOptions{Level: lvl}))), nil
 }

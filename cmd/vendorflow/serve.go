@@ -16,6 +16,7 @@ import (
 	"github.com/vendorflow/vendorflow/pkg/app"
 	"github.com/vendorflow/vendorflow/pkg/benchreport"
 	"github.com/vendorflow/vendorflow/pkg/config"
+	"github.com/vendorflow/vendorflow/pkg/domain"
 	"github.com/vendorflow/vendorflow/pkg/funchost"
 	"github.com/vendorflow/vendorflow/pkg/handler"
 	"github.com/vendorflow/vendorflow/pkg/metrics"
@@ -128,7 +129,7 @@ func (m *Main) runServe(ctx context.Context, g *globals, addr string, newBus bus
 	}
 	if ip := ln.Addr().(*net.TCPAddr).IP; !ip.IsLoopback() {
 		ln.Close()
-		return fmt.Errorf("%s is not a loopback address; the handler answers the local Functions host only", listen)
+		return domain.Errorf(domain.Invalid, "%s is not a loopback address; the handler answers the local Functions host only", listen)
 	}
 	// GET /metrics beside the host's routes (loopback only, like them)
 	return serveUntilDone(ctx, log, ln, met.Wrap(h), funchost.DefaultTimeouts())
@@ -142,7 +143,7 @@ func (m *Main) serveAddr(addr string) (string, error) {
 	}
 	port, ok := m.LookupEnv("FUNCTIONS_CUSTOMHANDLER_PORT")
 	if !ok || port == "" {
-		return "", errors.New("FUNCTIONS_CUSTOMHANDLER_PORT is not set (the Functions host sets it); pass --addr to run without the host")
+		return "", domain.Errorf(domain.Invalid, "FUNCTIONS_CUSTOMHANDLER_PORT is not set (the Functions host sets it); pass --addr to run without the host")
 	}
 	return net.JoinHostPort("127.0.0.1", port), nil
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/vendorflow/vendorflow/pkg/benchreport"
+	"github.com/vendorflow/vendorflow/pkg/domain"
 	"github.com/vendorflow/vendorflow/pkg/funchost"
 	"github.com/vendorflow/vendorflow/pkg/tenantsim"
 )
@@ -61,10 +62,10 @@ emulator reproduces and what it does not.`,
 				domainName = cfg.Tenant.Domain
 			}
 			if cmd.Flags().Changed("expired-share") && managed == 0 {
-				return fmt.Errorf("--expired-share applies to --managed accounts")
+				return domain.Errorf(domain.Invalid, "--expired-share applies to --managed accounts")
 			}
 			if cmd.Flags().Changed("strict") && cmd.Flags().Changed("lenient") && strict == lenient {
-				return fmt.Errorf("--strict=%t and --lenient=%t contradict each other; give one of them", strict, lenient)
+				return domain.Errorf(domain.Invalid, "--strict=%t and --lenient=%t contradict each other; give one of them", strict, lenient)
 			}
 			if cmd.Flags().Changed("strict") && !strict {
 				lenient = true
@@ -78,7 +79,7 @@ emulator reproduces and what it does not.`,
 				known := tenantsim.KnownRoles()
 				for _, r := range roles {
 					if !slices.Contains(known, r) {
-						return fmt.Errorf("--roles: %q is not a permission the emulator knows (%s)", r, strings.Join(known, ", "))
+						return domain.Errorf(domain.Invalid, "--roles: %q is not a permission the emulator knows (%s)", r, strings.Join(known, ", "))
 					}
 				}
 				simCfg.Roles = append([]string{}, roles...)
@@ -94,11 +95,11 @@ emulator reproduces and what it does not.`,
 			case "empty":
 				s = tenantsim.EmptySeed(domainName)
 			default:
-				return fmt.Errorf("--seed must be demo or empty, not %q", seed)
+				return domain.Errorf(domain.Invalid, "--seed must be demo or empty, not %q", seed)
 			}
 			if seats > 0 {
 				if seed != "demo" {
-					return fmt.Errorf("--seats needs --seed demo (the empty seed has no SKUs)")
+					return domain.Errorf(domain.Invalid, "--seats needs --seed demo (the empty seed has no SKUs)")
 				}
 				for _, part := range []string{tenantsim.PartRemoteAssist, tenantsim.PartMicrosoft365E5Compliance} {
 					if s, err = s.WithSeats(part, seats); err != nil {
@@ -109,7 +110,7 @@ emulator reproduces and what it does not.`,
 			if managed > 0 {
 				t := cfg.Tenant
 				if !strings.EqualFold(t.Domain, domainName) {
-					return fmt.Errorf("--managed makes accounts in the configured tenant %s, not --domain %s", t.Domain, domainName)
+					return domain.Errorf(domain.Invalid, "--managed makes accounts in the configured tenant %s, not --domain %s", t.Domain, domainName)
 				}
 				users, err := managedAccounts(t, managed, expiredShare, time.Now())
 				if err != nil {
@@ -130,7 +131,7 @@ emulator reproduces and what it does not.`,
 			}
 			if ip := ln.Addr().(*net.TCPAddr).IP; !ip.IsLoopback() {
 				ln.Close()
-				return fmt.Errorf("--addr %s is not a loopback address; the emulator serves this machine only", addr)
+				return domain.Errorf(domain.Invalid, "--addr %s is not a loopback address; the emulator serves this machine only", addr)
 			}
 			if lenient {
 				fmt.Fprintln(cmd.ErrOrStderr(), "lenient: Content-Type, unknown properties, nullability and lengths are not checked; Graph checks them")

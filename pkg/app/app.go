@@ -70,6 +70,29 @@ type Stack struct {
 	WriteBudget graph.WriteBudget
 }
 
+// Places says where a configuration puts Graph, the journal and the
+// queue, in words for people (doctor, config check).
+type Places struct {
+	Graph, Journal, Queue string
+}
+
+// PlacesOf describes where cfg puts Graph, the journal and the queue. It
+// opens nothing.
+func PlacesOf(cfg config.Config) Places {
+	p := Places{
+		Graph:   "Microsoft Graph (" + graph.DefaultBaseURL + ")",
+		Journal: cfg.Journal.Describe(),
+		Queue:   "the embedded queue " + cfg.Queue.Path,
+	}
+	if cfg.Graph.BaseURL != "" {
+		p.Graph = "Graph at " + cfg.Graph.BaseURL
+	}
+	if ns := cfg.Queue.ServiceBusNamespace; ns != "" {
+		p.Queue = "Service Bus namespace " + ns
+	}
+	return p
+}
+
 // OpenJournal opens the journal cfg.Journal names: Table Storage when a
 // table endpoint (with the app's credential) or connection string is set,
 // else the SQLite file at cfg.Journal.Path (its directory is created).
@@ -94,15 +117,16 @@ func openJournal(ctx context.Context, cfg config.Config, clk clock.Clock, readOn
 	if !jc.Shared() {
 		if jc.Path != ":memory:" && !readOnly {
 			if err := os.MkdirAll(filepath.Dir(jc.Path), 0o700); err != nil {
-				return nil, fmt.Errorf("journal directory: %w", err)
+				return nil, domain.Errorf(domain.Invalid, "the journal's directory (%s): %w", config.Setting("journal.path"), err)
 			}
 		}
 		j, err := journal.Open(ctx, journal.Config{Path: jc.Path, Clock: clk, ReadOnly: readOnly})
 		if readOnly && domain.ErrorCode(err) == domain.NotFound {
-			return nil, err // "no journal at PATH" says it all
+			return nil, domain.Errorf(domain.NotFound, "no journal at %s: set %s to the journal that vendorflow dev or process writes, "+
+				"or %s to the shared journal in Azure", jc.Path, config.Setting("journal.path"), config.Setting("journal.tableEndpoint"))
 		}
 		if err != nil {
-			return nil, fmt.Errorf("open journal %s: %w", jc.Path, err)
+			return nil, fmt.Errorf("open the journal at %s (%s): %w", jc.Path, config.Setting("journal.path"), err)
 		}
 		return j, nil
 	}
@@ -124,15 +148,31 @@ func openTables(cfg config.Config) (*tables.Service, error) {
 	if s.Endpoint != "" {
 		cred, err := Credential(cfg)
 		if err != nil {
-			return nil, fmt.Errorf("journal %s needs the app's identity (the graph.* auth settings, e.g. VENDORFLOW_MANAGED_IDENTITY=true): %w", jc.Describe(), err)
+			return nil, needsIdentity("the journal on "+jc.Describe()+", from "+config.Setting("journal.tableEndpoint")+",", err)
 		}
 		s.Credential = cred
 	}
 	svc, err := tables.Open(s)
 	if err != nil {
-		return nil, fmt.Errorf("journal: %w", err)
+		return nil, domain.Errorf(domain.Invalid, "the journal's settings (%s): %w", tableSettings(jc), err)
 	}
 	return svc, nil
+}
+
+// tableSettings names the Table journal's settings that are set, with
+// their values (the connection string's never: it holds a key).
+func tableSettings(jc config.Journal) string {
+	var set []string
+	if jc.TableEndpoint != "" {
+		set = append(set, fmt.Sprintf("%s=%q", config.Setting("journal.tableEndpoint"), jc.TableEndpoint))
+	}
+	if !jc.TableConnectionString.IsZero() {
+		set = append(set, "VENDORFLOW_JOURNAL_TABLE_CONNECTION_STRING (environment only)")
+	}
+	if jc.TablePrefix != "" {
+		set = append(set, fmt.Sprintf("%s=%q", config.Setting("journal.tablePrefix"), jc.TablePrefix))
+	}
+	return strings.Join(set, ", ")
 }
 
 // WriteBudget opens the Graph write budget: graph.writeShare of
@@ -193,15 +233,17 @@ func Open(ctx context.Context, cfg config.Config, o Options) (*Stack, error) {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
+	// Graph's settings first: a missing identity is reported before the
+	// journal is opened (and, locally, created).
+	gc, err := graphConfig(cfg, o.Clock, o.Logger)
+	if err != nil {
+		return nil, err
+	}
 	j, err := OpenJournal(ctx, cfg, o.Clock)
 	if err != nil {
 		return nil, err
 	}
 	s := &Stack{Config: cfg, Journal: j}
-	gc, err := graphConfig(cfg, o.Clock, o.Logger)
-	if err != nil {
-		return nil, errors.Join(err, s.Close())
-	}
 	if o.Metrics != nil {
 		gc.Observer = o.Metrics
 	}
@@ -244,7 +286,12 @@ func graphConfig(cfg config.Config, clk clock.Clock, log *slog.Logger) (graph.Co
 	if !cfg.Graph.UsesEmulator() {
 		cred, err := Credential(cfg)
 		if err != nil {
-			return graph.Config{}, fmt.Errorf("graph credential: %w", err)
+			if cfg.Graph.BaseURL == "" {
+				return graph.Config{}, needsIdentity("Microsoft Graph ("+graph.DefaultBaseURL+")",
+					fmt.Errorf("%w; or, for a dry run, set %s to the emulator's address (vendorflow tenantsim serves one at http://127.0.0.1:8089/v1.0)",
+						err, config.Setting("graph.baseUrl")))
+			}
+			return graph.Config{}, needsIdentity("Graph at "+cfg.Graph.BaseURL+", from "+config.Setting("graph.baseUrl")+",", err)
 		}
 		gc.Credential = cred
 	}

@@ -2,7 +2,9 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -10,6 +12,7 @@ import (
 
 	"github.com/vendorflow/vendorflow/pkg/config"
 	"github.com/vendorflow/vendorflow/pkg/devhost"
+	"github.com/vendorflow/vendorflow/pkg/domain"
 	"github.com/vendorflow/vendorflow/pkg/funcapp"
 	"github.com/vendorflow/vendorflow/pkg/handler"
 	"github.com/vendorflow/vendorflow/pkg/queue"
@@ -57,7 +60,7 @@ func OpenBus(ctx context.Context, cfg config.Config, log *slog.Logger) (*Bus, er
 	}
 	cred, err := Credential(cfg)
 	if err != nil {
-		return nil, fmt.Errorf("service bus %s needs the app's identity (the graph.* auth settings, e.g. VENDORFLOW_MANAGED_IDENTITY=true): %w", cfg.Queue.ServiceBusNamespace, err)
+		return nil, needsIdentity(serviceBusWhat(cfg), err)
 	}
 	bus, err := servicebus.New(ctx, servicebus.Config{
 		Namespace:  cfg.Queue.ServiceBusNamespace,
@@ -66,7 +69,10 @@ func OpenBus(ctx context.Context, cfg config.Config, log *slog.Logger) (*Bus, er
 		Logger:     log,
 	})
 	if err != nil {
-		return nil, err
+		// New checks the settings and connects on first use only.
+		return nil, domain.Errorf(domain.Invalid, "the Service Bus settings (%s; queues %s, %s, %s): %w",
+			config.Setting("queue.serviceBusNamespace"), config.Setting("queue.onboardQueue"),
+			config.Setting("queue.offboardQueue"), config.Setting("queue.parkingQueue"), err)
 	}
 	return &Bus{
 		Bus: bus, DeadLetterStore: bus, Names: names, Shared: true,
@@ -79,18 +85,43 @@ func OpenBus(ctx context.Context, cfg config.Config, log *slog.Logger) (*Bus, er
 	}, nil
 }
 
+// CheckQueueExists refuses, as NotFound naming queue.path, an embedded
+// queue file that does not exist yet: the commands that only inspect the
+// queue (deadletters) would otherwise create an empty one at a mistyped
+// path and report that it holds nothing. Service Bus and ":memory:" pass.
+func CheckQueueExists(cfg config.Config) error {
+	path := cfg.Queue.Path
+	if cfg.Queue.ServiceBusNamespace != "" || path == ":memory:" {
+		return nil
+	}
+	_, err := os.Stat(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return domain.Errorf(domain.NotFound, "no queue at %s: set %s to the queue that vendorflow dev and enqueue use, "+
+			"or %s to the Service Bus namespace in Azure", path, config.Setting("queue.path"), config.Setting("queue.serviceBusNamespace"))
+	case err != nil:
+		return domain.Errorf(domain.Invalid, "the queue at %s (%s): %w", path, config.Setting("queue.path"), err)
+	}
+	return nil
+}
+
+// serviceBusWhat names cfg's Service Bus namespace and its setting.
+func serviceBusWhat(cfg config.Config) string {
+	return "service bus " + cfg.Queue.ServiceBusNamespace + ", from " + config.Setting("queue.serviceBusNamespace") + ","
+}
+
 // OpenQueue opens (creating if needed) the embedded queue file at
 // cfg.Queue.Path.
 func OpenQueue(ctx context.Context, cfg config.Config) (*queue.Queue, error) {
 	path := cfg.Queue.Path
 	if path != ":memory:" {
 		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-			return nil, fmt.Errorf("queue directory: %w", err)
+			return nil, domain.Errorf(domain.Invalid, "the queue's directory (%s): %w", config.Setting("queue.path"), err)
 		}
 	}
 	q, err := queue.Open(ctx, queue.Config{Path: path})
 	if err != nil {
-		return nil, fmt.Errorf("open queue %s: %w", path, err)
+		return nil, fmt.Errorf("open the queue at %s (%s): %w", path, config.Setting("queue.path"), err)
 	}
 	return q, nil
 }

@@ -1,14 +1,15 @@
 package app
 
 import (
-	"errors"
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 
 	"github.com/vendorflow/vendorflow/pkg/config"
+	"github.com/vendorflow/vendorflow/pkg/domain"
 	"github.com/vendorflow/vendorflow/pkg/secret"
 )
 
@@ -37,18 +38,38 @@ type authSettings struct {
 	UseManagedIdentity bool
 }
 
-// credentialFrom builds the azidentity credential s describes.
-// Errors never contain the secret.
+// The settings that choose the app's identity, as errors name them.
+var (
+	settingManagedIdentity = config.Setting("graph.managedIdentity")
+	settingCertificate     = config.Setting("graph.certificatePath")
+	settingTenantID        = config.Setting("graph.tenantId")
+	settingClientID        = config.Setting("graph.clientId")
+	// settingSecret is read from the environment only (no file key).
+	settingSecret = "AZURE_CLIENT_SECRET (environment only)"
+)
+
+// credentialFrom builds the azidentity credential s describes. Its errors
+// name the settings to fix and never contain the secret; they are left
+// unclassified for needsIdentity to classify with what needed the
+// identity.
 // (learn.microsoft.com/azure/developer/go/sdk/authentication/authentication-overview)
 func credentialFrom(s authSettings) (azcore.TokenCredential, error) {
-	methods := 0
-	for _, on := range []bool{s.UseManagedIdentity, s.CertificatePath != "", !s.ClientSecret.IsZero()} {
-		if on {
-			methods++
+	var chosen []string
+	for _, m := range []struct {
+		on   bool
+		name string
+	}{{s.UseManagedIdentity, settingManagedIdentity}, {s.CertificatePath != "", settingCertificate}, {!s.ClientSecret.IsZero(), settingSecret}} {
+		if m.on {
+			chosen = append(chosen, m.name)
 		}
 	}
-	if methods != 1 {
-		return nil, errors.New("credential: choose exactly one of managed identity, certificate or client secret")
+	switch len(chosen) {
+	case 0:
+		return nil, fmt.Errorf("no identity is configured: set %s to true for the managed identity, or %s and %s with %s or %s",
+			settingManagedIdentity, settingTenantID, settingClientID, settingSecret, settingCertificate)
+	case 1:
+	default:
+		return nil, fmt.Errorf("more than one identity is configured (%s): keep exactly one", strings.Join(chosen, ", "))
 	}
 	if s.UseManagedIdentity {
 		opts := &azidentity.ManagedIdentityCredentialOptions{}
@@ -57,32 +78,46 @@ func credentialFrom(s authSettings) (azcore.TokenCredential, error) {
 		}
 		cred, err := azidentity.NewManagedIdentityCredential(opts)
 		if err != nil {
-			return nil, fmt.Errorf("credential: managed identity: %w", err)
+			return nil, fmt.Errorf("managed identity (%s): %w", settingManagedIdentity, err)
 		}
 		return cred, nil
 	}
-	if s.TenantID == "" || s.ClientID == "" {
-		return nil, errors.New("credential: tenant id and client id are required")
+	var missing []string
+	if s.TenantID == "" {
+		missing = append(missing, settingTenantID)
+	}
+	if s.ClientID == "" {
+		missing = append(missing, settingClientID)
+	}
+	if len(missing) > 0 {
+		return nil, fmt.Errorf("%s needs the app registration's ids: set %s", chosen[0], strings.Join(missing, " and "))
 	}
 	if s.CertificatePath != "" {
 		data, err := os.ReadFile(s.CertificatePath)
 		if err != nil {
-			return nil, fmt.Errorf("credential: read certificate: %w", err)
+			return nil, fmt.Errorf("%s: %w", settingCertificate, err)
 		}
 		certs, key, err := azidentity.ParseCertificates(data, nil)
 		if err != nil {
-			return nil, fmt.Errorf("credential: parse certificate %s: %w", s.CertificatePath, err)
+			return nil, fmt.Errorf("%s: %s is not a PEM or PKCS#12 file (without a password) holding the certificate and its private key: %w", settingCertificate, s.CertificatePath, err)
 		}
 		cred, err := azidentity.NewClientCertificateCredential(s.TenantID, s.ClientID, certs, key, nil)
 		if err != nil {
-			return nil, fmt.Errorf("credential: certificate credential: %w", err)
+			return nil, fmt.Errorf("%s with %s and %s: %w", settingCertificate, settingTenantID, settingClientID, err)
 		}
 		return cred, nil
 	}
 	cred, err := azidentity.NewClientSecretCredential(s.TenantID, s.ClientID, s.ClientSecret.Reveal(), nil)
 	if err != nil {
 		// azidentity validates the ids only; the secret is not echoed.
-		return nil, fmt.Errorf("credential: client secret credential: %w", err)
+		return nil, fmt.Errorf("%s with %s and %s: %w", settingSecret, settingTenantID, settingClientID, err)
 	}
 	return cred, nil
+}
+
+// needsIdentity is the error of what (a journal, a namespace, Graph) that
+// could not get the app's identity: a configuration error (Invalid, exit
+// code 2) naming the settings to fix.
+func needsIdentity(what string, err error) error {
+	return domain.Errorf(domain.Invalid, "%s needs the app's identity: %w", what, err)
 }

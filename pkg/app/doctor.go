@@ -67,10 +67,8 @@ func OpenDoctor(ctx context.Context, cfg config.Config, o DoctorOptions) (*Docto
 	d.Deps.Permissions = graph.Permissions()
 
 	gcfg := cfg
-	d.Deps.GraphWhere = "Microsoft Graph (" + graph.DefaultBaseURL + ")"
-	if cfg.Graph.BaseURL != "" {
-		d.Deps.GraphWhere = "Graph at " + cfg.Graph.BaseURL
-	}
+	places := PlacesOf(cfg)
+	d.Deps.GraphWhere = places.Graph
 	if usesEmbeddedEmulator(cfg) {
 		url, stop, err := startEmulator(cfg, o)
 		if err != nil {
@@ -91,22 +89,22 @@ func OpenDoctor(ctx context.Context, cfg config.Config, o DoctorOptions) (*Docto
 	d.Deps.Directory = dir
 
 	d.Deps.QueueNames = QueueNames(cfg)
-	d.Deps.Queues, d.Deps.QueuesWhere = embeddedQueues{}, "the embedded queue "+cfg.Queue.Path
+	d.Deps.Queues, d.Deps.QueuesWhere = embeddedQueues{}, places.Queue
 	if ns := cfg.Queue.ServiceBusNamespace; ns != "" || o.QueueAdmin != nil {
 		qa := o.QueueAdmin
 		if qa == nil {
 			cred, err := Credential(cfg)
 			if err != nil {
-				return nil, errors.Join(fmt.Errorf("service bus %s needs the app's identity: %w", ns, err), d.Close())
+				return nil, errors.Join(needsIdentity(serviceBusWhat(cfg), err), d.Close())
 			}
 			if qa, err = admin.NewClient(ns, cred, nil); err != nil {
 				return nil, errors.Join(fmt.Errorf("service bus administration client: %w", err), d.Close())
 			}
 		}
-		d.Deps.Queues, d.Deps.QueuesWhere = serviceBusQueues{qa}, "Service Bus namespace "+ns
+		d.Deps.Queues, d.Deps.QueuesWhere = serviceBusQueues{qa}, places.Queue
 	}
 
-	d.Deps.JournalWhere = cfg.Journal.Describe()
+	d.Deps.JournalWhere = places.Journal
 	j, err := OpenJournal(ctx, cfg, nil)
 	if err != nil {
 		d.Deps.JournalErr = err

@@ -19,19 +19,19 @@ const (
 // Verdict answers "may users of segment A and segment B communicate".
 type Verdict struct {
 	// Allowed is true when both sides' active policies permit the other.
-	Allowed bool
+	Allowed bool `json:"allowed"`
 	// Decider names the policies that decided (comma-separated, A's first)
 	// or a rule: DeciderNoPolicy, DeciderUnknownSegment,
 	// DeciderSegmentsPerUser.
-	Decider string
+	Decider string `json:"decider"`
 	// Reason says why, in plain language.
-	Reason string
+	Reason string `json:"reason"`
 	// OneWay is true when exactly one side's policy objects: Microsoft
 	// documents policies as one-way, and the project counts such a pair as
 	// blocked (package doc, REFERENCE §3).
-	OneWay bool
+	OneWay bool `json:"oneWay,omitempty"`
 	// BlockedBy lists the segments whose policies object (A's first).
-	BlockedBy []string
+	BlockedBy []string `json:"blockedBy,omitempty"`
 }
 
 // side is one direction's judgement: does from's policy permit to?

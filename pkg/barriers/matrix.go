@@ -18,12 +18,12 @@ const (
 
 // Matrix is Check for every pair of segments, plus users in no segment.
 type Matrix struct {
-	Mode Mode
+	Mode Mode `json:"mode"`
 	// Segments is the row and column order: segments by name, then ""
 	// (users in no segment).
-	Segments []string
+	Segments []string `json:"segments"`
 	// Cells[i][j] is Check(Segments[i], Segments[j]).
-	Cells [][]Verdict
+	Cells [][]Verdict `json:"cells"`
 }
 
 // Matrix evaluates Check for every pair of segments and users in no segment.

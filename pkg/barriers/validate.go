@@ -44,11 +44,11 @@ const (
 // Finding is one problem with a policy. Message names the segment or policy
 // and says what the rule requires.
 type Finding struct {
-	Severity Severity
-	Rule     string
+	Severity Severity `json:"severity"`
+	Rule     string   `json:"rule"`
 	// Field is the path in the policy file, e.g. "policies[2].allow[1]".
-	Field   string
-	Message string
+	Field   string `json:"field"`
+	Message string `json:"message"`
 }
 
 func (f Finding) String() string {

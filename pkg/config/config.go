@@ -190,6 +190,20 @@ func envVars() []envVar {
 	}
 }
 
+// Setting names a configuration key with the environment variable that
+// overrides it, the way an error should name a setting to fix:
+// Setting("journal.path") is "journal.path (VENDORFLOW_JOURNAL_PATH)". A key
+// no variable overrides is returned as it is. (A variable without a key,
+// such as AZURE_CLIENT_SECRET, is described by words, not a dotted key.)
+func Setting(key string) string {
+	for _, e := range envVars() {
+		if k, _, _ := strings.Cut(e.what, " "); k == key && strings.Contains(k, ".") {
+			return key + " (" + e.name + ")"
+		}
+	}
+	return key
+}
+
 // EnvHelp lists the environment overrides, one per line, for --help.
 func EnvHelp() string {
 	var b strings.Builder
@@ -381,9 +395,14 @@ func (c Config) Validate() error {
 	if c.Journal.TableEndpoint != "" && !c.Journal.TableConnectionString.IsZero() {
 		return domain.Errorf(domain.Invalid, "journal: set journal.tableEndpoint or VENDORFLOW_JOURNAL_TABLE_CONNECTION_STRING, not both")
 	}
+	if strings.ContainsAny(c.Queue.ServiceBusNamespace, ";=") {
+		// Not echoed: a connection string holds a key.
+		return domain.Errorf(domain.Invalid, "%s looks like a connection string (not shown: it may hold a key); "+
+			"give the fully qualified namespace, such as contoso.servicebus.windows.net, and use the app's identity", Setting("queue.serviceBusNamespace"))
+	}
 	g := c.Graph
 	if g.BaseURL != "" && !strings.HasPrefix(g.BaseURL, "https://") && !loopback(g.BaseURL) {
-		return domain.Errorf(domain.Invalid, "graph.baseUrl %q: plain http is allowed only for the local emulator (127.0.0.1, localhost, [::1])", g.BaseURL)
+		return domain.Errorf(domain.Invalid, "%s %q: plain http is allowed only for the local emulator (127.0.0.1, localhost, [::1]); use https", Setting("graph.baseUrl"), g.BaseURL)
 	}
 	return nil
 }

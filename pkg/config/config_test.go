@@ -83,7 +83,9 @@ func TestLoadErrors(t *testing.T) {
 		{"missing file", filepath.Join(dir, "nope.yaml"), nil, "does not exist"},
 		{"unknown key", write("u.yaml", "tenant:\n  domian: x.com\n"), nil, `unknown field "domian"`},
 		{"invalid tenant", write("i.yaml", "tenant:\n  domain: not a domain\n"), nil, "domain: must be a DNS domain"},
-		{"plain http to a real host", "", map[string]string{"VENDORFLOW_GRAPH_BASE_URL": "http://graph.example.com/v1.0"}, "plain http is allowed only"},
+		{"plain http to a real host", "", map[string]string{"VENDORFLOW_GRAPH_BASE_URL": "http://graph.example.com/v1.0"}, "graph.baseUrl (VENDORFLOW_GRAPH_BASE_URL) \"http://graph.example.com/v1.0\": plain http is allowed only"},
+		{"a connection string for a namespace", "", map[string]string{"ServiceBusConnection__fullyQualifiedNamespace": "Endpoint=sb://x.servicebus.windows.net/;SharedAccessKeyName=k;SharedAccessKey=s3cr3t"},
+			"queue.serviceBusNamespace (ServiceBusConnection__fullyQualifiedNamespace) looks like a connection string (not shown: it may hold a key)"},
 		{"bad bool", "", map[string]string{"VENDORFLOW_MANAGED_IDENTITY": "maybe"}, "want true or false"},
 		{"bad lease env", "", map[string]string{"VENDORFLOW_LEASE_TTL": "soon"}, `VENDORFLOW_LEASE_TTL: duration "soon"`},
 		{"zero lease env", "", map[string]string{"VENDORFLOW_LEASE_TTL": "0s"}, "want a positive Go duration"},
@@ -111,6 +113,22 @@ func TestEnvHelpListsEveryOverride(t *testing.T) {
 	for _, e := range envVars() {
 		if !strings.Contains(h, e.name) {
 			t.Fatalf("EnvHelp lacks %s", e.name)
+		}
+	}
+}
+
+func TestSetting(t *testing.T) {
+	for _, tc := range []struct{ key, want string }{
+		{"journal.path", "journal.path (VENDORFLOW_JOURNAL_PATH)"},
+		{"journal.tableEndpoint", "journal.tableEndpoint (VENDORFLOW_JOURNAL_TABLE_ENDPOINT)"},
+		{"graph.managedIdentity", "graph.managedIdentity (VENDORFLOW_MANAGED_IDENTITY)"},
+		{"queue.serviceBusNamespace", "queue.serviceBusNamespace (ServiceBusConnection__fullyQualifiedNamespace)"},
+		// "graph client secret (environment only)" names no key
+		{"graph", "graph"},
+		{"tenant.vendors", "tenant.vendors"},
+	} {
+		if got := Setting(tc.key); got != tc.want {
+			t.Errorf("Setting(%q) = %q, want %q", tc.key, got, tc.want)
 		}
 	}
 }

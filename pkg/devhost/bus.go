@@ -52,11 +52,13 @@ func (b *QueueBus) Send(ctx context.Context, m handler.OutMessage) error {
 
 // SendBatch enqueues ms now, one transaction per queue (handler.BatchSender):
 // a sweep of thousands of expired accounts costs a few transactions, not
-// one each. Duplicates are dropped as by Send, and counted.
+// one each. Duplicates are dropped as by Send, counted, and marked in
+// Dropped.
 func (b *QueueBus) SendBatch(ctx context.Context, ms []handler.OutMessage) (handler.BatchResult, error) {
 	byQueue := map[string][]queue.Message{}
+	at := map[string][]int{} // each queue's messages' indices in ms
 	var order []string
-	for _, m := range ms {
+	for i, m := range ms {
 		name, err := b.names.ForKind(m.Kind)
 		if err != nil {
 			return handler.BatchResult{}, fmt.Errorf("devhost: %w", err)
@@ -65,16 +67,18 @@ func (b *QueueBus) SendBatch(ctx context.Context, ms []handler.OutMessage) (hand
 			order = append(order, name)
 		}
 		byQueue[name] = append(byQueue[name], queueMessage(m, time.Time{}))
+		at[name] = append(at[name], i)
 	}
-	res := handler.BatchResult{Counted: true}
+	res := handler.BatchResult{Counted: true, Dropped: make([]bool, len(ms))}
 	for _, name := range order {
 		sent, err := b.q.SendBatch(ctx, name, byQueue[name])
 		if err != nil {
 			return res, fmt.Errorf("devhost: send %d messages to %s: %w", len(byQueue[name]), name, err)
 		}
-		for _, r := range sent {
+		for k, r := range sent {
 			if r.Duplicate {
 				res.Duplicates++
+				res.Dropped[at[name][k]] = true
 			}
 		}
 	}

@@ -35,6 +35,30 @@ func TestQueueBusSendDetectsDuplicates(t *testing.T) {
 	}
 }
 
+// SendBatch says which messages it dropped, in the order they were given,
+// across queues: a copy within the batch and one accepted earlier.
+func TestQueueBusSendBatchMarksDropped(t *testing.T) {
+	ctx := context.Background()
+	q := openQueue(t, newFakeClock(t0), 0)
+	bus, _ := NewQueueBus(q, funcapp.Queues{Onboard: "on", Offboard: "off", Parked: "park"})
+	msg := func(id, kind string) handler.OutMessage {
+		return handler.OutMessage{MessageID: id, Kind: kind, Body: []byte(`{}`), CorrelationID: id}
+	}
+	if err := bus.Send(ctx, msg("off-1", "offboard")); err != nil {
+		t.Fatal(err)
+	}
+	res, err := bus.SendBatch(ctx, []handler.OutMessage{
+		msg("on-1", "onboard"), msg("off-1", "offboard"), msg("on-2", "onboard"), msg("on-1", "onboard"), msg("off-2", "offboard"),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := handler.BatchResult{Duplicates: 2, Dropped: []bool{false, true, false, true, false}, Counted: true}
+	if diff := cmp.Diff(want, res); diff != "" {
+		t.Errorf("SendBatch (-want +got):\n%s", diff)
+	}
+}
+
 func TestQueueBusScheduleParkReplay(t *testing.T) {
 	ctx := context.Background()
 	clk := newFakeClock(t0)

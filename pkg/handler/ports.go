@@ -66,10 +66,12 @@ type BatchSender interface {
 
 // BatchResult is what a batch send learnt of duplicate detection: how
 // many of the messages it dropped as copies of ones accepted within the
-// window, when the bus can tell (Counted). The embedded queue can;
-// Service Bus drops a duplicate without telling the sender.
+// window, and which (Dropped[i] is ms[i]'s), when the bus can tell
+// (Counted). The embedded queue can; Service Bus drops a duplicate
+// without telling the sender.
 type BatchResult struct {
 	Duplicates int
+	Dropped    []bool
 	Counted    bool
 }
 

@@ -44,7 +44,7 @@ type RequestFilter struct {
 	Status domain.RequestStatus
 	// Vendor is compared case-insensitively with the request's vendor.
 	Vendor string
-	// Kind is onboard, offboard, reconcile or retention.
+	// Kind is one of RequestKinds.
 	Kind string
 	// Since keeps the requests created at or after it.
 	Since time.Time
@@ -52,10 +52,14 @@ type RequestFilter struct {
 	Limit int
 }
 
-// Validate refuses a filter that names no known state or is out of bounds.
+// Validate refuses a filter that names no known state or kind, or is out
+// of bounds.
 func (f RequestFilter) Validate() error {
 	if f.Status != "" && !slices.Contains(RequestStates(), f.Status) {
 		return domain.Errorf(domain.Invalid, "state %q is not a request state; use one of %s", f.Status, joinStates(RequestStates()))
+	}
+	if f.Kind != "" && !slices.Contains(RequestKinds(), f.Kind) {
+		return domain.Errorf(domain.Invalid, "kind %q is not a request kind; use one of %s", f.Kind, joinStates(RequestKinds()))
 	}
 	if f.Limit < 0 || f.Limit > MaxLimit {
 		return domain.Errorf(domain.Invalid, "limit %d must be between 1 and %d", f.Limit, MaxLimit)
@@ -67,6 +71,12 @@ func (f RequestFilter) Validate() error {
 func RequestStates() []domain.RequestStatus {
 	return []domain.RequestStatus{domain.RequestReceived, domain.RequestRunning, domain.RequestRetrying,
 		domain.RequestParked, domain.RequestDone, domain.RequestSuperseded}
+}
+
+// RequestKinds are the kinds of request the journal holds: the producers'
+// onboards and offboards, and reconcile's drift repairs.
+func RequestKinds() []string {
+	return []string{domain.KindOnboard, domain.KindOffboard, engine.KindReconcile}
 }
 
 // AccountStates are the states an account can be in.
@@ -229,14 +239,18 @@ type AccountFilter struct {
 	Now            time.Time
 }
 
-// Validate refuses a state that is no account state, and a window
-// without a now.
+// Validate refuses a state that is no account state, a window without a
+// now, and a window with a state other than active (the window keeps
+// active accounts only, so the list would always be empty).
 func (f AccountFilter) Validate() error {
 	if f.State != "" && !slices.Contains(AccountStates(), f.State) {
 		return domain.Errorf(domain.Invalid, "state %q is not an account state; use one of %s", f.State, joinStates(AccountStates()))
 	}
 	if f.ExpiringWithin < 0 {
 		return domain.Errorf(domain.Invalid, "expiring-within %s must not be negative", f.ExpiringWithin)
+	}
+	if f.ExpiringWithin > 0 && f.State != "" && f.State != domain.AccountActive {
+		return domain.Errorf(domain.Invalid, "expiring-within keeps active accounts only; state %q contradicts it", f.State)
 	}
 	if f.ExpiringWithin > 0 && f.Now.IsZero() {
 		return domain.Errorf(domain.Invalid, "expiring-within needs the current time")

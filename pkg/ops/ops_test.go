@@ -96,6 +96,7 @@ func TestRequests(t *testing.T) {
 		{"vendor and limit", ops.RequestFilter{Vendor: "Vendor1", Limit: 1}, []string{"off-a"}, ""},
 		{"unknown state", ops.RequestFilter{Status: "stuck"}, nil, `state "stuck" is not a request state; use one of received, running, retrying, parked, done, superseded`},
 		{"limit too large", ops.RequestFilter{Limit: ops.MaxLimit + 1}, nil, "limit 1001 must be between 1 and 1000"},
+		{"unknown kind", ops.RequestFilter{Kind: "rehire"}, nil, `kind "rehire" is not a request kind; use one of onboard, offboard, reconcile`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			rows, err := ops.Requests(context.Background(), j, tc.f)
@@ -174,6 +175,8 @@ func TestAccounts(t *testing.T) {
 		{"expiring within 9 days", ops.AccountFilter{ExpiringWithin: 9 * 24 * time.Hour, Now: t0}, []string{}, ""},
 		{"ended contracts are not expiring", ops.AccountFilter{ExpiringWithin: 90 * 24 * time.Hour, Now: t0.AddDate(0, 0, 11)}, []string{"Vendor1_B_SA@ABC.com"}, ""},
 		{"unknown state", ops.AccountFilter{State: "gone"}, nil, `state "gone" is not an account state; use one of active, offboarded, deleted`},
+		{"expiring and active", ops.AccountFilter{State: domain.AccountActive, ExpiringWithin: 14 * 24 * time.Hour, Now: t0}, []string{"Vendor_SA@ABC.com"}, ""},
+		{"expiring but offboarded", ops.AccountFilter{State: domain.AccountOffboarded, ExpiringWithin: time.Hour, Now: t0}, nil, `expiring-within keeps active accounts only; state "offboarded" contradicts it`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			rows, err := ops.Accounts(context.Background(), j, tenant, tc.f)
