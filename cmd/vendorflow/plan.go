@@ -37,27 +37,25 @@ lag, checks the tenant makes only at write time): docs/plan.md.
 It needs a tenant to read: graph.baseUrl (VENDORFLOW_GRAPH_BASE_URL) for the
 emulator, or the identity settings for Microsoft Graph.
 
-Exit codes: 0 the request would reach done (or is done already), 2 invalid
-request, 3 conflict (or superseded by a newer request), 4 not found, 5 business
-failure (e.g. no free seat), 6 transient, 1 other.`,
-		Example: `  # against the emulator, in a second terminal: vendorflow tenantsim --addr 127.0.0.1:8089
-  export VENDORFLOW_GRAPH_BASE_URL=http://127.0.0.1:8089/v1.0
-  vendorflow plan onboard request.json
-  vendorflow plan offboard end.json -o json | jq .requests[0].outcome
+The exit code is the one the run would have: 0 when the request would reach
+done (or is done already); a request a newer one would supersede is a conflict.
+
+` + exitCodeHelp(),
+		Example: `  # against the emulator
+  vendorflow tenantsim --addr 127.0.0.1:8089 &
+  VENDORFLOW_GRAPH_BASE_URL=http://127.0.0.1:8089/v1.0 vendorflow plan onboard request.json
+  VENDORFLOW_GRAPH_BASE_URL=http://127.0.0.1:8089/v1.0 vendorflow plan offboard end.json -o json
 
   # against the configured tenant, the request on stdin
-  cat request.json | vendorflow plan onboard - --config vendorflow.yaml`,
+  vendorflow plan onboard - --config vendorflow.yaml < request.json`,
 		Args: cobra.ExactArgs(2),
 	}
 	out := outputFlag(c)
 	c.Flags().StringVar(&policyPath, "policy", "", "barrier policy file (YAML or JSON) to judge reachability by; default: the vendor-isolation preset")
 	c.RunE = func(cmd *cobra.Command, args []string) error {
-		if err := out.check(); err != nil {
-			return err
-		}
 		kind := args[0]
 		if kind != domain.KindOnboard && kind != domain.KindOffboard {
-			return domain.Errorf(domain.Invalid, "first argument must be onboard or offboard, not %q", kind)
+			return domain.Errorf(domain.Invalid, "the first argument must be onboard or offboard, not %q", kind)
 		}
 		payload, err := readRequest(cmd.InOrStdin(), args[1])
 		if err != nil {

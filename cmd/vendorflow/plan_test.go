@@ -135,7 +135,7 @@ func exitCodeOf(err error) int {
 func TestPlanCommandSetup(t *testing.T) {
 	req := writeFile(t, "r.json", validOnboard)
 	_, _, err := run(t, map[string]string{}, "plan", "onboard", req)
-	if err == nil || err.Error() != app.ErrPlanNoGraph.Error() || exitCode(err) != 1 {
+	if err == nil || err.Error() != app.ErrPlanNoGraph.Error() || exitCode(err) != 2 {
 		t.Fatalf("err %v (exit %d), want ErrPlanNoGraph", err, exitCodeOf(err))
 	}
 	for _, want := range []string{"VENDORFLOW_GRAPH_BASE_URL", "vendorflow tenantsim", "AZURE_TENANT_ID", "VENDORFLOW_MANAGED_IDENTITY=true"} {
@@ -147,7 +147,7 @@ func TestPlanCommandSetup(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"Examples:", "vendorflow tenantsim --addr", "VENDORFLOW_GRAPH_BASE_URL=", "plan onboard - --config", "-o, --output string"} {
+	for _, want := range []string{"Examples:", "vendorflow tenantsim --addr", "VENDORFLOW_GRAPH_BASE_URL=", "plan onboard - --config", "-o, --output format"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("help lacks %q:\n%s", want, out)
 		}

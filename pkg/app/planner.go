@@ -16,10 +16,11 @@ import (
 // ErrPlanNoGraph is why a plan is refused when the configuration names no
 // Graph: a plan reads the tenant it plans for, and never starts an emulator
 // of its own (its answer would be about a tenant that does not exist).
-var ErrPlanNoGraph = errors.New("graph.baseUrl is not set and no identity is configured, so there is no tenant to plan against; " +
-	"for the emulator, run `vendorflow tenantsim --addr 127.0.0.1:8089` and set VENDORFLOW_GRAPH_BASE_URL=http://127.0.0.1:8089/v1.0; " +
-	"for a real tenant, set " + config.TenantIDSetting + ", " + config.ClientIDSetting + " and AZURE_CLIENT_SECRET, " +
-	"AZURE_CLIENT_CERTIFICATE_PATH or " + config.ManagedIdentitySetting + "=true")
+// It is Invalid (exit code 2), as every missing setting is.
+var ErrPlanNoGraph = domain.Errorf(domain.Invalid, "%s is not set and no identity is configured, so there is no tenant to plan against; "+
+	"for the emulator, run `vendorflow tenantsim --addr 127.0.0.1:8089` and set VENDORFLOW_GRAPH_BASE_URL=http://127.0.0.1:8089/v1.0; "+
+	"for a real tenant, set %s, %s and AZURE_CLIENT_SECRET, AZURE_CLIENT_CERTIFICATE_PATH or %s=true",
+	config.Setting("graph.baseUrl"), config.TenantIDSetting, config.ClientIDSetting, config.ManagedIdentitySetting)
 
 // PlannerOptions tune OpenPlanner.
 type PlannerOptions struct {
