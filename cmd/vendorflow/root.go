@@ -89,6 +89,7 @@ reports has -o table|json; under -o json stdout holds one JSON document.
 		m.accountsCommand(g),
 		m.doctorCommand(g),
 		m.requestsCommand(g),
+		m.planCommand(g),
 	)
 	applyConventions(root)
 	return root

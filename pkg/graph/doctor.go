@@ -11,8 +11,9 @@ import (
 	"github.com/vendorflow/vendorflow/pkg/domain"
 )
 
-// The reads below serve `vendorflow doctor` only; the engine never makes
-// them. docs/permissions.md lists each with its permission.
+// The reads below serve `vendorflow doctor` and `vendorflow plan` (which
+// predicts with them what Graph would refuse at write time); the engine
+// never makes them. docs/permissions.md lists each with its permission.
 
 // tapConfigurationID is the TAP method's id in the authentication methods
 // policy (the "Update" page's spelling).
