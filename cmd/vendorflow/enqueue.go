@@ -46,6 +46,15 @@ duplicate, repeat (the same request as an earlier row), valid (not sent,
 since invalid rows stopped the run) or not sent (a send failed; run the
 same roster again).
 
+With --csv --plan nothing is sent: the valid rows are planned against the
+configured tenant or emulator as ` + "`vendorflow plan`" + ` plans one request
+(the real engine, no Graph write, no journal write; docs/plan.md), down the
+roster, so that seats run out where they would: one line per row with where
+it would end, then the seats each SKU would need against the free ones. The
+invalid rows are listed; without --skip-invalid they make the exit code 2,
+as they would stop the send; otherwise the exit code is the one of the first
+row that would not reach done (5 for no free seat), else 0.
+
 Exit codes with --csv: 0 every valid row was sent or was known already —
 with --skip-invalid also when some rows were invalid (the report lists
 them); 2 invalid rows without --skip-invalid (nothing was sent), or a roster
@@ -55,6 +64,7 @@ sends only what was not sent).`,
 		Example: `  vendorflow enqueue onboard request.json
   vendorflow enqueue offboard - < offboard.json
   vendorflow enqueue --csv roster.csv
+  vendorflow enqueue --csv roster.csv --plan --skip-invalid
   vendorflow enqueue --csv roster.csv --skip-invalid
   vendorflow enqueue --csv roster.csv -o json | jq '.rows[] | select(.outcome == "invalid")'
   vendorflow enqueue --csv roster.csv --progress lines 2> progress.log`,

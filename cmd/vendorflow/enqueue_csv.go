@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"log/slog"
 	"os"
 	"strings"
 	"text/tabwriter"
@@ -16,6 +17,7 @@ import (
 	"github.com/vendorflow/vendorflow/pkg/app"
 	"github.com/vendorflow/vendorflow/pkg/config"
 	"github.com/vendorflow/vendorflow/pkg/domain"
+	"github.com/vendorflow/vendorflow/pkg/plan"
 	"github.com/vendorflow/vendorflow/pkg/producer"
 	"github.com/vendorflow/vendorflow/pkg/roster"
 )
@@ -33,12 +35,14 @@ type rosterFlags struct {
 	csv         string
 	skipInvalid bool
 	progress    string
+	plan        bool
 }
 
 func (f *rosterFlags) register(c *cobra.Command) {
 	c.Flags().StringVar(&f.csv, "csv", "", `a CSV roster of people to onboard ("-": stdin); columns in docs/roster.md`)
 	c.Flags().BoolVar(&f.skipInvalid, "skip-invalid", false, "with --csv: send the valid rows even when others are invalid (they are reported; exit code 0)")
 	c.Flags().StringVar(&f.progress, "progress", progressAuto, "with --csv: auto (a bar on a terminal, else lines), bar, lines or none; on stderr")
+	c.Flags().BoolVar(&f.plan, "plan", false, "with --csv: send nothing; plan the valid rows against the configured tenant instead (as `vendorflow plan`, seats counted down the roster)")
 }
 
 // enqueueRoster validates a roster and sends its valid rows.
@@ -59,6 +63,9 @@ func (m *Main) enqueueRoster(cmd *cobra.Command, g *globals, f rosterFlags, out 
 	ro, err := readRoster(cmd.InOrStdin(), f.csv, b)
 	if err != nil {
 		return err
+	}
+	if f.plan {
+		return m.planRoster(cmd, cfg, log, f, out, ro)
 	}
 	if bad := len(ro.Invalid()); bad > 0 && !f.skipInvalid {
 		// all or nothing: the queue and the journal are not even opened
@@ -85,6 +92,73 @@ func (m *Main) enqueueRoster(cmd *cobra.Command, g *globals, f rosterFlags, out 
 	}
 	if sendErr != nil {
 		return fmt.Errorf("%s: %w (running the same roster again sends only what was not sent)", f.csv, sendErr)
+	}
+	return nil
+}
+
+// rosterPlan is the -o json report of enqueue --csv --plan: the rows that
+// were not planned (invalid ones, with their reasons) and the plan of the
+// others.
+type rosterPlan struct {
+	Roster  string          `json:"roster"`
+	Invalid []roster.Result `json:"invalid"`
+	Plan    plan.Report     `json:"plan"`
+}
+
+// planRoster plans the roster's valid rows in file order, with one shared
+// overlay so that seats and names accumulate down the roster, and sends
+// nothing. Invalid rows are reported as enqueue reports them; without
+// --skip-invalid they make the exit code 2, as they would stop the send.
+func (m *Main) planRoster(cmd *cobra.Command, cfg config.Config, log *slog.Logger, f rosterFlags, out *output, ro *roster.Roster) error {
+	if cmd.Flags().Changed("progress") {
+		return domain.Errorf(domain.Invalid, "--progress goes with sending; --plan sends nothing")
+	}
+	var in []plan.Input
+	for _, row := range ro.Valid() {
+		in = append(in, plan.Input{Kind: domain.KindOnboard, Body: row.Message.Body, Label: fmt.Sprintf("line %d", row.Line)})
+	}
+	p, err := app.OpenPlanner(cmd.Context(), cfg, app.PlannerOptions{Logger: log})
+	if err != nil {
+		return err
+	}
+	defer p.Close()
+	rep, err := p.Plan(cmd.Context(), in)
+	if err != nil {
+		return err
+	}
+	invalid := []roster.Result{}
+	for _, r := range ro.Report().Rows {
+		if r.Outcome == roster.OutcomeInvalid {
+			invalid = append(invalid, r)
+		}
+	}
+	err = out.write(cmd.OutOrStdout(), rosterPlan{Roster: f.csv, Invalid: invalid, Plan: rep}, func(w io.Writer) error {
+		if len(invalid) > 0 {
+			tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "LINE\tEMAIL\tVENDOR\tNOT PLANNED: INVALID")
+			for _, r := range invalid {
+				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\n", r.Line, orDash(printable(r.Email)), orDash(printable(r.Vendor)), printable(r.Reason))
+			}
+			if err := tw.Flush(); err != nil {
+				return err
+			}
+			fmt.Fprintln(w)
+		}
+		if err := rep.WriteTable(w, false); err != nil {
+			return err
+		}
+		_, err := fmt.Fprintf(w, "\n%s: %d valid rows planned, %d invalid rows not planned; nothing was sent.\n", f.csv, len(in), len(invalid))
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if len(invalid) > 0 && !f.skipInvalid {
+		return domain.Errorf(domain.Invalid, "%s: %d of %d rows are invalid; enqueue would send nothing (fix them, or pass --skip-invalid to plan and send the %d valid rows)",
+			f.csv, len(invalid), len(ro.Rows), len(in))
+	}
+	if code := rep.ExitCode(); code != 0 {
+		return &exitError{code: code, err: fmt.Errorf("%s: %d of %d planned requests would not reach done", f.csv, rep.Totals.WouldFail, rep.Totals.Requests)}
 	}
 	return nil
 }

@@ -15,8 +15,10 @@ import (
 
 	"github.com/vendorflow/vendorflow/pkg/domain"
 	"github.com/vendorflow/vendorflow/pkg/journal"
+	"github.com/vendorflow/vendorflow/pkg/plan"
 	"github.com/vendorflow/vendorflow/pkg/queue"
 	"github.com/vendorflow/vendorflow/pkg/roster"
+	"github.com/vendorflow/vendorflow/pkg/tenantsim"
 )
 
 // rosterCSV is a roster of the demo tenant with n valid people, contracts
@@ -262,5 +264,69 @@ func TestEnqueueOneJSON(t *testing.T) {
 	want := fmt.Sprintf("{\n  \"kind\": \"onboard\",\n  \"requestId\": \"cli-test-1\",\n  \"queue\": \"vendorflow-onboard\",\n  \"where\": %q\n}\n", env["VENDORFLOW_QUEUE_PATH"])
 	if diff := cmp.Diff(want, out); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
+
+// --plan plans the roster's valid rows against the emulator, seats counted
+// down the roster, and sends nothing and writes nothing: no Graph write,
+// no queue, no journal. Invalid rows are listed; they make the exit code 2
+// unless --skip-invalid, when the exit code is the plan's.
+func TestEnqueueRosterPlan(t *testing.T) {
+	path := writeFile(t, "roster.csv", rosterCSV(4, badVendorRow))
+	tests := []struct {
+		name  string
+		args  []string
+		exit  int
+		check func(t *testing.T, out string)
+	}{
+		{"invalid rows, table", []string{"--csv", path, "--plan"}, 2, func(t *testing.T, out string) {
+			for _, want := range []string{"NOT PLANNED: INVALID", "unknown vendor \"Acme\"", "4 request(s): 3 would reach done, 1 would not (1 business)",
+				"no free seat for MICROSOFT_REMOTE_ASSIST (3 of 3 in use)", "4 valid rows planned, 1 invalid rows not planned; nothing was sent"} {
+				if !strings.Contains(out, want) {
+					t.Errorf("stdout lacks %q:\n%s", want, out)
+				}
+			}
+		}},
+		{"skip invalid, json", []string{"--csv", path, "--plan", "--skip-invalid", "-o", "json"}, 5, func(t *testing.T, out string) {
+			var v struct {
+				Invalid []roster.Result `json:"invalid"`
+				Plan    plan.Report     `json:"plan"`
+			}
+			if err := json.Unmarshal([]byte(out), &v); err != nil {
+				t.Fatalf("-o json: %v\n%s", err, out)
+			}
+			if len(v.Invalid) != 1 || v.Invalid[0].Line != 6 || v.Plan.Totals.WouldSucceed != 3 || v.Plan.Totals.WouldFail != 1 ||
+				v.Plan.Requests[0].Label != "line 2" || v.Plan.Totals.Seats[0].Short != 1 {
+				t.Errorf("report: invalid %+v, totals %+v", v.Invalid, v.Plan.Totals)
+			}
+		}},
+		{"progress is for sending", []string{"--csv", path, "--plan", "--progress", "lines"}, 2, func(t *testing.T, out string) {}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			sim, _, env := emulator(t)
+			env["VENDORFLOW_QUEUE_PATH"] = filepath.Join(t.TempDir(), "queue.db")
+			seed, err := tenantsim.DemoSeed("ABC.com").WithSeats(tenantsim.PartRemoteAssist, 3)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := sim.Load(seed); err != nil {
+				t.Fatal(err)
+			}
+			writes := sim.Stats().Writes
+			out, _, err := run(t, env, append([]string{"enqueue"}, tc.args...)...)
+			if code := exitCodeOf(err); code != tc.exit {
+				t.Fatalf("exit %d (%v), want %d\n%s", code, err, tc.exit, out)
+			}
+			tc.check(t, out)
+			if n := sim.Stats().Writes - writes; n != 0 {
+				t.Errorf("the plan made %d Graph writes", n)
+			}
+			for _, f := range []string{"VENDORFLOW_QUEUE_PATH", "VENDORFLOW_JOURNAL_PATH"} {
+				if _, err := os.Stat(env[f]); !os.IsNotExist(err) {
+					t.Errorf("the plan created %s (stat: %v)", env[f], err)
+				}
+			}
+		})
 	}
 }
