@@ -32,8 +32,6 @@ const (
 	refreshSeconds = 2
 )
 
-// requestKinds are the kinds a request list can be filtered by.
-var requestKinds = []string{domain.KindOnboard, domain.KindOffboard, engine.KindReconcile, engine.KindRetention}
 
 type option struct {
 	Value, Label string
@@ -78,15 +76,10 @@ func (c *Console) requestsPage(w http.ResponseWriter, r *http.Request, p princip
 	d := requestsData{
 		States:  options(stringsOf(ops.RequestStates()), string(f.Status)),
 		Vendors: options(c.vendorKeys(), f.Vendor),
-		Kinds:   options(requestKinds, f.Kind),
+		Kinds:   options(ops.RequestKinds(), f.Kind),
 		Limit:   ops.DefaultLimit,
 	}
 	pg := page{Title: "Requests", Nav: "requests", Data: &d}
-	if f.Kind != "" && !slices.Contains(requestKinds, f.Kind) {
-		pg.Error = fmt.Sprintf("kind %q is not a request kind; use one of %s", f.Kind, strings.Join(requestKinds, ", "))
-		c.render(w, r, http.StatusBadRequest, "requests", &p, pg)
-		return
-	}
 	rows, err := ops.Requests(r.Context(), c.cfg.Journal, f)
 	if domain.ErrorCode(err) == domain.Invalid {
 		pg.Error = domain.ErrorMessage(err)
