@@ -10,6 +10,7 @@ import (
 
 	"github.com/vendorflow/vendorflow/pkg/domain"
 	"github.com/vendorflow/vendorflow/pkg/engine"
+	"github.com/vendorflow/vendorflow/pkg/tenantsim"
 )
 
 // Graph requests per request on the happy path, counted by the emulator:
@@ -175,6 +176,30 @@ func TestSKUCacheNeverParksOnStaleCounts(t *testing.T) {
 	}
 	if n := r.sim.Stats().Routes["GET /subscribedSkus"]; n != 1 {
 		t.Errorf("%d subscribedSkus reads, want 1 (the cached list showed no seat)", n)
+	}
+}
+
+// When another writer takes the last seat after the engine read the
+// counts, Graph refuses the assignment naming the SKU by id only; the
+// engine reads the seats again and parks the request with the reason its
+// own check gives: the part number and the counts.
+func TestNoSeatAfterStaleCountsNamesThePartNumber(t *testing.T) {
+	r := newRig(t)
+	e := r.engine(engine.Hooks{})
+	if res := process(t, e, domain.KindOnboard, onboardPayload(t, "n1", "Vendor1", "n1@vendor1.com")); res.Status != domain.RequestDone {
+		t.Fatalf("first onboard: %+v", res)
+	}
+	// the cache says 4 of 5 are free; another tool takes them all
+	if err := r.sim.SetSeats(map[string]int{tenantsim.PartRemoteAssist: 1}); err != nil {
+		t.Fatal(err)
+	}
+	res := process(t, e, domain.KindOnboard, onboardPayload(t, "n2", "Vendor1", "n2@vendor1.com"))
+	want := "no free seat for MICROSOFT_REMOTE_ASSIST (1 of 1 in use); buy seats or offboard an account, then replay"
+	if res.Status != domain.RequestParked || res.Code != domain.Business || !strings.Contains(res.Reason, want) {
+		t.Fatalf("second onboard: %+v, want parked: %s", res, want)
+	}
+	if n := r.sim.Stats().Routes["POST /users/{id}/assignLicense"]; n < 2 {
+		t.Errorf("%d assignLicense calls: the stale counts were not tried against Graph", n)
 	}
 }
 

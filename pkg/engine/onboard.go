@@ -506,7 +506,14 @@ func (e *Engine) ensureLicenses(ctx context.Context, st *state) (map[string]stri
 	}
 	if err := e.dir.AssignLicenses(ctx, userID, add, nil); err != nil {
 		if domain.ErrorCode(err) == domain.Business {
-			e.forgetSKUs() // the counts were wrong; the next request reads them
+			// The cached counts were wrong (another writer took the last
+			// seat). Graph names the SKU by id only: read the seats again,
+			// so that the reason names it by part number with its counts,
+			// as the engine's own check does.
+			e.forgetSKUs()
+			if _, _, serr := e.wantedSKUs(ctx, o.SKUs, held); domain.ErrorCode(serr) == domain.Business {
+				return nil, serr
+			}
 		}
 		return nil, err
 	}
