@@ -32,7 +32,6 @@ const (
 	refreshSeconds = 2
 )
 
-
 type option struct {
 	Value, Label string
 	Selected     bool
