@@ -87,11 +87,7 @@ sends only what was not sent).`,
 			if cmd.Flags().Changed("skip-invalid") || cmd.Flags().Changed("progress") {
 				return domain.Errorf(domain.Invalid, "--skip-invalid and --progress go with --csv")
 			}
-			kind := args[0]
-			if kind != domain.KindOnboard && kind != domain.KindOffboard {
-				return fmt.Errorf("first argument must be onboard or offboard, not %q", kind)
-			}
-			body, err := readRequest(cmd.InOrStdin(), args[1])
+			kind, body, err := kindAndRequest(cmd, args)
 			if err != nil {
 				return err
 			}

@@ -9,7 +9,6 @@ import (
 
 	"github.com/vendorflow/vendorflow/pkg/app"
 	"github.com/vendorflow/vendorflow/pkg/barriers"
-	"github.com/vendorflow/vendorflow/pkg/domain"
 	"github.com/vendorflow/vendorflow/pkg/plan"
 )
 
@@ -53,11 +52,7 @@ done (or is done already); a request a newer one would supersede is a conflict.
 	out := outputFlag(c)
 	c.Flags().StringVar(&policyPath, "policy", "", "barrier policy file (YAML or JSON) to judge reachability by; default: the vendor-isolation preset")
 	c.RunE = func(cmd *cobra.Command, args []string) error {
-		kind := args[0]
-		if kind != domain.KindOnboard && kind != domain.KindOffboard {
-			return domain.Errorf(domain.Invalid, "the first argument must be onboard or offboard, not %q", kind)
-		}
-		payload, err := readRequest(cmd.InOrStdin(), args[1])
+		kind, payload, err := kindAndRequest(cmd, args)
 		if err != nil {
 			return err
 		}

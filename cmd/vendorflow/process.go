@@ -35,11 +35,7 @@ code says why a request stopped.
 	}
 	o := outputFlag(c, formatJSON, formatTable)
 	c.RunE = func(cmd *cobra.Command, args []string) error {
-		kind := args[0]
-		if kind != domain.KindOnboard && kind != domain.KindOffboard {
-			return domain.Errorf(domain.Invalid, "the first argument must be onboard or offboard, not %q", kind)
-		}
-		payload, err := readRequest(cmd.InOrStdin(), args[1])
+		kind, payload, err := kindAndRequest(cmd, args)
 		if err != nil {
 			return err
 		}
@@ -87,6 +83,18 @@ func writeResult(w io.Writer, res engine.Result) error {
 	}
 	_, err := fmt.Fprintln(w, line)
 	return err
+}
+
+// kindAndRequest reads the KIND FILE arguments of process, plan and
+// enqueue: the kind, onboard or offboard, and the request's JSON from the
+// file ("-": stdin).
+func kindAndRequest(cmd *cobra.Command, args []string) (string, []byte, error) {
+	kind := args[0]
+	if kind != domain.KindOnboard && kind != domain.KindOffboard {
+		return "", nil, domain.Errorf(domain.Invalid, "the first argument must be onboard or offboard, not %q", kind)
+	}
+	body, err := readRequest(cmd.InOrStdin(), args[1])
+	return kind, body, err
 }
 
 func readRequest(stdin io.Reader, name string) ([]byte, error) {
