@@ -11,9 +11,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/vendorflow/vendorflow/pkg/app"
 	"github.com/vendorflow/vendorflow/pkg/benchreport"
 	"github.com/vendorflow/vendorflow/pkg/config"
+	"github.com/vendorflow/vendorflow/pkg/connect"
 	"github.com/vendorflow/vendorflow/pkg/domain"
 	"github.com/vendorflow/vendorflow/pkg/handler"
 	"github.com/vendorflow/vendorflow/pkg/tables/tablestest"
@@ -236,7 +236,7 @@ func (s *stack) enqueueEvery(n int, every time.Duration) ([]string, map[string]t
 	if err != nil {
 		s.t.Fatal(err)
 	}
-	bus, err := app.OpenBus(ctx, cfg, slog.New(slog.DiscardHandler))
+	bus, err := connect.OpenBus(ctx, cfg, slog.New(slog.DiscardHandler))
 	if err != nil {
 		s.t.Fatal(err)
 	}

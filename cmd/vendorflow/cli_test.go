@@ -12,8 +12,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/vendorflow/vendorflow/pkg/app"
 	"github.com/vendorflow/vendorflow/pkg/config"
+	"github.com/vendorflow/vendorflow/pkg/connect"
 	"github.com/vendorflow/vendorflow/pkg/funcapp"
 	"github.com/vendorflow/vendorflow/pkg/queue"
 	"github.com/vendorflow/vendorflow/pkg/servicebus"
@@ -148,7 +148,7 @@ func TestCommandErrors(t *testing.T) {
 }
 
 // TestOpenBusChoosesServiceBus checks the wiring without a network: with a
-// namespace and an identity, app.OpenBus returns the Service Bus adapter (the
+// namespace and an identity, connect.OpenBus returns the Service Bus adapter (the
 // SDK connects only on first use, so nothing is sent here).
 func TestOpenBusChoosesServiceBus(t *testing.T) {
 	cfg, err := config.Parse(config.Sample(), testEnv(map[string]string{
@@ -161,7 +161,7 @@ func TestOpenBusChoosesServiceBus(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := app.OpenBus(context.Background(), cfg, slog.New(slog.DiscardHandler))
+	b, err := connect.OpenBus(context.Background(), cfg, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatalf("OpenBus: %v", err)
 	}

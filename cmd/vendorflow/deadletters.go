@@ -12,7 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/vendorflow/vendorflow/pkg/app"
+	"github.com/vendorflow/vendorflow/pkg/connect"
 	"github.com/vendorflow/vendorflow/pkg/domain"
 	"github.com/vendorflow/vendorflow/pkg/handler"
 )
@@ -48,10 +48,10 @@ func (m *Main) withDeadLetters(ctx context.Context, g *globals, fn func(handler.
 	if err != nil {
 		return err
 	}
-	if err := app.CheckQueueExists(cfg); err != nil {
+	if err := connect.CheckQueueExists(cfg); err != nil {
 		return err
 	}
-	bus, err := app.OpenBus(ctx, cfg, log)
+	bus, err := connect.OpenBus(ctx, cfg, log)
 	if err != nil {
 		return err
 	}

@@ -18,8 +18,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/vendorflow/vendorflow/pkg/app"
 	"github.com/vendorflow/vendorflow/pkg/config"
+	"github.com/vendorflow/vendorflow/pkg/connect"
 	"github.com/vendorflow/vendorflow/pkg/demo"
 	"github.com/vendorflow/vendorflow/pkg/devhost"
 	"github.com/vendorflow/vendorflow/pkg/domain"
@@ -248,12 +248,12 @@ func (m *Main) runDevHost(ctx context.Context, g *globals, addr string, schedule
 		}
 		sups[i], handlers[i] = sup, devhost.Handler{URL: sup.URL(), Ready: sup.WaitReady}
 	}
-	q, err := app.OpenQueue(ctx, cfg)
+	q, err := connect.OpenQueue(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer q.Close()
-	settings := app.HostSettings(cfg)
+	settings := connect.HostSettings(cfg)
 	for k, v := range schedules {
 		if v != "" {
 			settings[k] = v
@@ -328,7 +328,7 @@ func (m *Main) runDevHost(ctx context.Context, g *globals, addr string, schedule
 // instance="0", "1", … as its `handler N` line says.
 func devMetrics(q *queue.Queue, cfg config.Config, sups []*devhost.Supervisor, log *slog.Logger) (*metrics.Metrics, http.Handler, error) {
 	met := metrics.New(metrics.RoleHost, log)
-	if err := met.WatchQueues(q, app.QueueNames(cfg)); err != nil {
+	if err := met.WatchQueues(q, connect.QueueNames(cfg)); err != nil {
 		return nil, nil, err
 	}
 	targets := make([]metrics.Target, len(sups))

@@ -8,7 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/vendorflow/vendorflow/pkg/app"
+	"github.com/vendorflow/vendorflow/pkg/connect"
 	"github.com/vendorflow/vendorflow/pkg/domain"
 	"github.com/vendorflow/vendorflow/pkg/handler"
 )
@@ -103,7 +103,7 @@ sends only what was not sent).`,
 			if err != nil {
 				return err
 			}
-			bus, err := app.OpenBus(cmd.Context(), cfg, log)
+			bus, err := connect.OpenBus(cmd.Context(), cfg, log)
 			if err != nil {
 				return err
 			}

@@ -16,6 +16,7 @@ import (
 	"github.com/vendorflow/vendorflow/pkg/app"
 	"github.com/vendorflow/vendorflow/pkg/benchreport"
 	"github.com/vendorflow/vendorflow/pkg/config"
+	"github.com/vendorflow/vendorflow/pkg/connect"
 	"github.com/vendorflow/vendorflow/pkg/domain"
 	"github.com/vendorflow/vendorflow/pkg/funchost"
 	"github.com/vendorflow/vendorflow/pkg/handler"
@@ -28,8 +29,8 @@ import (
 const serveShutdownGrace = 30 * time.Second
 
 // busFactory builds the message-system side of the handler from the
-// configuration (app.OpenBus; tests inject fakes).
-type busFactory func(ctx context.Context, cfg config.Config, log *slog.Logger) (*app.Bus, error)
+// configuration (connect.OpenBus; tests inject fakes).
+type busFactory func(ctx context.Context, cfg config.Config, log *slog.Logger) (*connect.Bus, error)
 
 func (m *Main) serveCommand(g *globals) *cobra.Command {
 	var addr string
@@ -55,7 +56,7 @@ many instances must share one state. VENDORFLOW_RUNTIME=local overrides.`,
   vendorflow serve --addr 127.0.0.1:8080`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return m.runServe(cmd.Context(), g, addr, app.OpenBus)
+			return m.runServe(cmd.Context(), g, addr, connect.OpenBus)
 		},
 	}
 	c.Flags().StringVar(&addr, "addr", "", "loopback address to listen on (default 127.0.0.1:$FUNCTIONS_CUSTOMHANDLER_PORT)")

@@ -19,6 +19,7 @@ import (
 
 	"github.com/vendorflow/vendorflow/pkg/clock"
 	"github.com/vendorflow/vendorflow/pkg/config"
+	"github.com/vendorflow/vendorflow/pkg/connect"
 	"github.com/vendorflow/vendorflow/pkg/domain"
 	"github.com/vendorflow/vendorflow/pkg/engine"
 	"github.com/vendorflow/vendorflow/pkg/graph"
@@ -146,9 +147,9 @@ func openTables(cfg config.Config) (*tables.Service, error) {
 	jc := cfg.Journal
 	s := tables.Settings{ConnectionString: jc.TableConnectionString, Endpoint: jc.TableEndpoint, Prefix: jc.TablePrefix}
 	if s.Endpoint != "" {
-		cred, err := Credential(cfg)
+		cred, err := connect.Credential(cfg)
 		if err != nil {
-			return nil, needsIdentity("the journal on "+jc.Describe()+", from "+config.Setting("journal.tableEndpoint")+",", err)
+			return nil, connect.NeedsIdentity("the journal on "+jc.Describe()+", from "+config.Setting("journal.tableEndpoint")+",", err)
 		}
 		s.Credential = cred
 	}
@@ -284,14 +285,14 @@ func Open(ctx context.Context, cfg config.Config, o Options) (*Stack, error) {
 func graphConfig(cfg config.Config, clk clock.Clock, log *slog.Logger) (graph.Config, error) {
 	gc := graph.Config{BaseURL: cfg.Graph.BaseURL, Clock: clk, Logger: log, AttemptTimeout: time.Duration(cfg.Graph.AttemptTimeout)}
 	if !cfg.Graph.UsesEmulator() {
-		cred, err := Credential(cfg)
+		cred, err := connect.Credential(cfg)
 		if err != nil {
 			if cfg.Graph.BaseURL == "" {
-				return graph.Config{}, needsIdentity("Microsoft Graph ("+graph.DefaultBaseURL+")",
+				return graph.Config{}, connect.NeedsIdentity("Microsoft Graph ("+graph.DefaultBaseURL+")",
 					fmt.Errorf("%w; or, for a dry run, set %s to the emulator's address (vendorflow tenantsim serves one at http://127.0.0.1:8089/v1.0)",
 						err, config.Setting("graph.baseUrl")))
 			}
-			return graph.Config{}, needsIdentity("Graph at "+cfg.Graph.BaseURL+", from "+config.Setting("graph.baseUrl")+",", err)
+			return graph.Config{}, connect.NeedsIdentity("Graph at "+cfg.Graph.BaseURL+", from "+config.Setting("graph.baseUrl")+",", err)
 		}
 		gc.Credential = cred
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/messaging/azservicebus/admin"
 
 	"github.com/vendorflow/vendorflow/pkg/config"
+	"github.com/vendorflow/vendorflow/pkg/connect"
 	"github.com/vendorflow/vendorflow/pkg/doctor"
 	"github.com/vendorflow/vendorflow/pkg/domain"
 	"github.com/vendorflow/vendorflow/pkg/graph"
@@ -88,14 +89,14 @@ func OpenDoctor(ctx context.Context, cfg config.Config, o DoctorOptions) (*Docto
 	}
 	d.Deps.Directory = dir
 
-	d.Deps.QueueNames = QueueNames(cfg)
+	d.Deps.QueueNames = connect.QueueNames(cfg)
 	d.Deps.Queues, d.Deps.QueuesWhere = embeddedQueues{}, places.Queue
 	if ns := cfg.Queue.ServiceBusNamespace; ns != "" || o.QueueAdmin != nil {
 		qa := o.QueueAdmin
 		if qa == nil {
-			cred, err := Credential(cfg)
+			cred, err := connect.Credential(cfg)
 			if err != nil {
-				return nil, errors.Join(needsIdentity(serviceBusWhat(cfg), err), d.Close())
+				return nil, errors.Join(connect.NeedsIdentity(connect.ServiceBusWhat(cfg), err), d.Close())
 			}
 			if qa, err = admin.NewClient(ns, cred, nil); err != nil {
 				return nil, errors.Join(fmt.Errorf("service bus administration client: %w", err), d.Close())

@@ -14,6 +14,7 @@ import (
 
 	"github.com/vendorflow/vendorflow/pkg/clock"
 	"github.com/vendorflow/vendorflow/pkg/config"
+	"github.com/vendorflow/vendorflow/pkg/connect"
 	"github.com/vendorflow/vendorflow/pkg/domain"
 	"github.com/vendorflow/vendorflow/pkg/funchost"
 	"github.com/vendorflow/vendorflow/pkg/handler"
@@ -54,7 +55,7 @@ func TestEveryLineCarriesTheInvocationsIDs(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	bus, err := OpenBus(ctx, cfg, log)
+	bus, err := connect.OpenBus(ctx, cfg, log)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,9 +6,9 @@ import (
 	"fmt"
 	"log/slog"
 
-	"github.com/vendorflow/vendorflow/pkg/app"
 	"github.com/vendorflow/vendorflow/pkg/clock"
 	"github.com/vendorflow/vendorflow/pkg/config"
+	"github.com/vendorflow/vendorflow/pkg/connect"
 	"github.com/vendorflow/vendorflow/pkg/domain"
 	"github.com/vendorflow/vendorflow/pkg/handler"
 )
@@ -53,7 +53,7 @@ func (c Config) Validate() error {
 // use when its bus is (both of vendorflow's are).
 type Producer struct {
 	b     *Builder
-	bus   *app.Bus
+	bus   *connect.Bus
 	batch handler.BatchSender
 }
 
@@ -67,7 +67,7 @@ func Open(ctx context.Context, cfg Config) (*Producer, error) {
 	if err != nil {
 		return nil, err
 	}
-	bus, err := app.OpenBus(ctx, cfg.Config, cfg.Logger)
+	bus, err := connect.OpenBus(ctx, cfg.Config, cfg.Logger)
 	if err != nil {
 		return nil, fmt.Errorf("producer: %w", err)
 	}

@@ -1,4 +1,9 @@
-package app
+// Package connect turns vendorflow's configuration into the connections
+// that need no Microsoft Graph: the app's identity (one credential for
+// Graph, Service Bus and Table Storage) and the message bus (the embedded
+// queue, or Azure Service Bus). pkg/app builds everything else on it; a
+// producer (pkg/producer) links only this, not the Graph SDK.
+package connect
 
 import (
 	"fmt"
@@ -50,7 +55,7 @@ var (
 
 // credentialFrom builds the azidentity credential s describes. Its errors
 // name the settings to fix and never contain the secret; they are left
-// unclassified for needsIdentity to classify with what needed the
+// unclassified for NeedsIdentity to classify with what needed the
 // identity.
 // (learn.microsoft.com/azure/developer/go/sdk/authentication/authentication-overview)
 func credentialFrom(s authSettings) (azcore.TokenCredential, error) {
@@ -115,9 +120,9 @@ func credentialFrom(s authSettings) (azcore.TokenCredential, error) {
 	return cred, nil
 }
 
-// needsIdentity is the error of what (a journal, a namespace, Graph) that
+// NeedsIdentity is the error of what (a journal, a namespace, Graph) that
 // could not get the app's identity: a configuration error (Invalid, exit
 // code 2) naming the settings to fix.
-func needsIdentity(what string, err error) error {
+func NeedsIdentity(what string, err error) error {
 	return domain.Errorf(domain.Invalid, "%s needs the app's identity: %w", what, err)
 }

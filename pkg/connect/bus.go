@@ -1,4 +1,4 @@
-package app
+package connect
 
 import (
 	"context"
@@ -60,7 +60,7 @@ func OpenBus(ctx context.Context, cfg config.Config, log *slog.Logger) (*Bus, er
 	}
 	cred, err := Credential(cfg)
 	if err != nil {
-		return nil, needsIdentity(serviceBusWhat(cfg), err)
+		return nil, NeedsIdentity(ServiceBusWhat(cfg), err)
 	}
 	bus, err := servicebus.New(ctx, servicebus.Config{
 		Namespace:  cfg.Queue.ServiceBusNamespace,
@@ -105,8 +105,8 @@ func CheckQueueExists(cfg config.Config) error {
 	return nil
 }
 
-// serviceBusWhat names cfg's Service Bus namespace and its setting.
-func serviceBusWhat(cfg config.Config) string {
+// ServiceBusWhat names cfg's Service Bus namespace and its setting.
+func ServiceBusWhat(cfg config.Config) string {
 	return "service bus " + cfg.Queue.ServiceBusNamespace + ", from " + config.Setting("queue.serviceBusNamespace") + ","
 }
 
