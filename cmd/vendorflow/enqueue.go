@@ -84,8 +84,8 @@ sends only what was not sent).`,
 			if f.csv != "" {
 				return m.enqueueRoster(cmd, g, f, out)
 			}
-			if cmd.Flags().Changed("skip-invalid") || cmd.Flags().Changed("progress") {
-				return domain.Errorf(domain.Invalid, "--skip-invalid and --progress go with --csv")
+			if cmd.Flags().Changed("skip-invalid") || cmd.Flags().Changed("progress") || cmd.Flags().Changed("plan") {
+				return domain.Errorf(domain.Invalid, "--skip-invalid, --progress and --plan go with --csv (for one request: vendorflow plan onboard|offboard FILE)")
 			}
 			kind, body, err := kindAndRequest(cmd, args)
 			if err != nil {

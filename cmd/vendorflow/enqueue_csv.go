@@ -266,7 +266,8 @@ func rosterSummary(s roster.Summary) string {
 		{s.Duplicates, "dropped by the queue as duplicates"},
 		{s.Repeats, "repeated rows"},
 		{s.Valid, "valid, not sent"},
-		{s.NotSent, "not sent (the send failed)"},
+		{s.NotSent, "perhaps not sent (the send failed)"},
+		{s.Conflicts, "not sent: their requestId has other content in the journal"},
 	} {
 		if p.n > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s", p.n, p.what))

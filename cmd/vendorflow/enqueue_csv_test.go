@@ -67,6 +67,25 @@ func onboardQueue(t *testing.T, path string) []string {
 	return ids
 }
 
+// onboardBodies is the bodies on the onboard queue at path, by message id.
+func onboardBodies(t *testing.T, path string) map[string][]byte {
+	t.Helper()
+	q, err := queue.Open(context.Background(), queue.Config{Path: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer q.Close()
+	msgs, err := q.Peek(context.Background(), "vendorflow-onboard", 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string][]byte{}
+	for _, m := range msgs {
+		out[m.MessageID] = m.Body
+	}
+	return out
+}
+
 // jsonReport runs enqueue --csv with -o json and decodes the report.
 func jsonReport(t *testing.T, env map[string]string, args ...string) (roster.Report, error) {
 	t.Helper()
@@ -143,8 +162,9 @@ func TestEnqueueRosterSkipInvalidThenRerun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	bodies := onboardBodies(t, env["VENDORFLOW_QUEUE_PATH"])
 	for _, id := range ids[:2] {
-		if _, _, err := j.Begin(context.Background(), domain.RequestRecord{ID: id, Kind: domain.KindOnboard, Fingerprint: "f-" + id, Status: domain.RequestReceived}); err != nil {
+		if _, _, err := j.Begin(context.Background(), domain.RequestRecord{ID: id, Kind: domain.KindOnboard, Fingerprint: domain.Fingerprint(bodies[id]), Status: domain.RequestReceived}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -239,6 +259,8 @@ func TestEnqueueRosterErrors(t *testing.T) {
 		{"a bad --progress", []string{"--csv", good, "--progress", "fancy"}, 2, "--progress must be auto, bar, lines or none"},
 		{"--csv with a kind", []string{"onboard", "--csv", good}, 2, "--csv takes no other arguments"},
 		{"--skip-invalid alone", []string{"onboard", good, "--skip-invalid"}, 2, "go with --csv"},
+		// a dry run asked for one request must never send it
+		{"--plan alone", []string{"onboard", good, "--plan"}, 2, "--plan go with --csv"},
 		{"a bad -o", []string{"--csv", good, "-o", "yaml"}, 2, "-o must be table or json"},
 	}
 	for _, tc := range tests {

@@ -104,8 +104,8 @@ func OpenJournal(ctx context.Context, cfg config.Config, clk clock.Clock) (Journ
 // OpenJournalReadOnly opens the configured journal for the commands that
 // only read it (status, accounts): an embedded journal must exist already
 // ("no journal at PATH", NotFound, otherwise) and is neither created nor
-// migrated nor written. The shared journal's tables are opened as
-// OpenJournal opens them.
+// migrated nor written. The shared journal's tables must exist too: none is
+// created (NotFound otherwise), so a reader role suffices.
 func OpenJournalReadOnly(ctx context.Context, cfg config.Config) (Journal, error) {
 	return openJournal(ctx, cfg, nil, true)
 }
@@ -135,7 +135,15 @@ func openJournal(ctx context.Context, cfg config.Config, clk clock.Clock, readOn
 	if err != nil {
 		return nil, err
 	}
-	j, err := tablejournal.Open(ctx, svc, clk)
+	open := tablejournal.Open
+	if readOnly {
+		open = tablejournal.OpenReadOnly
+	}
+	j, err := open(ctx, svc, clk)
+	if readOnly && domain.ErrorCode(err) == domain.NotFound {
+		return nil, domain.Errorf(domain.NotFound, "%s: no request was ever journaled there; check %s and %s (a mistyped prefix is a journal of its own)",
+			domain.ErrorMessage(err), config.Setting("journal.tableEndpoint"), config.Setting("journal.tablePrefix"))
+	}
 	if err != nil {
 		return nil, fmt.Errorf("open journal %s: %w", jc.Describe(), err)
 	}

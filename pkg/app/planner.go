@@ -77,7 +77,9 @@ func OpenPlanner(ctx context.Context, cfg config.Config, o PlannerOptions) (*Pla
 	switch {
 	case err == nil:
 		p.journal = j
-	case !cfg.Journal.Shared() && domain.ErrorCode(err) == domain.NotFound:
+	case domain.ErrorCode(err) == domain.NotFound && cfg.Journal.Shared():
+		journalName = "no journal in " + cfg.Journal.Describe() + " (nothing on record)"
+	case domain.ErrorCode(err) == domain.NotFound:
 		journalName = "no journal at " + cfg.Journal.Path + " (nothing on record)"
 	default:
 		return nil, err

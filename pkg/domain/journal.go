@@ -1,6 +1,27 @@
 package domain
 
-import "time"
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"time"
+)
+
+// Fingerprint is the sha256 of a request's payload with insignificant white
+// space removed, so that re-serialised copies of one request match: the
+// journal's RequestRecord.Fingerprint, by which a requestId reused for
+// other content is told apart from a copy of the same request.
+func Fingerprint(b []byte) string {
+	var v any
+	canon := b
+	if json.Unmarshal(b, &v) == nil {
+		if c, err := json.Marshal(v); err == nil {
+			canon = c
+		}
+	}
+	sum := sha256.Sum256(canon)
+	return hex.EncodeToString(sum[:])
+}
 
 // RequestRecord is a request as the journal keeps it. Payload is the
 // request's JSON as received (requests carry no secrets).

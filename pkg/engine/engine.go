@@ -10,9 +10,6 @@ package engine
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -300,7 +297,7 @@ func (e *Engine) run(ctx context.Context, kind, id string, payload []byte, o Pro
 	st := &state{requestID: id, kind: kind, owner: runOwner(id), outputs: map[string]string{}}
 	err = e.batch(ctx, func(ctx context.Context) error {
 		var err error
-		if rec, _, err = e.j.Begin(ctx, domain.RequestRecord{ID: id, Kind: kind, Fingerprint: fingerprint(payload), Payload: payload, Status: domain.RequestReceived, IntentAt: o.IntentAt}); err != nil {
+		if rec, _, err = e.j.Begin(ctx, domain.RequestRecord{ID: id, Kind: kind, Fingerprint: domain.Fingerprint(payload), Payload: payload, Status: domain.RequestReceived, IntentAt: o.IntentAt}); err != nil {
 			return err
 		}
 		begun = true
@@ -737,7 +734,7 @@ func (e *Engine) parkInvalid(ctx context.Context, kind string, payload []byte, c
 		return e.parkUndecodable(ctx, kind, payload, cause)
 	}
 	reason := "invalid request: " + cause.Error()
-	rec, _, err := e.j.Begin(ctx, domain.RequestRecord{ID: id, Kind: kind, Fingerprint: fingerprint(payload), Payload: clipPayload(payload), Status: domain.RequestReceived})
+	rec, _, err := e.j.Begin(ctx, domain.RequestRecord{ID: id, Kind: kind, Fingerprint: domain.Fingerprint(payload), Payload: clipPayload(payload), Status: domain.RequestReceived})
 	if domain.ErrorCode(err) == domain.Conflict {
 		// the id was used before for other content
 		return Result{RequestID: id, Kind: kind, Status: domain.RequestParked, Code: domain.Conflict, Reason: domain.ErrorMessage(err)}, nil
@@ -763,7 +760,7 @@ func clipPayload(b []byte) []byte {
 
 // parkUndecodable journals a payload that is not a request at all.
 func (e *Engine) parkUndecodable(ctx context.Context, kind string, payload []byte, cause error) (Result, error) {
-	fp := fingerprint(payload)
+	fp := domain.Fingerprint(payload)
 	id := "invalid-" + fp[:16]
 	rec, _, err := e.j.Begin(ctx, domain.RequestRecord{ID: id, Kind: kind, Fingerprint: fp, Payload: clipPayload(payload), Status: domain.RequestReceived})
 	if err != nil {
@@ -776,18 +773,4 @@ func (e *Engine) parkUndecodable(ctx context.Context, kind string, payload []byt
 		}
 	}
 	return Result{RequestID: id, Kind: kind, Status: domain.RequestParked, Code: domain.Invalid, Reason: reason}, nil
-}
-
-// fingerprint is the sha256 of the payload with insignificant white space
-// removed, so that re-serialised copies of one request match.
-func fingerprint(b []byte) string {
-	var v any
-	canon := b
-	if json.Unmarshal(b, &v) == nil {
-		if c, err := json.Marshal(v); err == nil {
-			canon = c
-		}
-	}
-	sum := sha256.Sum256(canon)
-	return hex.EncodeToString(sum[:])
 }

@@ -3,6 +3,7 @@ package roster
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/vendorflow/vendorflow/pkg/domain"
 	"github.com/vendorflow/vendorflow/pkg/producer"
@@ -72,6 +73,10 @@ const (
 	OutcomeValid Outcome = "valid"
 	// OutcomeNotSent: a valid row not sent because a send failed.
 	OutcomeNotSent Outcome = "not sent"
+	// OutcomeConflict: the journal has the row's requestId for other
+	// content (a requestId column reused for a new request); not sent,
+	// since the handler would park it as a conflict.
+	OutcomeConflict Outcome = "conflict"
 )
 
 // Result is one row of the report.
@@ -98,6 +103,7 @@ type Summary struct {
 	Repeats    int `json:"repeats"`
 	Valid      int `json:"valid"`
 	NotSent    int `json:"notSent"`
+	Conflicts  int `json:"conflicts"`
 	// SkippedInvalid is set when invalid rows were skipped and the valid
 	// ones sent (Options.SkipInvalid).
 	SkippedInvalid bool `json:"skippedInvalid"`
@@ -138,6 +144,10 @@ func (ro *Roster) Enqueue(ctx context.Context, s Sender, o Options) (Report, err
 		for _, i := range pending {
 			rec, err := o.Journal.Request(ctx, ro.Rows[i].RequestID)
 			switch {
+			case err == nil && rec.Fingerprint != domain.Fingerprint(ro.Rows[i].Message.Body):
+				rep.Rows[i].Outcome, rep.Rows[i].Status = OutcomeConflict, rec.Status
+				rep.Rows[i].Reason = fmt.Sprintf("the journal has request %s for other content (%s, created %s); give this row a requestId of its own, or leave the requestId column empty to derive one",
+					rec.ID, rec.Status, rec.CreatedAt.UTC().Format(time.DateOnly))
 			case err == nil:
 				rep.Rows[i].Outcome, rep.Rows[i].Status = OutcomeKnown, rec.Status
 				rep.Rows[i].Reason = knownReason(rec)
@@ -152,6 +162,9 @@ func (ro *Roster) Enqueue(ctx context.Context, s Sender, o Options) (Report, err
 	}
 	err := ro.send(ctx, s, o, pending, &rep)
 	rep.count()
+	if err == nil && rep.Summary.Conflicts > 0 {
+		err = domain.Errorf(domain.Conflict, "%d rows reuse a requestId the journal has for other content; they were not sent (the report names them)", rep.Summary.Conflicts)
+	}
 	return rep, err
 }
 
@@ -189,7 +202,7 @@ func (ro *Roster) send(ctx context.Context, s Sender, o Options, pending []int, 
 		sent, err := s.SendBatch(ctx, ms)
 		if err != nil {
 			for _, i := range pending {
-				rep.Rows[i].Reason = "not sent: the send failed"
+				rep.Rows[i].Reason = "may not have been sent: the send failed (running the roster again sends it, or finds it known)"
 			}
 			return fmt.Errorf("send rows from line %d: %w", ro.Rows[batch[0]].Line, err)
 		}
@@ -222,7 +235,7 @@ func knownReason(rec domain.RequestRecord) string {
 func (rep *Report) count() {
 	s := &rep.Summary
 	s.Rows = len(rep.Rows)
-	s.Sent, s.Invalid, s.Known, s.Duplicates, s.Repeats, s.Valid, s.NotSent = 0, 0, 0, 0, 0, 0, 0
+	s.Sent, s.Invalid, s.Known, s.Duplicates, s.Repeats, s.Valid, s.NotSent, s.Conflicts = 0, 0, 0, 0, 0, 0, 0, 0
 	for _, r := range rep.Rows {
 		switch r.Outcome {
 		case OutcomeSent:
@@ -239,6 +252,8 @@ func (rep *Report) count() {
 			s.Valid++
 		case OutcomeNotSent:
 			s.NotSent++
+		case OutcomeConflict:
+			s.Conflicts++
 		}
 	}
 }

@@ -140,8 +140,10 @@ func TestEnqueueSkipInvalidAndRerun(t *testing.T) {
 		t.Errorf("progress (-want +got):\n%s", diff)
 	}
 	var ids []string
+	bodies := map[string][]byte{}
 	for _, r := range ro.Valid() {
 		ids = append(ids, r.RequestID)
+		bodies[r.RequestID] = r.Message.Body
 	}
 	if diff := cmp.Diff(ids, queued(t, path)); diff != "" {
 		t.Errorf("queued (-want +got):\n%s", diff)
@@ -163,7 +165,7 @@ func TestEnqueueSkipInvalidAndRerun(t *testing.T) {
 		if i == 0 {
 			st = domain.RequestParked
 		}
-		j[id] = domain.RequestRecord{ID: id, Status: st, Reason: "no free seat of MICROSOFT_REMOTE_ASSIST"}
+		j[id] = domain.RequestRecord{ID: id, Status: st, Reason: "no free seat of MICROSOFT_REMOTE_ASSIST", Fingerprint: domain.Fingerprint(bodies[id])}
 	}
 	delete(j, ids[4])
 	prog = &recorder{}
@@ -183,6 +185,28 @@ func TestEnqueueSkipInvalidAndRerun(t *testing.T) {
 	}
 	if diff := cmp.Diff([]string{"start 1", "add 1", "finish"}, prog.calls); diff != "" {
 		t.Errorf("progress (-want +got):\n%s", diff)
+	}
+}
+
+// A requestId the journal has for other content (a requestId column reused
+// for a new request) is not sent: the handler would park it as a conflict.
+// The other rows are sent, and the run ends as a Conflict naming them.
+func TestEnqueueReusedRequestIDIsAConflict(t *testing.T) {
+	ctx := context.Background()
+	p, _ := openProducer(t)
+	ro := read(t, mixed())
+	valid := ro.Valid()
+	j := journal{valid[0].RequestID: domain.RequestRecord{ID: valid[0].RequestID, Status: domain.RequestDone, Fingerprint: "other content"}}
+	rep, err := ro.Enqueue(ctx, p, Options{SkipInvalid: true, Journal: j})
+	if domain.ErrorCode(err) != domain.Conflict || !strings.Contains(err.Error(), "1 rows reuse a requestId") {
+		t.Fatalf("err = %v, want a Conflict naming 1 row", err)
+	}
+	r := rep.Rows[0]
+	if r.Outcome != OutcomeConflict || !strings.Contains(r.Reason, "the journal has request "+valid[0].RequestID+" for other content") {
+		t.Errorf("row = %+v, want a conflict", r)
+	}
+	if rep.Summary.Conflicts != 1 || rep.Summary.Sent != len(valid)-1 {
+		t.Errorf("summary = %+v, want 1 conflict and the others sent", rep.Summary)
 	}
 }
 

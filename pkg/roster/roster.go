@@ -57,7 +57,7 @@ var columns = []column{
 	{ColSponsor, []string{"sponsorUpn"}, true, "sponsor"},
 	{ColServiceAccount, []string{"account"}, false, "serviceAccount"},
 	{ColReissueCredential, []string{"reissue"}, false, "reissueCredential"},
-	{ColRequestID, []string{"id"}, false, "requestId"},
+	{ColRequestID, nil, false, "requestId"}, // no bare "id" alias: an export's ID column (an employee number) is no request id
 }
 
 // key is a header name as it is matched: letter case, spaces, '_', '-' and

@@ -49,6 +49,19 @@ var _ engine.Journal = (*Journal)(nil)
 
 // Open creates the journal's tables if needed. clk defaults to clock.Real.
 func Open(ctx context.Context, svc *tables.Service, clk clock.Clock) (*Journal, error) {
+	return open(ctx, svc, clk, svc.Table)
+}
+
+// OpenReadOnly opens a journal that must exist already, for the commands
+// that only read it (status, lists, plans, a roster's known requests): no
+// table is created, so a reader role suffices and a mistyped prefix is
+// NotFound instead of a new, empty journal. Nothing it returns writes
+// unless called to.
+func OpenReadOnly(ctx context.Context, svc *tables.Service, clk clock.Clock) (*Journal, error) {
+	return open(ctx, svc, clk, svc.Existing)
+}
+
+func open(ctx context.Context, svc *tables.Service, clk clock.Clock, table func(context.Context, string) (*aztables.Client, error)) (*Journal, error) {
 	if clk == nil {
 		clk = clock.Real{}
 	}
@@ -57,7 +70,10 @@ func Open(ctx context.Context, svc *tables.Service, clk clock.Clock) (*Journal, 
 		name string
 		dst  **aztables.Client
 	}{{RequestsTable, &j.requests}, {IndexTable, &j.index}, {AccountsTable, &j.accounts}} {
-		c, err := svc.Table(ctx, t.name)
+		c, err := table(ctx, t.name)
+		if errors.Is(err, tables.ErrNoTable) {
+			return nil, domain.Errorf(domain.NotFound, "no journal at %s: %w", svc.Where(), err)
+		}
 		if err != nil {
 			return nil, classify("open", err)
 		}

@@ -96,6 +96,27 @@ func (s *Service) Table(ctx context.Context, name string) (*aztables.Client, err
 	return s.svc.NewClient(full), nil
 }
 
+// Existing returns the client of the table prefix+name without creating
+// it: for the commands that only read. A table that does not exist is
+// ErrNoTable; the check is one read of at most one entity, which a reader
+// role (Storage Table Data Reader) may make.
+func (s *Service) Existing(ctx context.Context, name string) (*aztables.Client, error) {
+	full := s.prefix + name
+	c := s.svc.NewClient(full)
+	top := int32(1)
+	pager := c.NewListEntitiesPager(&aztables.ListEntitiesOptions{Top: &top})
+	if _, err := pager.NextPage(ctx); err != nil {
+		if HasCode(err, aztables.TableNotFound) || Status(err) == http.StatusNotFound {
+			return nil, fmt.Errorf("%w: %s at %s", ErrNoTable, full, s.where)
+		}
+		return nil, fmt.Errorf("tables: read table %s at %s: %w", full, s.where, err)
+	}
+	return c, nil
+}
+
+// ErrNoTable is Existing's error for a table that does not exist.
+var ErrNoTable = errors.New("tables: no such table")
+
 // DeleteTable removes the table prefix+name (tests).
 func (s *Service) DeleteTable(ctx context.Context, name string) error {
 	_, err := s.svc.DeleteTable(ctx, s.prefix+name, nil)
