@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"path"
 	"strconv"
 	"strings"
 	"time"
@@ -217,6 +218,12 @@ func safeNext(next string) string {
 	u, err := url.Parse(next)
 	if err != nil || next == "" || next[0] != '/' || strings.HasPrefix(next, "//") || strings.ContainsAny(next, "\\\r\n") ||
 		u.Scheme != "" || u.Host != "" || strings.HasPrefix(u.Path, "/signin") {
+		return "/requests"
+	}
+	// a clean path (no "..", no doubled slash) stays under the console
+	// when the base path is put before it
+	clean := path.Clean(u.Path)
+	if clean != u.Path && clean+"/" != u.Path {
 		return "/requests"
 	}
 	return next

@@ -284,7 +284,7 @@ const maxForm = 256 << 10
 // ServeHTTP serves the pages under the base path; anything else is 404.
 // Every answer carries the security headers (securityHeaders).
 func (c *Console) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	securityHeaders(w.Header())
+	securityHeaders(w.Header(), isHTTPS(r))
 	base := c.cfg.BasePath
 	rest, ok := strings.CutPrefix(r.URL.Path, base)
 	if !ok || (rest != "" && rest[0] != '/') {
@@ -311,8 +311,13 @@ func (c *Console) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // securityHeaders go on every answer: scripts only from the console's own
 // files (no inline script, no CDN), no framing, no referrer (the URLs
 // carry request and message ids), no sniffing, no caching (pages show
-// live state, and a shared cache must not keep an operator's page).
-func securityHeaders(h http.Header) {
+// live state, and a shared cache must not keep an operator's page); over
+// https, browsers are told to keep to https (the session cookie is Secure
+// there).
+func securityHeaders(h http.Header, https bool) {
+	if https {
+		h.Set("Strict-Transport-Security", "max-age=31536000")
+	}
 	h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "+
 		"form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'")
 	h.Set("X-Frame-Options", "DENY")

@@ -79,7 +79,7 @@ func TestSignInRedirects(t *testing.T) {
 	if r.code != http.StatusSeeOther || r.header.Get("Location") != "/api/console/signin?next="+url.QueryEscape("/requests/"+parkedID+"?after=1") {
 		t.Fatalf("without a session: %d to %q", r.code, r.header.Get("Location"))
 	}
-	for _, next := range []string{"https://evil.example/", "//evil.example/x", "/\\evil.example", "javascript:alert(1)", "/signin?next=/x", ""} {
+	for _, next := range []string{"https://evil.example/", "//evil.example/x", "/\\evil.example", "javascript:alert(1)", "/signin?next=/x", "", "/../../x", "/..//evil.example", "/requests/../../../x"} {
 		r := f.do(http.MethodPost, "/api/console/signin", url.Values{"token": {token}, "next": {next}})
 		if got := r.header.Get("Location"); got != "/api/console/requests" {
 			t.Errorf("next %q: sent to %q, want /api/console/requests", next, got)
@@ -328,7 +328,10 @@ func TestReplay(t *testing.T) {
 		{"selected, of two requests", url.Values{"id": {parkedID, runID + "-retry-1-abc"}}, handler.Filter{MessageIDs: []string{parkedID, runID + "-retry-1-abc"}},
 			"/api/console/deadletters?done=replayed&n=2"},
 		{"all matching a filter", url.Values{"all": {"1"}, "source": {"deadletter"}, "reason": {"delivered"}, "request": {runID}},
-			handler.Filter{Source: handler.SourceDeadLetter, Reason: "delivered", RequestIDs: []string{runID}}, "/api/console/requests/" + runID + "?after=2"},
+			handler.Filter{MessageIDs: []string{runID + "-retry-1-abc"}, Source: handler.SourceDeadLetter, Reason: "delivered", RequestIDs: []string{runID}}, "/api/console/requests/" + runID + "?after=2"},
+		// "replay all" replays what the list showed: a message set aside after it is left
+		{"all listed up to a time", url.Values{"all": {"1"}, "upto": {"2027-03-20T08:00:00Z"}},
+			handler.Filter{MessageIDs: []string{parkedID, runID + "-retry-1-abc"}}, "/api/console/deadletters?done=replayed&n=2"},
 		{"an id with odd characters", url.Values{"id": {oddMsgID}}, handler.Filter{MessageIDs: []string{oddMsgID}}, "/api/console/deadletters?done=replayed&n=1"},
 	}
 	for _, tt := range tests {
@@ -524,6 +527,13 @@ func TestSecurityHeaders(t *testing.T) {
 	}
 	if r := f.do(http.MethodGet, "/api/console/static/../console.go", nil); r.code == http.StatusOK {
 		t.Errorf("a path outside the static files: %d", r.code)
+	}
+	// HSTS over https only (plain http on loopback must stay usable)
+	if r := f.do(http.MethodGet, "/api/console/signin", nil); r.header.Get("Strict-Transport-Security") != "" {
+		t.Errorf("over http: Strict-Transport-Security %q", r.header.Get("Strict-Transport-Security"))
+	}
+	if r := f.do(http.MethodGet, "/api/console/signin", nil, "X-Forwarded-Proto", "https"); r.header.Get("Strict-Transport-Security") != "max-age=31536000" {
+		t.Errorf("over https: Strict-Transport-Security %q", r.header.Get("Strict-Transport-Security"))
 	}
 }
 

@@ -164,6 +164,9 @@ type deadLettersData struct {
 	Items               []handler.DeadLetter
 	Total, Showing      int
 	Filtered            bool
+	// Upto is when the newest message listed was set aside (RFC 3339):
+	// "replay all" replays what the operator saw, not what arrived since.
+	Upto string
 }
 
 // deadLettersPage lists parked and dead-lettered messages, with
@@ -189,6 +192,9 @@ func (c *Console) deadLettersPage(w http.ResponseWriter, r *http.Request, p prin
 	d.Total = len(items)
 	d.Items = items[:min(len(items), maxDeadLetters)]
 	d.Showing = len(d.Items)
+	if len(items) > 0 {
+		d.Upto = items[0].DeadLetteredAt.UTC().Format(time.RFC3339Nano)
+	}
 	c.render(w, r, http.StatusOK, "deadletters", &p, pg)
 }
 
@@ -275,19 +281,53 @@ func (c *Console) replay(w http.ResponseWriter, r *http.Request, p principal) {
 		c.failErr(w, r, &p, err)
 		return
 	}
+	if len(f.MessageIDs) == 0 {
+		// "replay all N": the messages the page listed, by id, not what
+		// the filter matches now (more may have been set aside since)
+		if items, err = listedUpTo(items, r.PostForm.Get("upto")); err != nil {
+			c.failErr(w, r, &p, err)
+			return
+		}
+		if len(items) == 0 {
+			c.redirect(w, r, "/deadletters?done=replayed&n=0")
+			return
+		}
+		for _, d := range items {
+			f.MessageIDs = append(f.MessageIDs, d.MessageID)
+		}
+	}
+	// the request's runs are read before the replay: once replayed, its
+	// next run may start at any moment and count itself
+	id, runs := oneRequest(items), -1
+	if id != "" {
+		if det, err := ops.Request(ctx, c.cfg.Journal, id); err == nil {
+			runs = det.Request.Attempts
+		}
+	}
 	n, err := c.cfg.DeadLetters.Replay(ctx, f)
 	if err != nil {
 		c.failErr(w, r, &p, err)
 		return
 	}
 	c.log.InfoContext(ctx, "console: dead letters replayed", "count", n, "principal", p.Name)
-	if id := oneRequest(items); n > 0 && id != "" {
-		if det, err := ops.Request(ctx, c.cfg.Journal, id); err == nil {
-			c.redirect(w, r, "/requests/"+pathEscape(id)+"?after="+strconv.Itoa(det.Request.Attempts))
-			return
-		}
+	if n > 0 && runs >= 0 {
+		c.redirect(w, r, "/requests/"+pathEscape(id)+"?after="+strconv.Itoa(runs))
+		return
 	}
 	c.redirect(w, r, "/deadletters?done=replayed&n="+strconv.Itoa(n))
+}
+
+// listedUpTo keeps the items set aside at or before upto, the newest time
+// a list page showed (RFC 3339; "" keeps all).
+func listedUpTo(items []handler.DeadLetter, upto string) ([]handler.DeadLetter, error) {
+	if upto == "" {
+		return items, nil
+	}
+	t, err := time.Parse(time.RFC3339Nano, upto)
+	if err != nil {
+		return nil, domain.Errorf(domain.Invalid, "upto %q is not an RFC 3339 time; reload the list and try again", upto)
+	}
+	return slices.DeleteFunc(items, func(d handler.DeadLetter) bool { return d.DeadLetteredAt.After(t) }), nil
 }
 
 // oneRequest is the request id every item names, or "" when they name
