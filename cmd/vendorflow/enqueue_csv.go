@@ -117,14 +117,16 @@ func (m *Main) planRoster(cmd *cobra.Command, cfg config.Config, log *slog.Logge
 	for _, row := range ro.Valid() {
 		in = append(in, plan.Input{Kind: domain.KindOnboard, Body: row.Message.Body, Label: fmt.Sprintf("line %d", row.Line)})
 	}
-	p, err := app.OpenPlanner(cmd.Context(), cfg, app.PlannerOptions{Logger: log})
-	if err != nil {
-		return err
-	}
-	defer p.Close()
-	rep, err := p.Plan(cmd.Context(), in)
-	if err != nil {
-		return err
+	var rep plan.Report // no valid row: nothing to plan, no tenant to read
+	if len(in) > 0 {
+		p, err := app.OpenPlanner(cmd.Context(), cfg, app.PlannerOptions{Logger: log})
+		if err != nil {
+			return err
+		}
+		defer p.Close()
+		if rep, err = p.Plan(cmd.Context(), in); err != nil {
+			return err
+		}
 	}
 	invalid := []roster.Result{}
 	for _, r := range ro.Report().Rows {
@@ -132,7 +134,7 @@ func (m *Main) planRoster(cmd *cobra.Command, cfg config.Config, log *slog.Logge
 			invalid = append(invalid, r)
 		}
 	}
-	err = out.write(cmd.OutOrStdout(), rosterPlan{Roster: f.csv, Invalid: invalid, Plan: rep}, func(w io.Writer) error {
+	err := out.write(cmd.OutOrStdout(), rosterPlan{Roster: f.csv, Invalid: invalid, Plan: rep}, func(w io.Writer) error {
 		if len(invalid) > 0 {
 			tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "LINE\tEMAIL\tVENDOR\tNOT PLANNED: INVALID")

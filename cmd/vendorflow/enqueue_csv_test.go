@@ -323,11 +323,20 @@ func TestEnqueueRosterPlan(t *testing.T) {
 			}
 		}},
 		{"progress is for sending", []string{"--csv", path, "--plan", "--progress", "lines"}, 2, func(t *testing.T, out string) {}},
+		// every row invalid: the rows are listed even where no tenant could be read
+		{"nothing valid", []string{"--csv", writeFile(t, "bad.csv", rosterCSV(0, badVendorRow, badEmailRow)), "--plan"}, 2, func(t *testing.T, out string) {
+			if !strings.Contains(out, "0 valid rows planned, 2 invalid rows not planned") {
+				t.Errorf("stdout:\n%s", out)
+			}
+		}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			sim, _, env := emulator(t)
 			env["VENDORFLOW_QUEUE_PATH"] = filepath.Join(t.TempDir(), "queue.db")
+			if strings.HasPrefix(tc.name, "nothing valid") {
+				delete(env, "VENDORFLOW_GRAPH_BASE_URL") // no Graph settings at all
+			}
 			seed, err := tenantsim.DemoSeed("ABC.com").WithSeats(tenantsim.PartRemoteAssist, 3)
 			if err != nil {
 				t.Fatal(err)

@@ -100,7 +100,13 @@ func (b *Builder) Onboard(r domain.OnboardRequest) (Message, error) {
 		n.ServiceAccount, _, _ = strings.Cut(o.UPN, "@")
 	}
 	if derive {
-		n.RequestID, err = deriveID(domain.KindOnboard, "onboard-"+o.Vendor.Key+"-", "", n)
+		// A reissue is an action, not a state: asked again another day it
+		// is another request (its day is in the id, as an offboard's is).
+		day := ""
+		if r.ReissueCredential {
+			day = b.clock.Now().UTC().Format(time.DateOnly)
+		}
+		n.RequestID, err = deriveID(domain.KindOnboard, "onboard-"+o.Vendor.Key+"-", day, n)
 		if err != nil {
 			return Message{}, err
 		}

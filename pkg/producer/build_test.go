@@ -121,6 +121,26 @@ func TestOnboardIDIsTheIntent(t *testing.T) {
 	}
 }
 
+// A reissue is an action: the same request asked for again the same day is
+// a retry (one id), another day a new request (another id).
+func TestReissueIDHoldsTheDay(t *testing.T) {
+	clk := clock.NewFake(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
+	b := newBuilder(t, clk)
+	r := ada()
+	r.ReissueCredential = true
+	first, err := b.Onboard(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clk.Advance(time.Hour)
+	again, _ := b.Onboard(r)
+	clk.Advance(24 * time.Hour)
+	tomorrow, _ := b.Onboard(r)
+	if again.RequestID != first.RequestID || tomorrow.RequestID == first.RequestID {
+		t.Errorf("ids %s (09:00), %s (10:00), %s (next day): want the first two equal and the third another", first.RequestID, again.RequestID, tomorrow.RequestID)
+	}
+}
+
 // The normalised request is the same onboarding to the handler as the
 // request it came from, and a given requestId is kept.
 func TestOnboardNormalisesWithoutChangingTheOnboarding(t *testing.T) {

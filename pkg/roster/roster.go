@@ -382,9 +382,10 @@ func parseBool(s string) (bool, bool) {
 // that contradict each other: one person with different requests, or one
 // requestId for different requests.
 func (ro *Roster) markDuplicates(h *header) {
-	byID := map[string]int{}       // request id -> index of its first valid row
+	byID := map[string][]int{}     // request id -> indices of its valid rows
 	byEmail := map[string][]int{}  // lower-cased email -> indices of its rows
 	conflict := map[int][]string{} // index -> problems to add
+	var ids []string               // request ids in file order
 	for i, r := range ro.Rows {
 		if r.Email != "" {
 			e := strings.ToLower(r.Email)
@@ -393,21 +394,30 @@ func (ro *Roster) markDuplicates(h *header) {
 		if !r.Valid() {
 			continue
 		}
-		j, seen := byID[r.RequestID]
-		switch {
-		case !seen:
-			byID[r.RequestID] = i
-		case bytes.Equal(ro.Rows[j].Message.Body, r.Message.Body):
-			ro.Rows[i].RepeatOf = ro.Rows[j].Line
-		default:
-			conflict[i] = append(conflict[i], fmt.Sprintf("%s is also line %d's requestId, for another request; give each request its own", r.RequestID, ro.Rows[j].Line))
-			conflict[j] = append(conflict[j], fmt.Sprintf("%s is also line %d's requestId, for another request; give each request its own", r.RequestID, r.Line))
+		if _, seen := byID[r.RequestID]; !seen {
+			ids = append(ids, r.RequestID)
 		}
+		byID[r.RequestID] = append(byID[r.RequestID], i)
 	}
-	idField := h.field("requestId")
-	for i, msgs := range conflict {
-		for _, m := range msgs {
-			ro.Rows[i].Problems = append(ro.Rows[i].Problems, domain.Problem{Field: idField, Message: m})
+	for _, id := range ids {
+		idx := byID[id]
+		if oneRequest(ro.Rows, idx) {
+			// the same request again: sent once, for its first line
+			for _, i := range idx[1:] {
+				ro.Rows[i].RepeatOf = ro.Rows[idx[0]].Line
+			}
+			continue
+		}
+		// one id for different requests: every row of it is invalid, the
+		// copies of one of them too (none may go out under a contested id)
+		for _, i := range idx {
+			var others []string
+			for _, j := range idx {
+				if !bytes.Equal(ro.Rows[j].Message.Body, ro.Rows[i].Message.Body) {
+					others = append(others, strconv.Itoa(ro.Rows[j].Line))
+				}
+			}
+			conflict[i] = append(conflict[i], fmt.Sprintf("%s is also the requestId of %s, for another request; give each request its own", id, lines(others)))
 		}
 	}
 	emailField := h.field("person.email")
@@ -424,6 +434,13 @@ func (ro *Roster) markDuplicates(h *header) {
 			}
 			ro.Rows[i].Problems = append(ro.Rows[i].Problems, domain.Problem{Field: emailField, Message: fmt.Sprintf(
 				"%s is also on %s with another request; a roster has one row per person", ro.Rows[i].Email, lines(others))})
+		}
+	}
+	// after the email check, which compares the same rows as they were
+	idField := h.field("requestId")
+	for i, msgs := range conflict {
+		for _, m := range msgs {
+			ro.Rows[i].Problems = append(ro.Rows[i].Problems, domain.Problem{Field: idField, Message: m})
 		}
 	}
 	for i := range ro.Rows {

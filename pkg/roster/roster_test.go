@@ -153,15 +153,18 @@ func TestReadDuplicates(t *testing.T) {
 		"Vendor1,Grace,Hopper,grace@vendor1.com,2026-03-01,2026-08-31,pat.sponsor@ABC.com,\n" +
 		"Vendor1,Grace,Hopper,Grace@vendor1.com,2026-03-01,2026-12-31,pat.sponsor@ABC.com,\n" +
 		"Vendor1,Alan,Turing,alan@vendor1.com,2026-03-01,2026-08-31,pat.sponsor@ABC.com,po-7\n" +
-		"Vendor1,Edsger,Dijkstra,edsger@vendor1.com,2026-03-01,2026-08-31,pat.sponsor@ABC.com,po-7\n"
+		"Vendor1,Edsger,Dijkstra,edsger@vendor1.com,2026-03-01,2026-08-31,pat.sponsor@ABC.com,po-7\n" +
+		// a copy of line 6 goes nowhere either: its id is contested
+		"Vendor1,Alan,Turing,alan@vendor1.com,2026-03-01,2026-08-31,pat.sponsor@ABC.com,po-7\n"
 	ro := read(t, csv)
 	want := []string{
 		"2",
 		"3 repeats 2",
 		"4 email: grace@vendor1.com is also on line 5 with another request; a roster has one row per person",
 		"5 email: Grace@vendor1.com is also on line 4 with another request; a roster has one row per person",
-		"6 requestId: po-7 is also line 7's requestId, for another request; give each request its own",
-		"7 requestId: po-7 is also line 6's requestId, for another request; give each request its own",
+		"6 requestId: po-7 is also the requestId of line 7, for another request; give each request its own",
+		"7 requestId: po-7 is also the requestId of lines 6, 8, for another request; give each request its own",
+		"8 requestId: po-7 is also the requestId of line 7, for another request; give each request its own",
 	}
 	if diff := cmp.Diff(want, lineProblems(ro)); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
