@@ -48,8 +48,8 @@ func rosterEnv(t *testing.T) map[string]string {
 	}
 }
 
-// onboardQueue is the message ids on the onboard queue at path.
-func onboardQueue(t *testing.T, path string) []string {
+// onboardMessages is the messages on the onboard queue at path.
+func onboardMessages(t *testing.T, path string) []queue.Message {
 	t.Helper()
 	q, err := queue.Open(context.Background(), queue.Config{Path: path})
 	if err != nil {
@@ -60,8 +60,14 @@ func onboardQueue(t *testing.T, path string) []string {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return msgs
+}
+
+// onboardQueue is the message ids on the onboard queue at path.
+func onboardQueue(t *testing.T, path string) []string {
+	t.Helper()
 	var ids []string
-	for _, m := range msgs {
+	for _, m := range onboardMessages(t, path) {
 		ids = append(ids, m.MessageID)
 	}
 	return ids
@@ -70,17 +76,8 @@ func onboardQueue(t *testing.T, path string) []string {
 // onboardBodies is the bodies on the onboard queue at path, by message id.
 func onboardBodies(t *testing.T, path string) map[string][]byte {
 	t.Helper()
-	q, err := queue.Open(context.Background(), queue.Config{Path: path})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer q.Close()
-	msgs, err := q.Peek(context.Background(), "vendorflow-onboard", 1000)
-	if err != nil {
-		t.Fatal(err)
-	}
 	out := map[string][]byte{}
-	for _, m := range msgs {
+	for _, m := range onboardMessages(t, path) {
 		out[m.MessageID] = m.Body
 	}
 	return out
