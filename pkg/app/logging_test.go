@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/vendorflow/vendorflow/pkg/clock"
-	"github.com/vendorflow/vendorflow/pkg/config"
 	"github.com/vendorflow/vendorflow/pkg/connect"
 	"github.com/vendorflow/vendorflow/pkg/domain"
 	"github.com/vendorflow/vendorflow/pkg/funchost"
@@ -31,21 +30,8 @@ import (
 func TestEveryLineCarriesTheInvocationsIDs(t *testing.T) {
 	ctx := context.Background()
 	clk := clock.NewFake(time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC))
-	cfg, err := config.Load("", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sim, err := tenantsim.New(tenantsim.Config{Domain: cfg.Tenant.Domain, Clock: clk})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := sim.Load(tenantsim.DemoSeed(cfg.Tenant.Domain)); err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(sim)
-	defer srv.Close()
+	cfg, sim := demoEmulator(t, clk)
 	dir := t.TempDir()
-	cfg.Graph.BaseURL = srv.URL + "/v1.0"
 	cfg.Journal.Path, cfg.Queue.Path = filepath.Join(dir, "journal.db"), filepath.Join(dir, "queue.db")
 
 	var logs bytes.Buffer

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"testing"
@@ -15,7 +14,6 @@ import (
 	"github.com/vendorflow/vendorflow/pkg/config"
 	"github.com/vendorflow/vendorflow/pkg/domain"
 	"github.com/vendorflow/vendorflow/pkg/plan"
-	"github.com/vendorflow/vendorflow/pkg/tenantsim"
 )
 
 // OpenPlanner reads the configured Graph and the journal the stack wrote,
@@ -28,20 +26,7 @@ func TestOpenPlanner(t *testing.T) {
 		t.Fatalf("OpenPlanner without Graph settings: %v, want ErrPlanNoGraph", err)
 	}
 	clk := clock.NewFake(time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC))
-	cfg, err := config.Load("", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sim, err := tenantsim.New(tenantsim.Config{Domain: cfg.Tenant.Domain, Clock: clk})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := sim.Load(tenantsim.DemoSeed(cfg.Tenant.Domain)); err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(sim)
-	defer srv.Close()
-	cfg.Graph.BaseURL = srv.URL + "/v1.0"
+	cfg, sim := app.DemoEmulator(t, clk)
 	cfg.Journal.Path = filepath.Join(t.TempDir(), "journal.db")
 	request := func(id string) []byte {
 		b, err := json.Marshal(domain.OnboardRequest{SchemaVersion: 1, RequestID: id, Vendor: "Vendor1",
